@@ -1,0 +1,150 @@
+# kimp: one non-recursive build.
+#
+#   make [all]       libraries, tools, tests and benches
+#   make test        install missing packages, build and run the test suite
+#   make check       the suite under ASan+UBSan, then the ring tests under TSan
+#   make bench       the ring bench (CI=1 for the short form)
+#   make deps        install the Debian packages the build needs (as root)
+#
+#   V=1              show commands
+#   O=dir            build directory (default build)
+#   SAN=list         -fsanitize=list (address,undefined or thread)
+#   WERROR=0         warnings are not errors
+
+O      ?= build
+V      ?= 0
+SAN    ?=
+WERROR ?= 1
+CI     ?=
+
+CC     ?= gcc
+ifeq ($(origin CC),default)
+CC      = gcc
+endif
+
+ifeq ($(V),1)
+Q  =
+qp = @true
+else
+Q  = @
+qp = @printf '  %-7s %s\n'
+endif
+
+WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wmissing-declarations -Wold-style-definition -Wformat=2 \
+	   -Wpointer-arith -Wcast-align -Wundef -Wvla -Wwrite-strings \
+	   -Wimplicit-fallthrough -Wnull-dereference -Wredundant-decls \
+	   -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+OPT      ?= -O2
+CPPFLAGS += -Iinclude -D_GNU_SOURCE
+CFLAGS   += -std=gnu11 $(OPT) -g -pthread -fno-strict-aliasing $(WARNINGS)
+DEPFLAGS  = -MMD -MP
+LDFLAGS  +=
+LDLIBS   += -pthread
+
+ifneq ($(SAN),)
+OPT       = -O1
+CFLAGS   += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=$(SAN)
+endif
+
+all:
+
+# ---- libshm ---------------------------------------------------------------
+LIBSHM_SRCS := $(wildcard libshm/*.c)
+LIBSHM      := $(O)/libshm/libshm.a
+$(LIBSHM): $(LIBSHM_SRCS:%.c=$(O)/%.o)
+
+# ---- tools ----------------------------------------------------------------
+KIMPCTL_SRCS := $(wildcard tools/kimpctl/*.c)
+KIMPCTL      := $(O)/kimpctl
+$(KIMPCTL): $(KIMPCTL_SRCS:%.c=$(O)/%.o) $(LIBSHM)
+
+# ---- tests ----------------------------------------------------------------
+TEST_SRCS := $(filter-out tests/tsan/%,$(wildcard tests/*/*.c tests/*.c))
+TESTS     := $(O)/tests/kimp-tests
+$(TESTS): LDLIBS += -lcriterion -lm
+# the kimpctl tests run the tool itself
+$(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBSHM) | $(KIMPCTL)
+
+# The same libshm tests against a Criterion stand-in, for ThreadSanitizer
+# (Criterion itself aborts under TSan). Built and run by `make check`.
+TSAN_TEST_SRCS := tests/tsan/runner.c $(addprefix tests/libshm/,test_ring.c \
+		  test_seqlock.c test_wait.c test_metrics.c)
+TSAN_TESTS     := $(O)/tests/kimp-tsan-tests
+$(O)/tests/tsan/%.o $(TSAN_TESTS): CPPFLAGS := -Itests/tsan $(CPPFLAGS)
+$(O)/tests/tsan/%.o: CFLAGS += -Wno-format-zero-length
+$(TSAN_TESTS): LDLIBS += -lm
+$(TSAN_TESTS): $(TSAN_TEST_SRCS:tests/%.c=$(O)/tests/tsan/%.o) $(LIBSHM)
+
+$(O)/tests/tsan/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(qp) CC $< [mini-criterion]
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+# ---- bench ----------------------------------------------------------------
+RING_BENCH_SRCS := $(wildcard bench/ring/*.c)
+RING_BENCH      := $(O)/bench/ring_bench
+$(RING_BENCH): LDLIBS += -lck
+$(RING_BENCH): $(RING_BENCH_SRCS:%.c=$(O)/%.o) $(LIBSHM)
+
+BINS := $(KIMPCTL) $(TESTS) $(RING_BENCH) $(TSAN_TESTS)
+all: $(LIBSHM) $(BINS)
+
+# ---- rules ----------------------------------------------------------------
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(qp) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(O)/%.a:
+	@mkdir -p $(@D)
+	$(qp) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BINS):
+	@mkdir -p $(@D)
+	$(qp) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+# ---- actions --------------------------------------------------------------
+# Criterion runs each test in its own process; one job at a time, because
+# the cross-process tests want both cores.
+TEST_ARGS ?=
+TEST_JOBS ?= 1
+
+deps:
+	$(Q)tools/install-deps
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory test-run
+
+test-run: $(TESTS) $(KIMPCTL)
+	$(Q)KIMPCTL=$(KIMPCTL) $(TESTS) --jobs=$(TEST_JOBS) $(TEST_ARGS)
+
+# Everything under ASan+UBSan; then the rings, seqlock, wait and histogram
+# tests under TSan, scaled down (TSan is ~10x slower).
+TSAN_SUITES = ring ring_threads seqlock wait hist
+check: deps
+	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SAN=address,undefined test-run
+	$(Q)$(MAKE) --no-print-directory O=$(O)/tsan SAN=thread tsan-run
+
+tsan-run: $(TSAN_TESTS)
+	$(Q)KIMP_TEST_SCALE=8 TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+		$(TSAN_TESTS) $(TSAN_SUITES)
+
+bench: deps $(RING_BENCH)
+	$(Q)bench/run-ring $(RING_BENCH) $(if $(CI),--ci)
+
+clean:
+	$(qp) CLEAN $(O)
+	$(Q)rm -rf $(O)
+
+.PHONY: all deps test test-run check tsan-run bench clean
+.DELETE_ON_ERROR:

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kimp configuration file: INI-style sections of `key = value` lines,
+ * `#` or `;` comments, blank lines ignored.
+ *
+ *   [shm]
+ *   hugetlbfs = /dev/hugepages
+ *
+ * Every error names the file, the line and the key. Cold path only.
+ */
+#ifndef KIMP_CONFIG_H
+#define KIMP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "kimp/compiler.h"
+
+struct kimp_conf;
+
+/*
+ * Parse 'path'. 0 and *out (free with kimp_conf_free), or -errno with a
+ * message "FILE:LINE: ..." in err.
+ */
+int kimp_conf_load(const char *path, struct kimp_conf **out, char *err,
+		   size_t errlen) kimp_cold;
+/* Parse text as if it came from file 'name' (tests, embedded defaults). */
+int kimp_conf_parse(const char *name, const char *text, struct kimp_conf **out,
+		    char *err, size_t errlen) kimp_cold;
+void kimp_conf_free(struct kimp_conf *c);
+
+/* The raw value of section.key, or NULL. Owned by c. */
+const char *kimp_conf_get(const struct kimp_conf *c, const char *section,
+			  const char *key);
+
+/*
+ * Typed getters: 0 with *out set (to 'def' when the key is absent), or
+ * -EINVAL with "FILE:LINE: key 'section.key': ..." in err.
+ */
+int kimp_conf_str(const struct kimp_conf *c, const char *section, const char *key,
+		  const char *def, const char **out, char *err, size_t errlen);
+int kimp_conf_u64(const struct kimp_conf *c, const char *section, const char *key,
+		  uint64_t def, uint64_t *out, char *err, size_t errlen);
+int kimp_conf_bool(const struct kimp_conf *c, const char *section, const char *key,
+		   bool def, bool *out, char *err, size_t errlen);
+/* Durations: "250ms", "10us", "5s", "100ns"; a bare number is nanoseconds. */
+int kimp_conf_ns(const struct kimp_conf *c, const char *section, const char *key,
+		 uint64_t def, uint64_t *out, char *err, size_t errlen);
+
+#endif

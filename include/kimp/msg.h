@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fixed-size binary messages exchanged over the rings. Every message starts
+ * with struct kimp_msg_hdr; prices and quantities are int64 fixed point with
+ * the instrument's scale (never floating point). The ingress TSC is taken when
+ * feedd reaps the completion that carried the market event and is carried
+ * unchanged through every hop, so every stage can measure from the tick.
+ *
+ * These structs live in shared memory: any change to them bumps
+ * SHM_LAYOUT_VERSION (include/kimp/segment.h).
+ */
+#ifndef KIMP_MSG_H
+#define KIMP_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kimp/compiler.h"
+
+enum kimp_msg_type {
+	KIMP_MSG_NONE = 0,
+	/* feedd -> stratd (md ring; conflatable) */
+	KIMP_MSG_MD_TOP = 1,      /* best bid/ask changed */
+	KIMP_MSG_MD_TRADE = 2,    /* a public trade */
+	KIMP_MSG_MD_STATUS = 3,   /* book status changed (live/stale/resyncing) */
+	/* stratd -> riskd (intent ring) */
+	KIMP_MSG_INTENT = 16,
+	/* riskd -> orderd (order ring) */
+	KIMP_MSG_ORDER_NEW = 32,
+	KIMP_MSG_ORDER_CANCEL = 33,
+	/* orderd -> riskd, orderd -> stratd (report rings) */
+	KIMP_MSG_EXEC_REPORT = 48,
+	KIMP_MSG_TYPE_MAX
+};
+
+/*
+ * Common header, 32 bytes.
+ *   seq: per-ring sequence assigned by the producer, counting dropped
+ *        messages too, so a consumer sees a conflated gap.
+ */
+struct kimp_msg_hdr {
+	uint16_t type;          /* enum kimp_msg_type */
+	uint8_t venue;          /* enum kimp_venue */
+	uint8_t flags;
+	uint32_t inst;          /* instrument id (engine-wide) */
+	uint64_t seq;
+	uint64_t ingress_tsc;   /* TSC when the causing market bytes were reaped */
+	int64_t venue_ts_ns;    /* the venue's timestamp of the event, UTC ns */
+};
+KIMP_ASSERT_SIZE(struct kimp_msg_hdr, 32);
+KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, type, 0);
+KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, venue, 2);
+KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, inst, 4);
+KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, seq, 8);
+KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, ingress_tsc, 16);
+KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, venue_ts_ns, 24);
+
+enum kimp_side {
+	KIMP_SIDE_BUY = 1,
+	KIMP_SIDE_SELL = 2,
+};
+
+enum kimp_book_status {
+	KIMP_BOOK_EMPTY = 0,
+	KIMP_BOOK_LIVE = 1,
+	KIMP_BOOK_STALE = 2,
+	KIMP_BOOK_RESYNCING = 3,
+};
+
+/* Best bid and ask with sizes, 64 bytes. */
+struct kimp_md_top {
+	struct kimp_msg_hdr h;
+	int64_t bid_px;
+	int64_t bid_qty;
+	int64_t ask_px;
+	int64_t ask_qty;
+};
+KIMP_ASSERT_SIZE(struct kimp_md_top, 64);
+KIMP_ASSERT_OFFSET(struct kimp_md_top, bid_px, 32);
+KIMP_ASSERT_OFFSET(struct kimp_md_top, ask_qty, 56);
+
+/* A public trade, 64 bytes. */
+struct kimp_md_trade {
+	struct kimp_msg_hdr h;
+	int64_t px;
+	int64_t qty;
+	uint64_t trade_id;      /* venue trade id; ids above 2^53 kept exact */
+	uint8_t aggressor;      /* enum kimp_side, 0 when unknown */
+	uint8_t pad[7];
+};
+KIMP_ASSERT_SIZE(struct kimp_md_trade, 64);
+KIMP_ASSERT_OFFSET(struct kimp_md_trade, trade_id, 48);
+
+/* Book status change, 64 bytes. */
+struct kimp_md_status {
+	struct kimp_msg_hdr h;
+	uint8_t status;         /* enum kimp_book_status */
+	uint8_t prev_status;
+	uint16_t reason;        /* why: feed down, gap, crossed, quiet */
+	uint32_t book_slot;     /* index in the book table */
+	uint64_t update_count;  /* the book's update count at the change */
+	uint8_t pad[16];
+};
+KIMP_ASSERT_SIZE(struct kimp_md_status, 64);
+KIMP_ASSERT_OFFSET(struct kimp_md_status, update_count, 40);
+
+enum kimp_tif {
+	KIMP_TIF_GTC = 0,
+	KIMP_TIF_IOC = 1,
+	KIMP_TIF_FOK = 2,
+	KIMP_TIF_POST_ONLY = 3,
+};
+
+/*
+ * One leg of a trade, stratd -> riskd, 128 bytes. A trade is always a linked
+ * pair: both legs carry the same pair_id and leg 0 / leg 1 of leg_count 2.
+ */
+struct kimp_intent {
+	struct kimp_msg_hdr h;  /* venue and inst of this leg */
+	uint64_t intent_id;     /* unique per leg; repeats are harmless */
+	uint64_t pair_id;
+	int64_t px;             /* limit price, instrument scale */
+	int64_t qty;
+	int64_t max_slip_px;    /* how far the leg may be chased */
+	uint64_t decision_tsc;  /* TSC when stratd decided */
+	uint8_t side;           /* enum kimp_side */
+	uint8_t tif;            /* enum kimp_tif */
+	uint8_t leg;            /* 0 or 1 */
+	uint8_t leg_count;      /* 2 */
+	uint32_t strategy;      /* strategy / instrument-pair id */
+	uint8_t pad[40];
+};
+KIMP_ASSERT_SIZE(struct kimp_intent, 128);
+KIMP_ASSERT_OFFSET(struct kimp_intent, intent_id, 32);
+KIMP_ASSERT_OFFSET(struct kimp_intent, side, 80);
+
+/* An approved order or a cancel, riskd -> orderd, 128 bytes. */
+struct kimp_order {
+	struct kimp_msg_hdr h;
+	uint64_t client_oid;    /* assigned by riskd from its journalled counter */
+	uint64_t intent_id;
+	uint64_t pair_id;
+	int64_t px;
+	int64_t qty;
+	uint64_t risk_tsc;      /* TSC when riskd approved */
+	uint8_t side;
+	uint8_t tif;
+	uint8_t leg;
+	uint8_t pad0;
+	uint32_t strategy;
+	uint8_t pad[40];
+};
+KIMP_ASSERT_SIZE(struct kimp_order, 128);
+KIMP_ASSERT_OFFSET(struct kimp_order, client_oid, 32);
+KIMP_ASSERT_OFFSET(struct kimp_order, side, 80);
+
+enum kimp_order_state {
+	KIMP_ORD_NEW = 0,
+	KIMP_ORD_SENT = 1,
+	KIMP_ORD_ACKED = 2,
+	KIMP_ORD_PARTIAL = 3,
+	KIMP_ORD_FILLED = 4,
+	KIMP_ORD_CANCEL_PENDING = 5,
+	KIMP_ORD_CANCELLED = 6,
+	KIMP_ORD_REJECTED = 7,
+	KIMP_ORD_EXPIRED = 8,
+	KIMP_ORD_UNKNOWN = 9,
+};
+
+/* Execution report, orderd -> riskd and stratd, 128 bytes. */
+struct kimp_exec_report {
+	struct kimp_msg_hdr h;
+	uint64_t client_oid;
+	uint64_t exec_id;       /* venue execution id, hashed to 64 bits if needed */
+	int64_t last_px;        /* this fill */
+	int64_t last_qty;
+	int64_t cum_qty;        /* the order so far */
+	int64_t leaves_qty;
+	int64_t fee;            /* in the fee asset's scale */
+	uint8_t state;          /* enum kimp_order_state after this report */
+	uint8_t side;
+	uint8_t leg;
+	uint8_t fee_asset;      /* 0 quote, 1 base */
+	int32_t reject_code;    /* venue code when rejected */
+	uint64_t pair_id;
+	uint8_t pad[24];
+};
+KIMP_ASSERT_SIZE(struct kimp_exec_report, 128);
+KIMP_ASSERT_OFFSET(struct kimp_exec_report, client_oid, 32);
+KIMP_ASSERT_OFFSET(struct kimp_exec_report, state, 88);
+
+#endif

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the Criterion tests: a private segment directory per
+ * test, a log sink that captures libshm's cold-path messages, and a scale
+ * divisor for slow builds (KIMP_TEST_SCALE=8 under TSan).
+ */
+#ifndef KIMP_TESTUTIL_H
+#define KIMP_TESTUTIL_H
+
+#include <criterion/criterion.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "kimp/segment.h"
+
+struct tenv {
+	char dir[64];          /* private segment directory under /dev/shm */
+	struct shm_opts o;
+	char log[4096];        /* captured libshm messages */
+	int nlog;
+};
+
+static inline void tenv_log(void *ctx, const char *msg)
+{
+	struct tenv *e = ctx;
+	size_t used = strlen(e->log);
+
+	snprintf(e->log + used, sizeof(e->log) - used, "%s\n", msg);
+	e->nlog++;
+}
+
+/* Segments go to a fresh directory; huge pages off unless a test says so. */
+static inline void tenv_init(struct tenv *e)
+{
+	memset(e, 0, sizeof(*e));
+	snprintf(e->dir, sizeof(e->dir), "/dev/shm/kimptest-XXXXXX");
+	cr_assert_not_null(mkdtemp(e->dir), "mkdtemp");
+	shm_opts_default(&e->o);
+	e->o.shm_dir = e->dir;
+	e->o.hugetlbfs_dir = e->dir;
+	e->o.allow_hugetlbfs = false;
+	e->o.calib_window_ns = 2000000;
+	shm_set_log(tenv_log, e);
+	shm_log_reset_once();
+}
+
+static inline void tenv_fini(struct tenv *e)
+{
+	char cmd[128];
+
+	shm_set_log(NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+/* n divided by $KIMP_TEST_SCALE (at least 1). */
+static inline uint64_t test_scaled(uint64_t n)
+{
+	const char *s = getenv("KIMP_TEST_SCALE");
+	uint64_t d = s ? strtoull(s, NULL, 10) : 1;
+
+	if (!d)
+		d = 1;
+	return n / d ? n / d : 1;
+}
+
+/* Anonymous shared memory that survives fork (test bookkeeping). */
+static inline void *test_shared_alloc(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	cr_assert_neq(p, MAP_FAILED, "mmap %zu", n);
+	return p;
+}
+
+/* Wait for a child: its exit code, or 128 + signal. */
+static inline int test_wait_child(pid_t pid)
+{
+	int st;
+
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + WTERMSIG(st);
+}
+
+/* Spin politely: on 2 cores, the other side may be descheduled. */
+static inline void test_backoff(unsigned *spins)
+{
+	if (++*spins < 256) {
+		__builtin_ia32_pause();
+		return;
+	}
+	*spins = 0;
+	sched_yield();
+}
+
+/* Deterministic payload word for message i, word w. */
+static inline uint64_t test_word(uint64_t i, uint64_t w)
+{
+	return (i + 1) * 0x9e3779b97f4a7c15ull ^ (w * 0xbf58476d1ce4e5b9ull);
+}
+
+static inline void test_fill(void *slot, uint32_t size, uint64_t i)
+{
+	uint64_t *p = slot;
+
+	p[0] = i;
+	for (uint32_t w = 1; w < size / 8; w++)
+		p[w] = test_word(i, w);
+}
+
+/* 0 if slot holds message i, else 1 + the first bad word. */
+static inline uint32_t test_check(const void *slot, uint32_t size, uint64_t i)
+{
+	const uint64_t *p = slot;
+
+	if (p[0] != i)
+		return 1;
+	for (uint32_t w = 1; w < size / 8; w++)
+		if (p[w] != test_word(i, w))
+			return w + 1;
+	return 0;
+}
+
+#endif

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kimpctl internals: the command table, the shared context, and the output
+ * helpers every command uses for its text and --json forms.
+ */
+#ifndef KIMPCTL_H
+#define KIMPCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "kimp/config.h"
+#include "kimp/metrics.h"
+#include "kimp/segment.h"
+
+/* Exit statuses. */
+#define KIMPCTL_OK    0
+#define KIMPCTL_FAIL  1  /* the command ran and something failed */
+#define KIMPCTL_USAGE 2  /* bad command line or configuration */
+
+/* What every command gets. */
+struct kimpctl {
+	struct kimp_conf *conf;     /* never NULL: empty when there is no file */
+	const char *conf_path;      /* NULL when running on defaults */
+	struct shm_opts shm;        /* strings owned by conf */
+};
+
+/*
+ * A command. run() gets argv[0] == name and returns an exit status. To add
+ * one: a file that defines it, a declaration below, a line in main.c's table.
+ */
+struct kimpctl_cmd {
+	const char *name;
+	const char *usage;          /* lines for the help text, "  name ARGS  what\n" */
+	int (*run)(struct kimpctl *k, int argc, char **argv);
+};
+
+extern const struct kimpctl_cmd kimpctl_cmd_shm;
+
+void kimpctl_usage(FILE *f);
+/* "kimpctl: <cmd>: <fmt>" on stderr; returns 'status' for tail calls. */
+int kimpctl_err(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- conf.c --------------------------------------------------------------- */
+
+/*
+ * Load 'path' (-c), else $KIMP_CONFIG, else an empty configuration. 0 or
+ * -errno with the message in err.
+ */
+int kimpctl_conf_load(const char *path, struct kimp_conf **out, const char **used,
+		      char *err, size_t errlen);
+
+/*
+ * [shm] hugetlbfs, shm_dir and hugepages over shm_opts_default(). The
+ * strings in *o are owned by c. 0 or -EINVAL with the message in err.
+ */
+int kimpctl_shm_opts(const struct kimp_conf *c, struct shm_opts *o, char *err,
+		     size_t errlen);
+
+/* ---- out.c: one emitter, two forms ---------------------------------------- */
+
+/*
+ * Text form: "key  value" lines, indented by nesting, titles for objects.
+ * JSON form: the same keys and nesting as a JSON document. Typed helpers
+ * print a human form in text (sizes, durations, times, pids) and the raw
+ * number in JSON.
+ */
+struct out {
+	FILE *f;
+	bool json;
+	unsigned depth;
+	bool first;                 /* json: nothing yet at this depth */
+};
+
+void out_init(struct out *o, FILE *f, bool json);
+void out_finish(struct out *o);
+/* key NULL inside arrays; title is the text form's heading (or NULL: key). */
+void out_obj_begin(struct out *o, const char *key, const char *title);
+void out_obj_end(struct out *o);
+void out_arr_begin(struct out *o, const char *key);
+void out_arr_end(struct out *o);
+void out_str(struct out *o, const char *key, const char *s);
+/* A string of at most max bytes, maybe not NUL-terminated (shared memory). */
+void out_strn(struct out *o, const char *key, const char *s, size_t max);
+void out_u64(struct out *o, const char *key, uint64_t v);
+void out_i64(struct out *o, const char *key, int64_t v);
+void out_bool(struct out *o, const char *key, bool v);
+void out_hex(struct out *o, const char *key, uint64_t v);
+void out_bytes(struct out *o, const char *key, uint64_t v);
+/* Nanoseconds; name the key "..._ns" (the text form drops the suffix). */
+void out_ns(struct out *o, const char *key, uint64_t ns);
+void out_null(struct out *o, const char *key);
+void out_time(struct out *o, const char *key, uint64_t real_ns);
+/* JSON adds "<key>_alive". */
+void out_pid(struct out *o, const char *key, pid_t pid);
+/* names[i] names bit i; text "0x3 (A|B)", JSON ["A", "B"]. */
+void out_flags(struct out *o, const char *key, uint64_t v, const char *const *names,
+	       unsigned nnames);
+/* count and p50/p90/p99/p99.9/max: one line in text, an object in JSON. */
+void out_hist(struct out *o, const char *key, const struct shm_hist_snap *s);
+
+/* A JSON string literal for s (at most max bytes), invalid UTF-8 replaced. */
+void json_string(FILE *f, const char *s, size_t max);
+/* s with control characters replaced by '?' (text form). */
+void text_string(FILE *f, const char *s, size_t max);
+
+/* Human forms, into buf; each returns buf. */
+const char *fmt_bytes(char *buf, size_t len, uint64_t v);
+const char *fmt_ns(char *buf, size_t len, uint64_t ns);
+const char *fmt_utc(char *buf, size_t len, uint64_t real_ns, bool iso);
+/* "1234 (alive)", "1234 (dead)", or "-" for no pid. */
+const char *fmt_pid(char *buf, size_t len, pid_t pid);
+bool pid_alive(pid_t pid);
+
+#endif
