@@ -67,7 +67,7 @@ $(KIMPCTL): $(KIMPCTL_SRCS:%.c=$(O)/%.o) $(LIBSHM)
 # ---- tests ----------------------------------------------------------------
 TEST_SRCS := $(filter-out tests/tsan/%,$(wildcard tests/*/*.c tests/*.c))
 TESTS     := $(O)/tests/kimp-tests
-$(TESTS): LDLIBS += -lcriterion -lm
+$(TESTS): private LDLIBS += -lcriterion -lm
 # the kimpctl tests run the tool itself
 $(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBSHM) | $(KIMPCTL)
 
@@ -76,9 +76,9 @@ $(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBSHM) | $(KIMPCTL)
 TSAN_TEST_SRCS := tests/tsan/runner.c $(addprefix tests/libshm/,test_ring.c \
 		  test_seqlock.c test_wait.c test_metrics.c)
 TSAN_TESTS     := $(O)/tests/kimp-tsan-tests
-$(O)/tests/tsan/%.o $(TSAN_TESTS): CPPFLAGS := -Itests/tsan $(CPPFLAGS)
-$(O)/tests/tsan/%.o: CFLAGS += -Wno-format-zero-length
-$(TSAN_TESTS): LDLIBS += -lm
+$(O)/tests/tsan/%.o $(TSAN_TESTS): private CPPFLAGS := -Itests/tsan $(CPPFLAGS)
+$(O)/tests/tsan/%.o: private CFLAGS += -Wno-format-zero-length
+$(TSAN_TESTS): private LDLIBS += -lm
 $(TSAN_TESTS): $(TSAN_TEST_SRCS:tests/%.c=$(O)/tests/tsan/%.o) $(LIBSHM)
 
 $(O)/tests/tsan/%.o: tests/%.c
@@ -89,7 +89,7 @@ $(O)/tests/tsan/%.o: tests/%.c
 # ---- bench ----------------------------------------------------------------
 RING_BENCH_SRCS := $(wildcard bench/ring/*.c)
 RING_BENCH      := $(O)/bench/ring_bench
-$(RING_BENCH): LDLIBS += -lck
+$(RING_BENCH): private LDLIBS += -lck
 $(RING_BENCH): $(RING_BENCH_SRCS:%.c=$(O)/%.o) $(LIBSHM)
 
 BINS := $(KIMPCTL) $(TESTS) $(RING_BENCH) $(TSAN_TESTS)

@@ -7,6 +7,7 @@
 #include <linux/futex.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "kimp/ring.h"
@@ -31,6 +32,16 @@ static int ring_shape_ok(uint32_t slot_size, uint32_t slot_count)
 	return 0;
 }
 
+/* A random salt with its high bit set: no position + 1 below 2^63 maps to 0. */
+static uint64_t ring_salt(void)
+{
+	uint64_t v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = kimp_rdtsc() * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid() << 32;
+	return v | (1ull << 63);
+}
+
 int shm_ring_create(struct shm_seg *seg, const char *name, uint32_t slot_size,
 		    uint32_t slot_count, uint32_t flags, struct shm_doorbell *bell,
 		    struct shm_ring **out)
@@ -52,6 +63,7 @@ int shm_ring_create(struct shm_seg *seg, const char *name, uint32_t slot_size,
 	r->slot_size = slot_size;
 	r->slot_count = slot_count;
 	r->flags = flags;
+	r->salt = ring_salt();
 	r->bell_off = bell ? (int64_t)((uint8_t *)bell - (uint8_t *)r)
 			   : (int64_t)offsetof(struct shm_ring, bell);
 	snprintf(r->name, sizeof(r->name), "%s", name);
@@ -73,6 +85,8 @@ int shm_ring_check(const struct shm_ring *r, uint64_t region_size)
 				r->name, r->slot_count, r->slot_size);
 	if (r->bell_off % 8)
 		return shm_fail(-EPROTO, "ring '%s': misaligned doorbell", r->name);
+	if (!(r->salt >> 63))
+		return shm_fail(-EPROTO, "ring '%s': bad salt", r->name);
 	/*
 	 * The ring may be live: only judge head against a tail that did not
 	 * move while head was read. A ring whose tail keeps moving is being
@@ -125,9 +139,18 @@ int shm_ring_producer(struct shm_ring *r, struct shm_ring_prod *p)
 	p->slot_size = r->slot_size;
 	p->conflate = r->flags & SHM_RING_CONFLATE;
 	p->bell = shm_ring_doorbell(r);
+	p->salt = r->salt;
 	/* resume at the last publish; acquire pairs with commit's release */
 	p->head = atomic_load_explicit(&r->head, memory_order_acquire);
 	p->tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
+	/* a producer that died between a slot's mark and head: step over the
+	 * slots it did publish, or they would be written again under a reader */
+	while (p->head - p->tail_cache < r->slot_count &&
+	       atomic_load_explicit(shm_ring_slot_mark(p->slots, p->mask, p->slot_size,
+						       p->head), memory_order_acquire) ==
+	       shm_ring_mark(p->salt, p->head))
+		p->head++;
+	atomic_store_explicit(&r->head, p->head, memory_order_release);
 	atomic_store_explicit(&r->producer_pid, getpid(), memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->producer_attaches, 1, memory_order_relaxed);
 	return 0;
@@ -144,9 +167,9 @@ int shm_ring_consumer(struct shm_ring *r, struct shm_ring_cons *c)
 	c->slots = (uint8_t *)r + RING_SLOTS_OFF;
 	c->mask = r->slot_count - 1;
 	c->slot_size = r->slot_size;
+	c->salt = r->salt;
 	/* resume at the last commit: what was peeked but not committed comes again */
 	c->tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-	c->head_cache = c->tail;
 	atomic_store_explicit(&r->consumer_pid, getpid(), memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->consumer_attaches, 1, memory_order_relaxed);
 	return 0;

@@ -105,12 +105,13 @@ static inline uint64_t test_word(uint64_t i, uint64_t w)
 	return (i + 1) * 0x9e3779b97f4a7c15ull ^ (w * 0xbf58476d1ce4e5b9ull);
 }
 
+/* Message i in a ring slot: word 0 is the ring's mark, so start at word 1. */
 static inline void test_fill(void *slot, uint32_t size, uint64_t i)
 {
 	uint64_t *p = slot;
 
-	p[0] = i;
-	for (uint32_t w = 1; w < size / 8; w++)
+	p[1] = i;
+	for (uint32_t w = 2; w < size / 8; w++)
 		p[w] = test_word(i, w);
 }
 
@@ -119,9 +120,9 @@ static inline uint32_t test_check(const void *slot, uint32_t size, uint64_t i)
 {
 	const uint64_t *p = slot;
 
-	if (p[0] != i)
-		return 1;
-	for (uint32_t w = 1; w < size / 8; w++)
+	if (p[1] != i)
+		return 2;
+	for (uint32_t w = 2; w < size / 8; w++)
 		if (p[w] != test_word(i, w))
 			return w + 1;
 	return 0;

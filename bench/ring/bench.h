@@ -163,9 +163,11 @@ static inline size_t bench_fig_idx(unsigned int round, unsigned int tp, unsigned
 }
 
 /* ---- messages ------------------------------------------------------------
- * Word 0 the sequence number, word 1 the sender's TSC (one-way), the body
- * derived from the sequence, the last word the sequence xor a key: a torn,
- * stale or misplaced message fails msg_ok().
+ * Word 0 is the header word a kimp ring owns (its slot mark: see ring.h), so
+ * msg_fill leaves it alone; ck_ring and the pipe carry it as payload like
+ * any other word. Word 1 the sequence number, word 2 the sender's TSC
+ * (one-way), the body derived from the sequence, the last word the sequence
+ * xor a key: a torn, stale or misplaced message fails msg_ok().
  */
 #define MSG_KEY 0x9e3779b97f4a7c15ull
 
@@ -182,28 +184,28 @@ BENCH_INLINE void msg_fill(void *m, size_t size, uint64_t seq)
 	uint64_t *w = m;
 	size_t n = size / 8;
 
-	w[0] = seq;
-	w[1] = 0;
-	for (size_t i = 2; i < n - 1; i++)
+	w[1] = seq;
+	w[2] = 0;
+	for (size_t i = 3; i < n - 1; i++)
 		w[i] = seq + i;
 	w[n - 1] = seq ^ MSG_KEY;
 }
 
 BENCH_INLINE void msg_stamp(void *m, uint64_t tsc)
 {
-	((uint64_t *)m)[1] = tsc;
+	((uint64_t *)m)[2] = tsc;
 }
 
 BENCH_INLINE uint64_t msg_stamp_of(const void *m)
 {
-	return ((const uint64_t *)m)[1];
+	return ((const uint64_t *)m)[2];
 }
 
 BENCH_INLINE bool msg_ok(const void *m, size_t size, uint64_t seq)
 {
 	const uint64_t *w = m;
 
-	return w[0] == seq && w[size / 8 - 1] == (seq ^ MSG_KEY);
+	return w[1] == seq && w[size / 8 - 1] == (seq ^ MSG_KEY);
 }
 
 /* fmin() without libm (the bench links without -lm). */

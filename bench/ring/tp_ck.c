@@ -122,7 +122,7 @@ BENCH_INLINE int ck_pp_main_sz(struct bench_run *r, size_t size)
 {
 	struct ck_chan *ch = r->chan;
 	uint64_t total = r->warm + r->n, errors = 0;
-	struct msg128 out, in;
+	struct msg128 out = { 0 }, in;
 	int err;
 
 	err = bench_start_main(r);
@@ -148,7 +148,7 @@ BENCH_INLINE int ck_pp_peer_sz(struct bench_run *r, size_t size)
 {
 	struct ck_chan *ch = r->chan;
 	uint64_t total = r->warm + r->n, errors = 0;
-	struct msg128 m;
+	struct msg128 m = { 0 };
 
 	bench_start_peer(r);
 	for (uint64_t i = 0; i < total; i++) {
@@ -166,7 +166,7 @@ BENCH_INLINE int ck_ow_main_sz(struct bench_run *r, size_t size)
 {
 	struct ck_chan *ch = r->chan;
 	uint64_t total = r->warm + r->n, errors = 0;
-	struct msg128 m;
+	struct msg128 m = { 0 };
 	int err;
 
 	err = bench_start_main(r);
@@ -188,7 +188,7 @@ BENCH_INLINE int ck_ow_peer_sz(struct bench_run *r, size_t size)
 {
 	struct ck_chan *ch = r->chan;
 	uint64_t total = r->warm + r->n;
-	struct msg128 m;
+	struct msg128 m = { 0 };
 
 	bench_start_peer(r);
 	for (uint64_t i = 0; i < total; i++) {
@@ -206,7 +206,7 @@ BENCH_INLINE int ck_tput_main_sz(struct bench_run *r, size_t size)
 {
 	struct ck_chan *ch = r->chan;
 	uint64_t errors = 0;
-	struct msg128 m;
+	struct msg128 m = { 0 };
 	int err;
 
 	err = bench_start_main(r);
@@ -224,7 +224,7 @@ BENCH_INLINE int ck_tput_main_sz(struct bench_run *r, size_t size)
 BENCH_INLINE int ck_tput_peer_sz(struct bench_run *r, size_t size)
 {
 	struct ck_chan *ch = r->chan;
-	struct msg128 m;
+	struct msg128 m = { 0 };
 
 	bench_start_peer(r);
 	for (uint64_t i = 0; i < r->n; i++) {

@@ -176,7 +176,9 @@ BENCH_INLINE int kimp_pp_peer_sz(struct bench_run *r, size_t size)
 	for (uint64_t i = 0; i < total; i++) {
 		const void *m = kimp_peek(&rx);
 
-		memcpy(kimp_reserve(&tx), m, size);
+		/* echo the payload; the mark word is each ring's own */
+		memcpy((uint8_t *)kimp_reserve(&tx) + SHM_RING_MARK_BYTES,
+		       (const uint8_t *)m + SHM_RING_MARK_BYTES, size - SHM_RING_MARK_BYTES);
 		shm_ring_publish(&tx);
 		errors += !msg_ok(m, size, i);
 		shm_ring_commit(&rx);

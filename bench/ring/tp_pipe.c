@@ -135,7 +135,7 @@ BENCH_INLINE int pipe_pp_main_sz(struct bench_run *r, size_t size)
 {
 	struct pipe_chan *ch = pipe_side_main(r);
 	uint64_t total = r->warm + r->n, errors = 0;
-	struct msg128 out, in;
+	struct msg128 out = { 0 }, in;
 	int err;
 
 	err = bench_start_main(r);
@@ -165,7 +165,7 @@ BENCH_INLINE int pipe_pp_peer_sz(struct bench_run *r, size_t size)
 {
 	struct pipe_chan *ch = pipe_side_peer(r);
 	uint64_t total = r->warm + r->n, errors = 0;
-	struct msg128 m;
+	struct msg128 m = { 0 };
 	int err = 0;
 
 	bench_start_peer(r);
@@ -188,7 +188,7 @@ BENCH_INLINE int pipe_ow_main_sz(struct bench_run *r, size_t size)
 {
 	struct pipe_chan *ch = pipe_side_main(r);
 	uint64_t total = r->warm + r->n, errors = 0;
-	struct msg128 m;
+	struct msg128 m = { 0 };
 	int err;
 
 	err = bench_start_main(r);
@@ -212,7 +212,7 @@ BENCH_INLINE int pipe_ow_peer_sz(struct bench_run *r, size_t size)
 {
 	struct pipe_chan *ch = pipe_side_peer(r);
 	uint64_t total = r->warm + r->n;
-	struct msg128 m;
+	struct msg128 m = { 0 };
 	int err = 0;
 
 	bench_start_peer(r);
@@ -231,7 +231,7 @@ BENCH_INLINE int pipe_tput_main_sz(struct bench_run *r, size_t size)
 {
 	struct pipe_chan *ch = pipe_side_main(r);
 	uint64_t errors = 0;
-	struct msg128 m;
+	struct msg128 m = { 0 };
 	int err;
 
 	err = bench_start_main(r);
@@ -251,7 +251,7 @@ BENCH_INLINE int pipe_tput_main_sz(struct bench_run *r, size_t size)
 BENCH_INLINE int pipe_tput_peer_sz(struct bench_run *r, size_t size)
 {
 	struct pipe_chan *ch = pipe_side_peer(r);
-	struct msg128 m;
+	struct msg128 m = { 0 };
 	int err = 0;
 
 	bench_start_peer(r);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kimp/compiler.h"
+#include "kimp/ring.h"
 
 enum kimp_msg_type {
 	KIMP_MSG_NONE = 0,
@@ -34,25 +35,35 @@ enum kimp_msg_type {
 
 /*
  * Common header, 32 bytes.
- *   seq: per-ring sequence assigned by the producer, counting dropped
- *        messages too, so a consumer sees a conflated gap.
+ *
+ *   seq:   the message's sequence on its ring. This word is the ring's slot
+ *          mark (include/kimp/ring.h): publish writes it, a producer never
+ *          does; the consumer reads the 1-based sequence as
+ *          shm_ring_seq(&cons) at peek time.
+ *   flags: KIMP_MSG_F_GAP on the first message a conflating producer
+ *          publishes after it dropped some (the ring counts them as
+ *          overruns): the consumer re-reads the book table.
  */
 struct kimp_msg_hdr {
+	uint64_t seq;           /* ring-owned: see above */
 	uint16_t type;          /* enum kimp_msg_type */
 	uint8_t venue;          /* enum kimp_venue */
-	uint8_t flags;
+	uint8_t flags;          /* KIMP_MSG_F_* */
 	uint32_t inst;          /* instrument id (engine-wide) */
-	uint64_t seq;
 	uint64_t ingress_tsc;   /* TSC when the causing market bytes were reaped */
 	int64_t venue_ts_ns;    /* the venue's timestamp of the event, UTC ns */
 };
 KIMP_ASSERT_SIZE(struct kimp_msg_hdr, 32);
-KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, type, 0);
-KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, venue, 2);
-KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, inst, 4);
-KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, seq, 8);
+KIMP_STATIC_ASSERT(sizeof(((struct kimp_msg_hdr *)0)->seq) == SHM_RING_MARK_BYTES,
+		   "the header's first word is the ring's slot mark");
+KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, seq, 0);
+KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, type, 8);
+KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, venue, 10);
+KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, inst, 12);
 KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, ingress_tsc, 16);
 KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, venue_ts_ns, 24);
+
+#define KIMP_MSG_F_GAP 0x01u    /* messages were dropped before this one */
 
 enum kimp_side {
 	KIMP_SIDE_BUY = 1,

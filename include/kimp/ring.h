@@ -3,31 +3,41 @@
  * Lock-free single-producer single-consumer ring in shared memory.
  *
  * Fixed-size slots (a power-of-two count; slot size a multiple of 64 bytes,
- * set per ring). Free-running 64-bit indices, masked on access. The producer's
- * published index (head) and the consumer's committed index (tail) each sit
- * on their own 128-byte pair of lines; each side keeps a private cached copy
- * of the other's index and re-reads the shared one only when the copy says
- * full or empty.
+ * set per ring). Free-running 64-bit positions, masked on access.
  *
- * Publication is C11 release/acquire: the payload is written first, head is
- * stored last with release; the consumer loads head with acquire before it
- * reads the payload, and stores tail with release after it is done with the
- * slot, which the producer loads with acquire before reusing it.
+ * The first 8 bytes of every slot belong to the ring: publish stores there
+ * the slot's mark, (position + 1) ^ salt, with release; the consumer loads
+ * it with acquire and the slot is ready when it equals the mark it expects.
+ * So a waiting consumer pulls one cache line per message, the slot itself,
+ * and never the producer's index. The salt is random per ring with its high
+ * bit set, so neither a zeroed slot, nor a stale mark from the previous lap,
+ * nor a value a producer wrote there by mistake reads as ready. Producers
+ * write bytes 8 and up only (struct kimp_msg_hdr starts with this word).
  *
- * tail is the consumer's commit point: a consumer restarted after a crash
- * resumes at its last commit and sees again what it had peeked but not
- * committed; a restarted producer resumes at its last publish, so a slot it
- * had reserved but not published is simply written again.
+ * The producer also stores its position (head) after each publish, on a
+ * line pair of its own that no one polls (tools and a restarted producer
+ * read it); the consumer's committed position (tail) sits on another and is
+ * the consumer's commit point. The producer keeps a cached copy of tail and
+ * re-reads the shared one only when the copy says full.
+ *
+ * Restart: a consumer resumes at its last commit and sees again what it had
+ * peeked but not committed; a producer resumes at its last publish (head,
+ * then past any slot already marked, should it have died between the mark
+ * and head), so a slot it had reserved but not published is written again.
  *
  * Zero-copy use:
- *   producer: p = shm_ring_reserve(&prod); fill *p; shm_ring_publish(&prod);
- *   consumer: m = shm_ring_peek(&cons); use *m;  shm_ring_commit(&cons);
+ *   producer: p = shm_ring_reserve(&prod); fill bytes 8..; shm_ring_publish(&prod);
+ *   consumer: m = shm_ring_peek(&cons); use *m; shm_ring_commit(&cons);
  * and the batch forms shm_ring_reserve_batch / publish_n and
- * shm_ring_peek_batch / commit_n, which touch the shared index once per batch.
+ * shm_ring_peek_batch / commit_n, which touch the shared tail once per batch.
+ * In a tight loop keep the handle in a local: slot stores go through char
+ * pointers, which may alias anything, so a handle reached through memory is
+ * reloaded after every one.
  *
  * Full is a status, never an error: reserve returns NULL. A ring created with
- * SHM_RING_CONFLATE (market data) also counts that as an overrun, which the
- * consumer sees as a gap in message sequence numbers.
+ * SHM_RING_CONFLATE (market data) also counts that as an overrun; the
+ * producer flags its next message (KIMP_MSG_F_GAP in msg.h) so the consumer
+ * knows to re-read the book table.
  */
 #ifndef KIMP_RING_H
 #define KIMP_RING_H
@@ -42,6 +52,7 @@
 
 #define SHM_RING_MAGIC    0x474e4952u /* "RING" */
 #define SHM_RING_CONFLATE 0x1u        /* producer drops on full and counts it */
+#define SHM_RING_MARK_BYTES 8         /* the ring's part of every slot */
 
 /*
  * Doorbell for the hybrid wait strategy. Lives in shared memory; one per
@@ -66,9 +77,10 @@ struct shm_ring {
 	uint32_t slot_count;
 	uint32_t flags;
 	int64_t bell_off;         /* doorbell, relative to this header */
+	uint64_t salt;            /* slot marks are (position + 1) ^ salt */
 	char name[SHM_NAME_MAX];
-	uint8_t pad0[KIMP_FALSE_SHARING - 56];
-	/* producer-written */
+	uint8_t pad0[KIMP_FALSE_SHARING - 64];
+	/* producer-written, polled by no one */
 	_Atomic uint64_t head;    /* messages published */
 	uint8_t pad1[KIMP_FALSE_SHARING - 8];
 	/* consumer-written */
@@ -95,6 +107,7 @@ struct shm_ring_prod {
 	uint64_t head;            /* local copy of what we published */
 	uint64_t tail_cache;      /* last tail we saw */
 	uint64_t mask;
+	uint64_t salt;
 	uint32_t slot_size;
 	uint32_t conflate;
 	uint8_t *slots;
@@ -105,13 +118,24 @@ struct shm_ring_prod {
 /* Consumer handle. Process-private. */
 struct shm_ring_cons {
 	uint64_t tail;            /* local copy of what we committed */
-	uint64_t head_cache;      /* last head we saw */
 	uint64_t mask;
+	uint64_t salt;
 	uint32_t slot_size;
 	uint32_t pad;
 	uint8_t *slots;
 	struct shm_ring *r;
 };
+
+static inline uint64_t shm_ring_mark(uint64_t salt, uint64_t pos)
+{
+	return (pos + 1) ^ salt;
+}
+
+static inline _Atomic uint64_t *shm_ring_slot_mark(uint8_t *slots, uint64_t mask,
+						     uint32_t slot_size, uint64_t pos)
+{
+	return (_Atomic uint64_t *)(slots + (pos & mask) * slot_size);
+}
 
 /* Bytes a ring of this shape needs in a segment. */
 size_t shm_ring_bytes(uint32_t slot_size, uint32_t slot_count);
@@ -190,7 +214,10 @@ static inline void *shm_ring_reserve(struct shm_ring_prod *p)
 /* Publish the slot returned by the last reserve. */
 static inline void shm_ring_publish(struct shm_ring_prod *p)
 {
-	/* release: pairs with the acquire load of head in peek; payload first */
+	/* release: pairs with the acquire load of the mark in peek; payload first */
+	atomic_store_explicit(shm_ring_slot_mark(p->slots, p->mask, p->slot_size, p->head),
+			      shm_ring_mark(p->salt, p->head), memory_order_release);
+	/* no one polls head: it is for tools and for a restarted producer */
 	atomic_store_explicit(&p->r->head, ++p->head, memory_order_release);
 	shm_ring_maybe_wake(p->bell);
 }
@@ -220,19 +247,28 @@ static inline uint32_t shm_ring_reserve_batch(struct shm_ring_prod *p, void **fi
 
 static inline void shm_ring_publish_n(struct shm_ring_prod *p, uint32_t n)
 {
+	/* in order, so a producer that dies part-way leaves a published prefix */
+	for (uint32_t k = 0; k < n; k++)
+		/* release: pairs with the acquire load of the mark in peek_batch */
+		atomic_store_explicit(shm_ring_slot_mark(p->slots, p->mask, p->slot_size,
+							 p->head + k),
+				      shm_ring_mark(p->salt, p->head + k), memory_order_release);
 	p->head += n;
-	/* release: pairs with the acquire load of head in peek/peek_batch */
 	atomic_store_explicit(&p->r->head, p->head, memory_order_release);
 	shm_ring_maybe_wake(p->bell);
 }
 
-/* Copying convenience: 0, or -EAGAIN when full. len <= slot_size. */
+/*
+ * Copying convenience: bytes 8..len of msg into the next slot (the first 8
+ * are the ring's). 0, or -EAGAIN when full. 8 <= len <= slot_size.
+ */
 static inline int shm_ring_push(struct shm_ring_prod *p, const void *msg, size_t len)
 {
-	void *slot = shm_ring_reserve(p);
+	uint8_t *slot = shm_ring_reserve(p);
 	if (!slot)
 		return -EAGAIN;
-	memcpy(slot, msg, len);
+	memcpy(slot + SHM_RING_MARK_BYTES, (const uint8_t *)msg + SHM_RING_MARK_BYTES,
+	       len - SHM_RING_MARK_BYTES);
 	shm_ring_publish(p);
 	return 0;
 }
@@ -242,13 +278,12 @@ static inline int shm_ring_push(struct shm_ring_prod *p, const void *msg, size_t
 /* The oldest uncommitted message, or NULL when empty. */
 static inline const void *shm_ring_peek(struct shm_ring_cons *c)
 {
-	if (c->tail == c->head_cache) {
-		/* acquire: pairs with the release store of head in publish */
-		c->head_cache = atomic_load_explicit(&c->r->head, memory_order_acquire);
-		if (c->tail == c->head_cache)
-			return NULL;
-	}
-	return c->slots + (c->tail & c->mask) * c->slot_size;
+	_Atomic uint64_t *m = shm_ring_slot_mark(c->slots, c->mask, c->slot_size, c->tail);
+
+	/* acquire: pairs with the release store of the mark in publish */
+	if (atomic_load_explicit(m, memory_order_acquire) != shm_ring_mark(c->salt, c->tail))
+		return NULL;
+	return m;
 }
 
 /* Done with the message from the last peek: the producer may reuse it. */
@@ -262,18 +297,26 @@ static inline void shm_ring_commit(struct shm_ring_cons *c)
 static inline uint32_t shm_ring_peek_batch(struct shm_ring_cons *c, const void **first,
 					   uint32_t max)
 {
-	uint64_t avail = c->head_cache - c->tail;
-	if (avail < max) {
-		/* acquire: pairs with the release store of head in publish */
-		c->head_cache = atomic_load_explicit(&c->r->head, memory_order_acquire);
-		avail = c->head_cache - c->tail;
-	}
 	uint64_t idx = c->tail & c->mask;
-	uint64_t n = avail < max ? avail : max;
-	if (n > c->mask + 1 - idx)
-		n = c->mask + 1 - idx;
+	uint64_t lim = c->mask + 1 - idx;
+	uint32_t n = 0;
+
+	if (lim > max)
+		lim = max;
+	/* acquire: pairs with the release stores of the marks in publish_n */
+	while (n < lim &&
+	       atomic_load_explicit(shm_ring_slot_mark(c->slots, c->mask, c->slot_size,
+						       c->tail + n), memory_order_acquire) ==
+	       shm_ring_mark(c->salt, c->tail + n))
+		n++;
 	*first = c->slots + idx * c->slot_size;
-	return (uint32_t)n;
+	return n;
+}
+
+/* The 1-based ring sequence of the message at the last peek. */
+static inline uint64_t shm_ring_seq(const struct shm_ring_cons *c)
+{
+	return c->tail + 1;
 }
 
 static inline void shm_ring_commit_n(struct shm_ring_cons *c, uint32_t n)
@@ -283,7 +326,7 @@ static inline void shm_ring_commit_n(struct shm_ring_cons *c, uint32_t n)
 	atomic_store_explicit(&c->r->tail, c->tail, memory_order_release);
 }
 
-/* Copying convenience: 0, or -EAGAIN when empty. */
+/* Copying convenience (the mark included): 0, or -EAGAIN when empty. */
 static inline int shm_ring_pop(struct shm_ring_cons *c, void *out, size_t len)
 {
 	const void *m = shm_ring_peek(c);
@@ -294,7 +337,7 @@ static inline int shm_ring_pop(struct shm_ring_cons *c, void *out, size_t len)
 	return 0;
 }
 
-/* True when a message is waiting (re-reads the shared head). */
+/* True when a message is waiting. */
 static inline bool shm_ring_ready(struct shm_ring_cons *c)
 {
 	return shm_ring_peek(c) != NULL;

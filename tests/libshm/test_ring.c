@@ -237,6 +237,90 @@ Test(ring, restarted_producer_resumes_at_last_publish)
 	cr_assert_null(shm_ring_peek(&c));
 }
 
+Test(ring, a_slot_is_ready_only_when_publish_marks_it)
+{
+	struct shm_ring *r = mkring("mark", 64, 4, 0);
+	struct shm_ring_prod p;
+	struct shm_ring_cons c;
+	uint64_t *slot;
+
+	cr_assert(r->salt >> 63, "salt has its high bit set");
+	cr_assert_eq(shm_ring_producer(r, &p), 0);
+	cr_assert_eq(shm_ring_consumer(r, &c), 0);
+	slot = shm_ring_reserve(&p);
+	/* what a careless producer might write there: not a mark */
+	slot[0] = 1;
+	cr_assert_null(shm_ring_peek(&c));
+	slot[0] = 0;
+	cr_assert_null(shm_ring_peek(&c));
+	test_fill(slot, 64, 0);
+	shm_ring_publish(&p);
+	cr_assert_eq(shm_ring_peek(&c), (const void *)slot);
+	cr_assert_eq(shm_ring_seq(&c), 1);
+	cr_assert_eq(slot[0], shm_ring_mark(r->salt, 0));
+	shm_ring_commit(&c);
+	/* a whole lap later the old mark in slot 0 does not read as position 4 */
+	for (uint64_t i = 1; i < 4; i++) {
+		test_fill(shm_ring_reserve(&p), 64, i);
+		shm_ring_publish(&p);
+		cr_assert_not_null(shm_ring_peek(&c));
+		shm_ring_commit(&c);
+	}
+	cr_assert_eq(shm_ring_reserve(&p), (void *)slot, "position 4 reuses slot 0");
+	cr_assert_null(shm_ring_peek(&c), "the lap-old mark is stale");
+	cr_assert_neq(shm_ring_mark(r->salt, 4), shm_ring_mark(r->salt, 0));
+}
+
+Test(ring, producer_dead_between_mark_and_head_resumes_past_its_marks)
+{
+	struct shm_ring *r = mkring("half", 64, 8, 0);
+	struct shm_ring_prod p1, p2;
+	struct shm_ring_cons c;
+	void *first;
+
+	cr_assert_eq(shm_ring_producer(r, &p1), 0);
+	test_fill(shm_ring_reserve(&p1), 64, 0);
+	shm_ring_publish(&p1);
+	cr_assert_eq(shm_ring_reserve_batch(&p1, &first, 3), 3);
+	for (int k = 0; k < 3; k++)
+		test_fill((uint8_t *)first + k * 64, 64, (uint64_t)(1 + k));
+	shm_ring_publish_n(&p1, 3);
+	/* as if it died after marking 1..3 but before storing head */
+	atomic_store(&r->head, 1);
+	cr_assert_eq(shm_ring_producer(r, &p2), 0);
+	cr_assert_eq(p2.head, 4, "stepped over the slots already published");
+	cr_assert_eq(atomic_load(&r->head), 4);
+	test_fill(shm_ring_reserve(&p2), 64, 4);
+	shm_ring_publish(&p2);
+	cr_assert_eq(shm_ring_consumer(r, &c), 0);
+	for (uint64_t i = 0; i < 5; i++) {
+		const void *m = shm_ring_peek(&c);
+		cr_assert_not_null(m, "message %llu", (unsigned long long)i);
+		cr_assert_eq(test_check(m, 64, i), 0, "message %llu", (unsigned long long)i);
+		shm_ring_commit(&c);
+	}
+	cr_assert_null(shm_ring_peek(&c));
+}
+
+Test(ring, push_leaves_the_mark_to_the_ring)
+{
+	struct shm_ring *r = mkring("push", 64, 4, 0);
+	struct shm_ring_prod p;
+	struct shm_ring_cons c;
+	uint64_t msg[8], out[8];
+
+	cr_assert_eq(shm_ring_producer(r, &p), 0);
+	cr_assert_eq(shm_ring_consumer(r, &c), 0);
+	for (int i = 0; i < 8; i++)
+		msg[i] = 100u + (uint64_t)i;
+	msg[0] = shm_ring_mark(r->salt, 1); /* a forged mark for the next slot */
+	cr_assert_eq(shm_ring_push(&p, msg, sizeof(msg)), 0);
+	cr_assert_eq(shm_ring_pop(&c, out, sizeof(out)), 0);
+	cr_assert_eq(out[0], shm_ring_mark(r->salt, 0), "the ring wrote its own mark");
+	cr_assert_eq(memcmp(out + 1, msg + 1, 56), 0);
+	cr_assert_eq(shm_ring_pop(&c, out, sizeof(out)), -EAGAIN, "the forgery was not copied");
+}
+
 Test(ring, lookup_validates_the_header)
 {
 	struct shm_ring *r = mkring("valid", 128, 16, 0), *found;

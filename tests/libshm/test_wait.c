@@ -230,7 +230,7 @@ Test(wait, sleeping_consumer_is_woken_by_one_publish)
 {
 	struct shm_ring *r;
 	struct shm_ring_prod p;
-	uint8_t msg[64] = { 7 };
+	uint8_t msg[64] = { [8] = 7 };
 	pid_t pid;
 
 	cr_assert_eq(shm_ring_create(&seg, "wake", 64, 8, 0, NULL, &r), 0);
@@ -245,7 +245,7 @@ Test(wait, sleeping_consumer_is_woken_by_one_publish)
 			_exit(2);
 		while (!shm_ring_peek(&c))
 			shm_wait_idle(&w, ring_ready, &c);
-		_exit(((const uint8_t *)shm_ring_peek(&c))[0] == 7 ? 0 : 1);
+		_exit(((const uint8_t *)shm_ring_peek(&c))[8] == 7 ? 0 : 1);
 	}
 	/* wait until the child has said it sleeps: state, not time */
 	while (!atomic_load(&r->bell.sleeping))
