@@ -3,7 +3,7 @@
 #   make [all]       libraries, tools, tests and benches
 #   make test        install missing packages, build and run the test suite
 #   make check       the suite under ASan+UBSan, then the ring tests under TSan
-#   make bench       the ring bench (CI=1 for the short form)
+#   make bench       operation costs and the ring bench (CI=1: short form)
 #   make deps        install the Debian packages the build needs (as root)
 #
 #   V=1              show commands
@@ -92,7 +92,11 @@ RING_BENCH      := $(O)/bench/ring_bench
 $(RING_BENCH): private LDLIBS += -lck
 $(RING_BENCH): $(RING_BENCH_SRCS:%.c=$(O)/%.o) $(LIBSHM)
 
-BINS := $(KIMPCTL) $(TESTS) $(RING_BENCH) $(TSAN_TESTS)
+OPS_BENCH_SRCS := $(wildcard bench/ops/*.c)
+OPS_BENCH      := $(O)/bench/ops_bench
+$(OPS_BENCH): $(OPS_BENCH_SRCS:%.c=$(O)/%.o) $(LIBSHM)
+
+BINS := $(KIMPCTL) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(TSAN_TESTS)
 all: $(LIBSHM) $(BINS)
 
 # ---- rules ----------------------------------------------------------------
@@ -139,7 +143,9 @@ tsan-run: $(TSAN_TESTS)
 	$(Q)KIMP_TEST_SCALE=8 TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
 		$(TSAN_TESTS) $(TSAN_SUITES)
 
-bench: deps $(RING_BENCH)
+bench: deps $(RING_BENCH) $(OPS_BENCH)
+	$(Q)mkdir -p bench/results
+	$(Q)$(OPS_BENCH) $(if $(CI),--ci) --json bench/results/ops-latest.json
 	$(Q)bench/run-ring $(RING_BENCH) $(if $(CI),--ci)
 
 clean:

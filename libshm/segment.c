@@ -88,6 +88,51 @@ int shm_seg_path(const char *name, const struct shm_opts *o, char *path, size_t 
 			o->hugetlbfs_dir, o->shm_dir);
 }
 
+static int read_sys_u64(const char *path, uint64_t *v)
+{
+	unsigned long long x;
+	FILE *f = fopen(path, "re");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%llu", &x) == 1;
+	fclose(f);
+	if (!ok)
+		return -EINVAL;
+	*v = x;
+	return 0;
+}
+
+int shm_hugetlbfs_free(const char *dir, uint64_t *pages, uint64_t *page_size)
+{
+	char path[128];
+	uint64_t nfree, resv;
+	struct statfs st;
+
+	if (statfs(dir, &st))
+		return shm_fail(-errno, "%s: %s", dir, strerror(errno));
+	if ((unsigned long)st.f_type != HUGETLBFS_MAGIC)
+		return shm_fail(-ENODEV, "%s is not a hugetlbfs mount", dir);
+	*page_size = (uint64_t)st.f_bsize;
+	if (st.f_blocks) {
+		/* a mount with size=: its own accounting */
+		*pages = (uint64_t)st.f_bfree;
+		return 0;
+	}
+	/* no size limit: statfs says 0, the pool for this page size decides */
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%llukB/free_hugepages",
+		 (unsigned long long)(*page_size >> 10));
+	if (read_sys_u64(path, &nfree))
+		return shm_fail(-ENOENT, "%s: cannot read %s", dir, path);
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%llukB/resv_hugepages",
+		 (unsigned long long)(*page_size >> 10));
+	if (read_sys_u64(path, &resv))
+		resv = 0;
+	*pages = nfree > resv ? nfree - resv : 0;
+	return 0;
+}
+
 /*
  * Is there a hugetlbfs at 'dir' with room for 'bytes'? If not, why not, in
  * 'why'.
@@ -95,23 +140,18 @@ int shm_seg_path(const char *name, const struct shm_opts *o, char *path, size_t 
 static bool hugetlbfs_usable(const char *dir, uint64_t bytes, uint64_t *page,
 			     char *why, size_t whylen)
 {
-	struct statfs st;
+	uint64_t nfree, need;
 
-	if (statfs(dir, &st)) {
-		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+	if (shm_hugetlbfs_free(dir, &nfree, page)) {
+		snprintf(why, whylen, "%s", shm_last_error());
 		return false;
 	}
-	if ((unsigned long)st.f_type != HUGETLBFS_MAGIC) {
-		snprintf(why, whylen, "%s is not a hugetlbfs mount", dir);
-		return false;
-	}
-	*page = (uint64_t)st.f_bsize;
-	uint64_t need = shm_align_up(bytes, *page) / *page;
-	if ((uint64_t)st.f_bfree < need) {
+	need = shm_align_up(bytes, *page) / *page;
+	if (nfree < need) {
 		snprintf(why, whylen,
 			 "%s has %llu free huge pages of %llu KiB, %llu needed "
 			 "(reserve more in /proc/sys/vm/nr_hugepages)",
-			 dir, (unsigned long long)st.f_bfree,
+			 dir, (unsigned long long)nfree,
 			 (unsigned long long)(*page >> 10), (unsigned long long)need);
 		return false;
 	}
@@ -207,45 +247,14 @@ static void hdr_init(struct shm_seg *s, const char *name, uint32_t backing,
 	atomic_store_explicit((_Atomic uint64_t *)&h->magic, SHM_MAGIC, memory_order_release);
 }
 
-int shm_seg_create(struct shm_seg *s, const char *name, size_t size,
-		   const struct shm_opts *o)
+/*
+ * Create, size, reserve and map the backing file at s->path. 0, or -errno
+ * with nothing left behind.
+ */
+static int seg_make(struct shm_seg *s, uint64_t total, uint32_t backing, uint64_t page,
+		    const struct shm_opts *o)
 {
-	char why[256], other[256];
-	struct shm_opts tmp;
-	uint32_t backing = SHM_BACK_SHM;
-	uint64_t page = SHM_SMALL_PAGE, total;
 	int fd, err;
-
-	memset(s, 0, sizeof(*s));
-	o = opts_or_default(o, &tmp);
-	if (o->readonly)
-		return shm_fail(-EINVAL, "cannot create segment '%s' read-only", name);
-	if (!shm_name_ok(name))
-		return shm_fail(-EINVAL, "bad segment name '%s' (1-%d of [A-Za-z0-9._-])",
-				name, SHM_NAME_MAX - 1);
-	if (shm_seg_path(name, o, other, sizeof(other)) == 0)
-		return shm_fail(-EEXIST, "segment '%s' exists: %s", name, other);
-
-	total = SHM_DATA_START + shm_align_up(size ? size : 1, SHM_REGION_ALIGN);
-	why[0] = 0;
-	if (!o->allow_hugetlbfs)
-		snprintf(why, sizeof(why), "huge pages disabled by configuration");
-	else if (hugetlbfs_usable(o->hugetlbfs_dir, total, &page, why, sizeof(why)))
-		backing = SHM_BACK_HUGETLBFS;
-
-	if (backing == SHM_BACK_HUGETLBFS) {
-		total = shm_align_up(total, page);
-		err = seg_file(s->path, sizeof(s->path), o->hugetlbfs_dir, name);
-	} else {
-		page = SHM_SMALL_PAGE;
-		err = seg_file(s->path, sizeof(s->path), o->shm_dir, name);
-		if (shm_once(SHM_ONCE_FALLBACK))
-			shm_log("hugetlbfs unavailable (%s): segments go to %s with "
-				"MADV_HUGEPAGE (shmem huge pages: %s)", why, o->shm_dir,
-				shmem_thp_mode());
-	}
-	if (err)
-		return shm_fail(err, "segment path for '%s' too long", name);
 
 	fd = open(s->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -267,13 +276,60 @@ int shm_seg_create(struct shm_seg *s, const char *name, size_t size,
 	if (err)
 		goto unlink;
 	close(fd);
-	hdr_init(s, name, backing, page, o);
 	return 0;
 
 unlink:
 	unlink(s->path);
 	close(fd);
 	return err;
+}
+
+int shm_seg_create(struct shm_seg *s, const char *name, size_t size,
+		   const struct shm_opts *o)
+{
+	char why[256], other[256];
+	struct shm_opts tmp;
+	uint64_t page = SHM_SMALL_PAGE, data;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	o = opts_or_default(o, &tmp);
+	if (o->readonly)
+		return shm_fail(-EINVAL, "cannot create segment '%s' read-only", name);
+	if (!shm_name_ok(name))
+		return shm_fail(-EINVAL, "bad segment name '%s' (1-%d of [A-Za-z0-9._-])",
+				name, SHM_NAME_MAX - 1);
+	if (shm_seg_path(name, o, other, sizeof(other)) == 0)
+		return shm_fail(-EEXIST, "segment '%s' exists: %s", name, other);
+
+	data = SHM_DATA_START + shm_align_up(size ? size : 1, SHM_REGION_ALIGN);
+	why[0] = 0;
+	if (!o->allow_hugetlbfs) {
+		snprintf(why, sizeof(why), "huge pages disabled by configuration");
+	} else if (hugetlbfs_usable(o->hugetlbfs_dir, data, &page, why, sizeof(why))) {
+		err = seg_file(s->path, sizeof(s->path), o->hugetlbfs_dir, name);
+		if (err)
+			return shm_fail(err, "segment path for '%s' too long", name);
+		err = seg_make(s, shm_align_up(data, page), SHM_BACK_HUGETLBFS, page, o);
+		if (!err) {
+			hdr_init(s, name, SHM_BACK_HUGETLBFS, page, o);
+			return 0;
+		}
+		/* someone took the pages between the check and the reservation */
+		snprintf(why, sizeof(why), "%s", shm_last_error());
+	}
+
+	if (shm_once(SHM_ONCE_FALLBACK))
+		shm_log("hugetlbfs unavailable (%s): segments go to %s with MADV_HUGEPAGE "
+			"(shmem huge pages: %s)", why, o->shm_dir, shmem_thp_mode());
+	err = seg_file(s->path, sizeof(s->path), o->shm_dir, name);
+	if (err)
+		return shm_fail(err, "segment path for '%s' too long", name);
+	err = seg_make(s, data, SHM_BACK_SHM, SHM_SMALL_PAGE, o);
+	if (err)
+		return err;
+	hdr_init(s, name, SHM_BACK_SHM, SHM_SMALL_PAGE, o);
+	return 0;
 }
 
 /* The segment name a backing file path stands for (after the prefix). */

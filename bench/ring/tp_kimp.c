@@ -47,6 +47,8 @@ static int kimp_init(struct bench_env *env)
 	int err;
 
 	shm_opts_default(&env->opts);
+	/* the same 4 KiB shared pages ck_ring's buffers get: compare rings, not TLBs */
+	env->opts.allow_hugetlbfs = false;
 	snprintf(env->seg_name, sizeof(env->seg_name), "bench-%d", (int)getpid());
 	err = shm_seg_create(&env->seg, env->seg_name, kimp_seg_bytes(env), &env->opts);
 	if (err) {

@@ -124,6 +124,14 @@ int shm_seg_open(struct shm_seg *s, const char *name, size_t size,
 /* Unmap. The segment stays for the next process. */
 void shm_seg_detach(struct shm_seg *s) kimp_cold;
 
+/*
+ * Free huge pages usable through the hugetlbfs mounted at 'dir': the
+ * mount's own count when it has a size= limit, else the kernel's pool for
+ * its page size (free less reserved). 0, or -ENODEV when 'dir' is not
+ * hugetlbfs, or -errno.
+ */
+int shm_hugetlbfs_free(const char *dir, uint64_t *pages, uint64_t *page_size) kimp_cold;
+
 /* Remove segment 'name' (from whichever backing holds it). 0 or -errno. */
 int shm_seg_remove(const char *name, const struct shm_opts *o) kimp_cold;
 

@@ -162,6 +162,14 @@ Test(segment, foreign_file_is_refused)
 	cr_assert(strstr(shm_last_error(), "bad magic"), "%s", shm_last_error());
 }
 
+Test(segment, hugetlbfs_free_refuses_other_filesystems)
+{
+	uint64_t n, page;
+
+	cr_assert_eq(shm_hugetlbfs_free(env.dir, &n, &page), -ENODEV);
+	cr_assert(strstr(shm_last_error(), "is not a hugetlbfs mount"), "%s", shm_last_error());
+}
+
 Test(segment, hugetlbfs_unavailable_falls_back_and_says_so_once)
 {
 	struct shm_seg a, b;
@@ -182,17 +190,17 @@ Test(segment, hugetlbfs_unavailable_falls_back_and_says_so_once)
 
 Test(segment, hugetlbfs_without_free_pages_falls_back_naming_why)
 {
-	struct statfs st;
+	uint64_t nfree, page;
 	struct shm_seg a;
 
-	if (statfs("/dev/hugepages", &st) || (unsigned long)st.f_type != 0x958458f6) {
+	if (shm_hugetlbfs_free("/dev/hugepages", &nfree, &page)) {
 		tenv_fini(&env);
 		cr_skip_test("no hugetlbfs at /dev/hugepages");
 	}
 	env.o.allow_hugetlbfs = true;
 	env.o.hugetlbfs_dir = "/dev/hugepages";
 	/* one page more than is free */
-	size_t want = (size_t)(st.f_bfree + 1) * (size_t)st.f_bsize;
+	size_t want = (size_t)(nfree + 1) * (size_t)page;
 	cr_assert_eq(shm_seg_create(&a, "toobig", want, &env.o), 0, "%s", shm_last_error());
 	cr_assert_eq(a.hdr->backing, SHM_BACK_SHM);
 	cr_assert(strstr(env.log, "free huge pages"), "%s", env.log);
@@ -201,15 +209,15 @@ Test(segment, hugetlbfs_without_free_pages_falls_back_naming_why)
 
 Test(segment, on_hugetlbfs_when_pages_are_there)
 {
+	uint64_t nfree, page;
 	struct shm_seg a, b;
-	struct statfs st;
 
 	/* a skipped test does not run the suite's fini: clean up first */
-	if (statfs("/dev/hugepages", &st) || (unsigned long)st.f_type != 0x958458f6) {
+	if (shm_hugetlbfs_free("/dev/hugepages", &nfree, &page)) {
 		tenv_fini(&env);
 		cr_skip_test("no hugetlbfs at /dev/hugepages");
 	}
-	if (st.f_bfree < 2) {
+	if (nfree < 2) {
 		tenv_fini(&env);
 		cr_skip_test("no free huge pages (reserve some in /proc/sys/vm/nr_hugepages)");
 	}
@@ -219,8 +227,11 @@ Test(segment, on_hugetlbfs_when_pages_are_there)
 	snprintf(name, sizeof(name), "test-huge-%d", getpid());
 	cr_assert_eq(shm_seg_create(&a, name, 4096, &env.o), 0, "%s", shm_last_error());
 	cr_assert_eq(a.hdr->backing, SHM_BACK_HUGETLBFS);
-	cr_assert_eq(a.hdr->page_size, (uint64_t)st.f_bsize);
-	cr_assert_eq(a.size % st.f_bsize, 0, "whole huge pages");
+	cr_assert_eq(a.hdr->page_size, page);
+	cr_assert_eq(a.size % page, 0, "whole huge pages");
+	uint64_t after;
+	cr_assert_eq(shm_hugetlbfs_free("/dev/hugepages", &after, &page), 0);
+	cr_assert_lt(after, nfree, "the segment's pages are taken from the pool");
 	cr_assert_eq(file_mode(a.path), 0600);
 	cr_assert_eq(env.nlog, 0, "no fallback message: %s", env.log);
 	cr_assert_eq(shm_seg_attach(&b, name, &env.o), 0, "%s", shm_last_error());
