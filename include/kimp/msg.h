@@ -7,7 +7,9 @@
  * unchanged through every hop, so every stage can measure from the tick.
  *
  * These structs live in shared memory: any change to them bumps
- * SHM_LAYOUT_VERSION (include/kimp/segment.h).
+ * SHM_LAYOUT_VERSION (include/kimp/segment.h). Each is 64 or 128 bytes, a
+ * whole number of ring slots, 8-byte aligned, with its size, alignment and
+ * field offsets pinned below.
  */
 #ifndef KIMP_MSG_H
 #define KIMP_MSG_H
@@ -54,6 +56,7 @@ struct kimp_msg_hdr {
 	int64_t venue_ts_ns;    /* the venue's timestamp of the event, UTC ns */
 };
 KIMP_ASSERT_SIZE(struct kimp_msg_hdr, 32);
+KIMP_ASSERT_ALIGN(struct kimp_msg_hdr, 8);
 KIMP_STATIC_ASSERT(sizeof(((struct kimp_msg_hdr *)0)->seq) == SHM_RING_MARK_BYTES,
 		   "the header's first word is the ring's slot mark");
 KIMP_ASSERT_OFFSET(struct kimp_msg_hdr, seq, 0);
@@ -86,6 +89,7 @@ struct kimp_md_top {
 	int64_t ask_qty;
 };
 KIMP_ASSERT_SIZE(struct kimp_md_top, 64);
+KIMP_ASSERT_ALIGN(struct kimp_md_top, 8);
 KIMP_ASSERT_OFFSET(struct kimp_md_top, bid_px, 32);
 KIMP_ASSERT_OFFSET(struct kimp_md_top, ask_qty, 56);
 
@@ -99,6 +103,7 @@ struct kimp_md_trade {
 	uint8_t pad[7];
 };
 KIMP_ASSERT_SIZE(struct kimp_md_trade, 64);
+KIMP_ASSERT_ALIGN(struct kimp_md_trade, 8);
 KIMP_ASSERT_OFFSET(struct kimp_md_trade, trade_id, 48);
 
 /* Book status change, 64 bytes. */
@@ -112,6 +117,7 @@ struct kimp_md_status {
 	uint8_t pad[16];
 };
 KIMP_ASSERT_SIZE(struct kimp_md_status, 64);
+KIMP_ASSERT_ALIGN(struct kimp_md_status, 8);
 KIMP_ASSERT_OFFSET(struct kimp_md_status, update_count, 40);
 
 enum kimp_tif {
@@ -141,6 +147,7 @@ struct kimp_intent {
 	uint8_t pad[40];
 };
 KIMP_ASSERT_SIZE(struct kimp_intent, 128);
+KIMP_ASSERT_ALIGN(struct kimp_intent, 8);
 KIMP_ASSERT_OFFSET(struct kimp_intent, intent_id, 32);
 KIMP_ASSERT_OFFSET(struct kimp_intent, side, 80);
 
@@ -161,6 +168,7 @@ struct kimp_order {
 	uint8_t pad[40];
 };
 KIMP_ASSERT_SIZE(struct kimp_order, 128);
+KIMP_ASSERT_ALIGN(struct kimp_order, 8);
 KIMP_ASSERT_OFFSET(struct kimp_order, client_oid, 32);
 KIMP_ASSERT_OFFSET(struct kimp_order, side, 80);
 
@@ -196,6 +204,7 @@ struct kimp_exec_report {
 	uint8_t pad[24];
 };
 KIMP_ASSERT_SIZE(struct kimp_exec_report, 128);
+KIMP_ASSERT_ALIGN(struct kimp_exec_report, 8);
 KIMP_ASSERT_OFFSET(struct kimp_exec_report, client_oid, 32);
 KIMP_ASSERT_OFFSET(struct kimp_exec_report, state, 88);
 
