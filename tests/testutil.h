@@ -57,6 +57,37 @@ static inline void tenv_fini(struct tenv *e)
 	cr_expect_eq(system(cmd), 0);
 }
 
+/* tenv_init, then a fresh segment 'name' of 'size' bytes in it. */
+static inline void tenv_init_seg(struct tenv *e, struct shm_seg *s, const char *name,
+				 size_t size)
+{
+	tenv_init(e);
+	cr_assert_eq(shm_seg_create(s, name, size, &e->o), 0, "%s", shm_last_error());
+}
+
+static inline void tenv_fini_seg(struct tenv *e, struct shm_seg *s)
+{
+	shm_seg_detach(s);
+	tenv_fini(e);
+}
+
+/*
+ * The fixture most test files use: a private directory and one segment,
+ * fresh for every test, as 'env' and 'seg', with setup() and teardown() for
+ * TestSuite(..., .init = setup, .fini = teardown).
+ */
+#define TENV_SEG_FIXTURE(segname, size)                                  \
+	static struct tenv env;                                          \
+	static struct shm_seg seg;                                       \
+	static void setup(void)                                          \
+	{                                                                \
+		tenv_init_seg(&env, &seg, segname, size);                \
+	}                                                                \
+	static void teardown(void)                                       \
+	{                                                                \
+		tenv_fini_seg(&env, &seg);                               \
+	}
+
 /* n divided by $KIMP_TEST_SCALE (at least 1). */
 static inline uint64_t test_scaled(uint64_t n)
 {

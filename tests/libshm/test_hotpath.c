@@ -21,20 +21,7 @@
 #include "kimp/wait.h"
 #include "../testutil.h"
 
-static struct tenv env;
-static struct shm_seg seg;
-
-static void setup(void)
-{
-	tenv_init(&env);
-	cr_assert_eq(shm_seg_create(&seg, "hot", 4 << 20, &env.o), 0, "%s", shm_last_error());
-}
-
-static void teardown(void)
-{
-	shm_seg_detach(&seg);
-	tenv_fini(&env);
-}
+TENV_SEG_FIXTURE("hot", 4 << 20)
 
 TestSuite(hotpath, .init = setup, .fini = teardown);
 

@@ -5,20 +5,7 @@
 #include "kimp/metrics.h"
 #include "../testutil.h"
 
-static struct tenv env;
-static struct shm_seg seg;
-
-static void setup(void)
-{
-	tenv_init(&env);
-	cr_assert_eq(shm_seg_create(&seg, "met", 4 << 20, &env.o), 0, "%s", shm_last_error());
-}
-
-static void teardown(void)
-{
-	shm_seg_detach(&seg);
-	tenv_fini(&env);
-}
+TENV_SEG_FIXTURE("met", 4 << 20)
 
 TestSuite(hist, .init = setup, .fini = teardown);
 TestSuite(metrics, .init = setup, .fini = teardown);

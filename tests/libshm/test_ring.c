@@ -6,21 +6,7 @@
 #include "ring_stream.h"
 #include "../testutil.h"
 
-static struct tenv env;
-static struct shm_seg seg;
-
-static void setup(void)
-{
-	tenv_init(&env);
-	cr_assert_eq(shm_seg_create(&seg, "ring", 64 << 20, &env.o), 0, "%s",
-		     shm_last_error());
-}
-
-static void teardown(void)
-{
-	shm_seg_detach(&seg);
-	tenv_fini(&env);
-}
+TENV_SEG_FIXTURE("ring", 64 << 20)
 
 TestSuite(ring, .init = setup, .fini = teardown);
 TestSuite(ring_threads, .init = setup, .fini = teardown, .timeout = 600);

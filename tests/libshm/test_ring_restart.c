@@ -26,21 +26,7 @@ struct ctl {
 	_Atomic int parked;
 };
 
-static struct tenv env;
-static struct shm_seg seg;
-
-static void setup(void)
-{
-	tenv_init(&env);
-	cr_assert_eq(shm_seg_create(&seg, "restart", 8 << 20, &env.o), 0, "%s",
-		     shm_last_error());
-}
-
-static void teardown(void)
-{
-	shm_seg_detach(&seg);
-	tenv_fini(&env);
-}
+TENV_SEG_FIXTURE("restart", 8 << 20)
 
 TestSuite(ring_restart, .init = setup, .fini = teardown, .timeout = 600);
 

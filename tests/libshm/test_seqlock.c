@@ -16,20 +16,7 @@ struct rec {
 	uint64_t w[WORDS];
 };
 
-static struct tenv env;
-static struct shm_seg seg;
-
-static void setup(void)
-{
-	tenv_init(&env);
-	cr_assert_eq(shm_seg_create(&seg, "seq", 1 << 20, &env.o), 0, "%s", shm_last_error());
-}
-
-static void teardown(void)
-{
-	shm_seg_detach(&seg);
-	tenv_fini(&env);
-}
+TENV_SEG_FIXTURE("seq", 1 << 20)
 
 TestSuite(seqlock, .init = setup, .fini = teardown, .timeout = 300);
 

@@ -13,21 +13,7 @@
 #include "ring_stream.h"
 #include "../testutil.h"
 
-static struct tenv env;
-static struct shm_seg seg;
-
-static void setup(void)
-{
-	tenv_init(&env);
-	cr_assert_eq(shm_seg_create(&seg, "wait", 4 << 20, &env.o), 0, "%s",
-		     shm_last_error());
-}
-
-static void teardown(void)
-{
-	shm_seg_detach(&seg);
-	tenv_fini(&env);
-}
+TENV_SEG_FIXTURE("wait", 4 << 20)
 
 TestSuite(wait, .init = setup, .fini = teardown, .timeout = 300);
 
