@@ -59,6 +59,12 @@ LIBSHM_SRCS := $(wildcard libshm/*.c)
 LIBSHM      := $(O)/libshm/libshm.a
 $(LIBSHM): $(LIBSHM_SRCS:%.c=$(O)/%.o)
 
+# ---- libnet ---------------------------------------------------------------
+LIBNET_SRCS := $(wildcard libnet/*.c)
+LIBNET      := $(O)/libnet/libnet.a
+LIBNET_LIBS := -luring -lwolfssl
+$(LIBNET): $(LIBNET_SRCS:%.c=$(O)/%.o)
+
 # ---- tools ----------------------------------------------------------------
 KIMPCTL_SRCS := $(wildcard tools/kimpctl/*.c)
 KIMPCTL      := $(O)/kimpctl
@@ -67,9 +73,9 @@ $(KIMPCTL): $(KIMPCTL_SRCS:%.c=$(O)/%.o) $(LIBSHM)
 # ---- tests ----------------------------------------------------------------
 TEST_SRCS := $(filter-out tests/tsan/%,$(wildcard tests/*/*.c tests/*.c))
 TESTS     := $(O)/tests/kimp-tests
-$(TESTS): private LDLIBS += -lcriterion -lm
+$(TESTS): private LDLIBS += -lcriterion -lm $(LIBNET_LIBS)
 # the kimpctl tests run the tool itself
-$(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBSHM) | $(KIMPCTL)
+$(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBNET) $(LIBSHM) | $(KIMPCTL)
 
 # The same libshm tests against a Criterion stand-in, for ThreadSanitizer
 # (Criterion itself aborts under TSan). Built and run by `make check`.
@@ -97,7 +103,7 @@ OPS_BENCH      := $(O)/bench/ops_bench
 $(OPS_BENCH): $(OPS_BENCH_SRCS:%.c=$(O)/%.o) $(LIBSHM)
 
 BINS := $(KIMPCTL) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(TSAN_TESTS)
-all: $(LIBSHM) $(BINS)
+all: $(LIBSHM) $(LIBNET) $(BINS)
 
 # ---- rules ----------------------------------------------------------------
 $(O)/%.o: %.c
@@ -116,6 +122,11 @@ $(BINS):
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+# libnet/ may be empty while it is being written: an empty archive is fine
+$(LIBNET): | $(O)/libnet/.dir
+$(O)/libnet/.dir:
+	@mkdir -p $(@D) && touch $@
 
 # ---- actions --------------------------------------------------------------
 # Criterion runs each test in its own process; one job at a time, because
