@@ -58,6 +58,7 @@ struct net_conn {
 	bool failed_open;        /* on_open reported an error: no on_close */
 	bool recv_armed;
 	bool send_inflight;
+	bool close_on_drain;     /* net_close() with bytes still queued */
 	uint32_t stage_len;
 	uint32_t tx_head, tx_tail, tx_sent_len;
 	uint8_t *stage;
@@ -349,6 +350,7 @@ static struct net_conn *conn_get(struct net_loop *l)
 	c->failed_open = false;
 	c->recv_armed = false;
 	c->send_inflight = false;
+	c->close_on_drain = false;
 	c->stage_len = 0;
 	c->tx_head = c->tx_tail = c->tx_sent_len = 0;
 	return c;
@@ -435,6 +437,16 @@ static void conn_shut(struct net_conn *c, int err)
 }
 
 void net_close(struct net_conn *c)
+{
+	/* what was queued goes out first (a close frame, a close_notify) */
+	if (c->state == C_OPEN && (c->send_inflight || c->tx_head != c->tx_tail)) {
+		c->close_on_drain = true;
+		return;
+	}
+	conn_shut(c, 0);
+}
+
+void net_abort(struct net_conn *c)
 {
 	conn_shut(c, 0);
 }
@@ -590,6 +602,11 @@ static void on_send(struct net_conn *c, int res)
 	c->tx_head += (uint32_t)res;
 	if (c->tx_head == c->tx_tail) {
 		c->tx_head = c->tx_tail = 0;
+		if (c->close_on_drain) {
+			conn_shut(c, 0);
+			conn_maybe_done(c);
+			return;
+		}
 		if (c->state == C_OPEN && c->ops->on_drain)
 			c->ops->on_drain(c);
 	}
@@ -601,7 +618,7 @@ uint8_t *net_send_reserve(struct net_conn *c, size_t len)
 {
 	uint32_t cap = c->loop->cfg.tx_size;
 
-	if (c->state != C_OPEN && c->state != C_CONNECTING)
+	if ((c->state != C_OPEN && c->state != C_CONNECTING) || c->close_on_drain)
 		return NULL;
 	if (c->tx_tail + len <= cap)
 		return c->tx + c->tx_tail;
@@ -626,7 +643,7 @@ int net_send(struct net_conn *c, const void *data, size_t len)
 {
 	uint8_t *p;
 
-	if (c->state != C_OPEN && c->state != C_CONNECTING)
+	if ((c->state != C_OPEN && c->state != C_CONNECTING) || c->close_on_drain)
 		return -ENOTCONN;
 	p = net_send_reserve(c, len);
 	if (!p)
@@ -659,6 +676,16 @@ struct net_loop *net_conn_loop(const struct net_conn *c)
 size_t net_conn_tx_pending(const struct net_conn *c)
 {
 	return c->tx_tail - c->tx_head;
+}
+
+size_t net_conn_tx_room(const struct net_conn *c)
+{
+	uint32_t cap = c->loop->cfg.tx_size;
+
+	if ((c->state != C_OPEN && c->state != C_CONNECTING) || c->close_on_drain)
+		return 0;
+	/* compaction is only possible when no send is reading the front */
+	return c->send_inflight ? cap - c->tx_tail : cap - (c->tx_tail - c->tx_head);
 }
 
 bool net_conn_open(const struct net_conn *c)

@@ -126,8 +126,14 @@ int net_send(struct net_conn *c, const void *data, size_t len);
 uint8_t *net_send_reserve(struct net_conn *c, size_t len);
 void net_send_commit(struct net_conn *c, size_t len);
 
-/* Close: cancels the connection's I/O; on_close(c, 0) follows. */
+/*
+ * Close: what is queued is sent first (a close frame, a close_notify), then
+ * the connection's I/O is cancelled and the socket closed; on_close(c, 0)
+ * follows. Sends after net_close fail with -ENOTCONN.
+ */
 void net_close(struct net_conn *c);
+/* Close now, dropping anything still queued. */
+void net_abort(struct net_conn *c);
 
 void *net_conn_user(const struct net_conn *c);
 void net_conn_set_user(struct net_conn *c, void *user);
@@ -135,6 +141,8 @@ void net_conn_set_ops(struct net_conn *c, const struct net_conn_ops *ops);
 struct net_loop *net_conn_loop(const struct net_conn *c);
 /* Bytes queued and not yet taken by the kernel. */
 size_t net_conn_tx_pending(const struct net_conn *c);
+/* Bytes one net_send/net_send_reserve can take right now. */
+size_t net_conn_tx_room(const struct net_conn *c);
 bool net_conn_open(const struct net_conn *c);
 
 /* ---- listeners ------------------------------------------------------------ */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A WebSocket connection, client or server, over a stream (plain TCP or
+ * TLS): the opening handshake, frames through the codec in ws.h, pongs and
+ * close replies sent as the codec asks, protocol violations closed with the
+ * right code and counted (rx.counters).
+ *
+ * Storage: struct ws_conn and its buffer (WS_CONN_BUF_SIZE) are the
+ * caller's, made at startup. Over plain TCP the loop's stage_size must be
+ * at least WS_RX_BUF_MIN(max_frame) so a whole frame fits.
+ */
+#ifndef KIMP_WSCONN_H
+#define KIMP_WSCONN_H
+
+#include "kimp/stream.h"
+#include "kimp/ws.h"
+
+struct ws_conn;
+
+struct ws_conn_ops {
+	/* handshake done (0), or the connect, TLS or upgrade failed (-errno) */
+	void (*on_open)(struct ws_conn *w, int err);
+	/* a whole message; data is writable and valid only during the call */
+	void (*on_message)(struct ws_conn *w, unsigned opcode, uint8_t *data, size_t len);
+	/* closed: 'code' is the peer's close code, the code we failed the
+	 * connection with, or WS_CLOSE_ABNORMAL (1006) when TCP just went */
+	void (*on_close)(struct ws_conn *w, unsigned code, int err);
+};
+
+enum ws_conn_state {
+	WS_CONN_IDLE = 0,
+	WS_CONN_HANDSHAKE,
+	WS_CONN_OPEN,
+	WS_CONN_CLOSING,
+};
+
+/* Caller storage; fields are private to ws_conn.c. */
+struct ws_conn {
+	struct net_stream st;
+	struct ws_tx tx;
+	struct ws_rx rx;
+	enum ws_role role;
+	uint8_t state;
+	bool opened;
+	unsigned close_code;
+	const struct ws_conn_ops *ops;
+	void *user;
+	uint8_t *out;           /* frame scratch (masking, TLS) */
+	size_t out_cap;
+	const char *path;       /* client: request target (caller's string) */
+	const char *extra;      /* client: extra header lines, or NULL */
+	char key[WS_KEY_LEN + 1];
+	char host[NET_TLS_HOST_MAX + 8];
+};
+
+/* Buffer bytes for messages up to max_msg. */
+#define WS_CONN_BUF_SIZE(max_msg)                                          \
+	(NET_STREAM_BUF_SIZE(WS_RX_BUF_MIN(max_msg)) + (size_t)(max_msg) +   \
+	 WS_RX_BUF_MIN(max_msg) + 1024)
+
+int ws_conn_init(struct ws_conn *w, enum ws_role role, struct net_tls_ctx *tls,
+		 void *buf, size_t buf_len, size_t max_msg) kimp_cold;
+
+/*
+ * Client: connect to addr, upgrade at 'path' on 'host' (the Host header, the
+ * TLS name, the SNI). 'path' and 'extra' must outlive the handshake. The
+ * outcome comes to ops->on_open.
+ */
+int ws_conn_connect(struct net_loop *l, struct ws_conn *w, const char *host, uint16_t port,
+		    const struct sockaddr *addr, socklen_t alen, const char *path,
+		    const char *extra, uint64_t timeout_ns, const struct ws_conn_ops *ops,
+		    void *user) kimp_cold;
+
+/* Server: take over an accepted connection and wait for the upgrade. */
+int ws_conn_accept(struct ws_conn *w, struct net_conn *c, const struct ws_conn_ops *ops,
+		   void *user) kimp_cold;
+
+/* Send one message (WS_OP_TEXT or WS_OP_BINARY). 0 or -errno. */
+int ws_conn_send(struct ws_conn *w, unsigned opcode, const void *data, size_t len);
+int ws_conn_ping(struct ws_conn *w, const void *data, size_t len);
+
+/* Start the closing handshake with 'code'; on_close follows. */
+void ws_conn_close(struct ws_conn *w, unsigned code) kimp_cold;
+
+static inline void *ws_conn_user(const struct ws_conn *w)
+{
+	return w->user;
+}
+
+#endif

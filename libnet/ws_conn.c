@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * WebSocket connections over streams.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "kimp/wsconn.h"
+
+static void send_ctrl(struct ws_conn *w)
+{
+	while (ws_rx_ctrl_pending(&w->rx)) {
+		ssize_t n = ws_rx_ctrl_flush(&w->rx, w->out, w->out_cap);
+		if (n <= 0)
+			return;
+		net_stream_send(&w->st, w->out, (size_t)n);
+	}
+}
+
+/* ---- codec callbacks ------------------------------------------------------------ */
+
+static void rx_message(void *ctx, unsigned opcode, uint8_t *data, size_t len)
+{
+	struct ws_conn *w = ctx;
+
+	if (w->ops->on_message)
+		w->ops->on_message(w, opcode, data, len);
+}
+
+static void rx_close(void *ctx, unsigned code, const uint8_t *reason, size_t len)
+{
+	struct ws_conn *w = ctx;
+
+	w->close_code = code;
+}
+
+static void rx_ctrl(void *ctx)
+{
+	send_ctrl(ctx);
+}
+
+static const struct ws_rx_ops conn_rx_ops = {
+	.on_message = rx_message,
+	.on_close = rx_close,
+	.on_ctrl = rx_ctrl,
+};
+
+/* ---- the handshake ------------------------------------------------------------ */
+
+static void opened(struct ws_conn *w)
+{
+	w->state = WS_CONN_OPEN;
+	w->opened = true;
+	if (w->ops->on_open)
+		w->ops->on_open(w, 0);
+}
+
+static void fail_open(struct ws_conn *w, int err)
+{
+	w->state = WS_CONN_CLOSING;
+	if (w->ops->on_open)
+		w->ops->on_open(w, err);
+	net_stream_close(&w->st);
+}
+
+static size_t client_handshake(struct ws_conn *w, uint8_t *data, size_t len)
+{
+	struct ws_hs_response res;
+	ssize_t hl = ws_hs_client_check((const char *)data, len, w->key, NULL, &res);
+
+	if (hl == 0)
+		return 0;
+	if (hl < 0) {
+		fail_open(w, -EPROTO);
+		return len;
+	}
+	opened(w);
+	return (size_t)hl;
+}
+
+static size_t server_handshake(struct ws_conn *w, uint8_t *data, size_t len)
+{
+	struct ws_hs_request req;
+	ssize_t hl = ws_hs_server_parse((const char *)data, len, &req), n;
+
+	if (hl == 0)
+		return 0;
+	if (hl < 0) {
+		n = ws_hs_server_reject((char *)w->out, w->out_cap,
+					req.reject_status ? req.reject_status : 400);
+		if (n > 0)
+			net_stream_send(&w->st, w->out, (size_t)n);
+		fail_open(w, -EPROTO);
+		return len;
+	}
+	n = ws_hs_server_accept((char *)w->out, w->out_cap, &req, NULL);
+	if (n < 0 || net_stream_send(&w->st, w->out, (size_t)n)) {
+		fail_open(w, n < 0 ? (int)n : -ENOBUFS);
+		return len;
+	}
+	opened(w);
+	return (size_t)hl;
+}
+
+/* ---- stream callbacks ---------------------------------------------------------- */
+
+static void st_open(struct net_stream *s, int err)
+{
+	struct ws_conn *w = net_stream_user(s);
+	struct ws_hs_client_req r = { .host = w->host, .path = w->path, .key = w->key,
+				      .extra = w->extra };
+	ssize_t n;
+
+	if (err) {
+		w->state = WS_CONN_IDLE;
+		if (w->ops->on_open)
+			w->ops->on_open(w, err);
+		return;
+	}
+	if (w->role == WS_SERVER)
+		return; /* wait for the request */
+	n = ws_hs_client_request((char *)w->out, w->out_cap, &r);
+	if (n < 0 || net_stream_send(s, w->out, (size_t)n))
+		fail_open(w, n < 0 ? (int)n : -ENOBUFS);
+}
+
+static size_t st_data(struct net_stream *s, uint8_t *data, size_t len)
+{
+	struct ws_conn *w = net_stream_user(s);
+	size_t used = 0;
+	ssize_t n;
+
+	if (w->state == WS_CONN_HANDSHAKE) {
+		used = w->role == WS_CLIENT ? client_handshake(w, data, len)
+					    : server_handshake(w, data, len);
+		if (w->state != WS_CONN_OPEN || used == len)
+			return used;
+	}
+	if (w->state != WS_CONN_OPEN && w->state != WS_CONN_CLOSING)
+		return len;
+	n = ws_rx_feed(&w->rx, data + used, len - used);
+	if (n >= 0 && w->rx.state == WS_RX_OPEN)
+		return used + (size_t)n;
+	if (n < 0 && n != -ESHUTDOWN)
+		w->close_code = ws_err_close_code((int)n); /* our close went out */
+	send_ctrl(w);
+	/*
+	 * The peer's close answered, or ours sent after a violation: a server
+	 * drops TCP now (after the queue drains); a client waits for the
+	 * server to do it (RFC 6455 7.1.1).
+	 */
+	if (w->role == WS_SERVER || w->rx.state == WS_RX_FAILED)
+		net_stream_close(&w->st);
+	w->state = WS_CONN_CLOSING;
+	return len;
+}
+
+static void st_close(struct net_stream *s, int err)
+{
+	struct ws_conn *w = net_stream_user(s);
+	unsigned code = w->close_code ? w->close_code : WS_CLOSE_ABNORMAL;
+
+	w->state = WS_CONN_IDLE;
+	if (w->opened && w->ops->on_close)
+		w->ops->on_close(w, code, err);
+	w->opened = false;
+}
+
+static const struct net_stream_ops ws_stream_ops = {
+	.on_open = st_open,
+	.on_data = st_data,
+	.on_close = st_close,
+};
+
+/* ---- API ------------------------------------------------------------------------- */
+
+int ws_conn_init(struct ws_conn *w, enum ws_role role, struct net_tls_ctx *tls,
+		 void *buf, size_t buf_len, size_t max_msg)
+{
+	size_t stage = WS_RX_BUF_MIN(max_msg), sbuf = NET_STREAM_BUF_SIZE(stage);
+	struct ws_rx_cfg rc;
+	uint8_t *p = buf;
+	int err;
+
+	if (buf_len < WS_CONN_BUF_SIZE(max_msg) || max_msg < 125)
+		return -EINVAL;
+	memset(w, 0, sizeof(*w));
+	w->role = role;
+	err = net_stream_init(&w->st, tls, p, sbuf, (uint32_t)stage);
+	if (err)
+		return err;
+	err = ws_tx_init(&w->tx, role);
+	if (err)
+		return err;
+	memset(&rc, 0, sizeof(rc));
+	rc.tx = &w->tx;
+	rc.msg_buf = p + sbuf;
+	rc.msg_cap = max_msg;
+	rc.max_msg = max_msg;
+	rc.max_frame = max_msg;
+	rc.ops = &conn_rx_ops;
+	rc.ctx = w;
+	err = ws_rx_init(&w->rx, &rc);
+	if (err)
+		return err;
+	w->out = p + sbuf + max_msg;
+	w->out_cap = buf_len - sbuf - max_msg;
+	return 0;
+}
+
+static void conn_reset(struct ws_conn *w, const struct ws_conn_ops *ops, void *user)
+{
+	ws_tx_reset(&w->tx);
+	ws_rx_reset(&w->rx);
+	w->ops = ops;
+	w->user = user;
+	w->close_code = 0;
+	w->opened = false;
+	w->state = WS_CONN_HANDSHAKE;
+}
+
+int ws_conn_connect(struct net_loop *l, struct ws_conn *w, const char *host, uint16_t port,
+		    const struct sockaddr *addr, socklen_t alen, const char *path,
+		    const char *extra, uint64_t timeout_ns, const struct ws_conn_ops *ops,
+		    void *user)
+{
+	int err;
+
+	if (w->role != WS_CLIENT || w->state != WS_CONN_IDLE)
+		return -EINVAL;
+	conn_reset(w, ops, user);
+	w->path = path;
+	w->extra = extra;
+	snprintf(w->host, sizeof(w->host), "%s", host);
+	err = ws_hs_client_key(w->key);
+	if (!err)
+		err = net_stream_connect(l, &w->st, host, port, addr, alen, timeout_ns,
+					 &ws_stream_ops, w);
+	if (err)
+		w->state = WS_CONN_IDLE;
+	return err;
+}
+
+int ws_conn_accept(struct ws_conn *w, struct net_conn *c, const struct ws_conn_ops *ops,
+		   void *user)
+{
+	if (w->role != WS_SERVER || w->state != WS_CONN_IDLE)
+		return -EINVAL;
+	conn_reset(w, ops, user);
+	return net_stream_accept(&w->st, c, &ws_stream_ops, w);
+}
+
+int ws_conn_send(struct ws_conn *w, unsigned opcode, const void *data, size_t len)
+{
+	ssize_t n;
+
+	if (w->state != WS_CONN_OPEN)
+		return -ENOTCONN;
+	n = ws_tx_frame(&w->tx, w->out, w->out_cap, opcode, true, data, len);
+	if (n < 0)
+		return (int)n;
+	return net_stream_send(&w->st, w->out, (size_t)n);
+}
+
+int ws_conn_ping(struct ws_conn *w, const void *data, size_t len)
+{
+	return ws_conn_send(w, WS_OP_PING, data, len);
+}
+
+void ws_conn_close(struct ws_conn *w, unsigned code)
+{
+	ssize_t n;
+
+	if (w->state != WS_CONN_OPEN)
+		return;
+	n = ws_tx_close(&w->tx, w->out, w->out_cap, code, NULL, 0);
+	if (n > 0)
+		net_stream_send(&w->st, w->out, (size_t)n);
+	w->close_code = code;
+	w->state = WS_CONN_CLOSING;
+}
