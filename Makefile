@@ -11,6 +11,7 @@
 #   SAN=list         -fsanitize=list (address,undefined or thread)
 #   WERROR=0         warnings are not errors
 
+SHELL  := /bin/bash
 O      ?= build
 V      ?= 0
 SAN    ?=
@@ -146,8 +147,14 @@ test-run: $(TESTS) $(KIMPCTL)
 # Everything under ASan+UBSan; then the rings, seqlock, wait and histogram
 # tests under TSan, scaled down (TSan is ~10x slower).
 TSAN_SUITES = ring ring_threads seqlock wait hist
+# Criterion does not fail a test whose process LeakSanitizer reported on, so
+# any sanitizer report in the output fails the run here.
+SAN_REPORT = ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|WARNING: ThreadSanitizer
 check: deps
-	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SAN=address,undefined test-run
+	$(Q)set -o pipefail; $(MAKE) --no-print-directory O=$(O)/asan SAN=address,undefined \
+		test-run 2>&1 | tee $(O)/check-asan.log
+	$(Q)! grep -E -m5 '$(SAN_REPORT)' $(O)/check-asan.log || \
+		{ echo "check: sanitizer reports above (full log: $(O)/check-asan.log)"; exit 1; }
 	$(Q)$(MAKE) --no-print-directory O=$(O)/tsan SAN=thread tsan-run
 
 tsan-run: $(TSAN_TESTS)

@@ -16,6 +16,9 @@
 #define MAX_MSG (64 * 1024)
 
 static struct certs certs;
+/* Connection buffers, freed by the suite's fini. */
+static void *bufs[4];
+static int nbufs;
 
 static void setup(void)
 {
@@ -24,6 +27,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+	while (nbufs)
+		free(bufs[--nbufs]);
 	certs_free(&certs);
 }
 
@@ -62,6 +67,8 @@ static void *conn_buf(void)
 	void *p = malloc(WS_CONN_BUF_SIZE(MAX_MSG));
 
 	cr_assert_not_null(p);
+	cr_assert_lt(nbufs, 4);
+	bufs[nbufs++] = p;
 	return p;
 }
 
@@ -186,6 +193,8 @@ Test(wsconn, ours_against_ours_over_tls)
 	net_loop_free(l);
 	net_tls_ctx_destroy(cc);
 	net_tls_ctx_destroy(sc);
+	free(cl);
+	free(sv);
 }
 
 /* ---- Python's websockets as the other side --------------------------------------- */
@@ -269,6 +278,7 @@ Test(wsconn, client_against_python_websockets_server)
 	cr_assert_eq(test_wait_child(pid), 0, "python checked every echo and our pong");
 	net_loop_free(l);
 	net_tls_ctx_destroy(cc);
+	free(cl);
 }
 
 /* Python's client: sends messages, expects echoes, closes 1000. */
@@ -331,6 +341,7 @@ Test(wsconn, server_against_python_websockets_client)
 	cr_assert_eq(test_wait_child(pid), 0, "python checked every echo");
 	net_loop_free(l);
 	net_tls_ctx_destroy(sc);
+	free(sv);
 }
 
 /* A raw TLS peer that upgrades properly, then sends an unmasked frame. */
@@ -388,4 +399,5 @@ Test(wsconn, unmasked_client_frame_closes_1002_end_to_end)
 	cr_assert_eq(test_wait_child(pid), 0, "python read our 1002 close frame");
 	net_loop_free(l);
 	net_tls_ctx_destroy(sc);
+	free(sv);
 }
