@@ -98,8 +98,14 @@ static void conn_open(struct net_conn *c, int err)
 	struct net_stream *s = net_conn_user(c);
 
 	if (err) {
-		s->conn = NULL; /* the loop releases it; no on_close comes */
-		stream_fail(s, err);
+		/* the loop releases the slot and sends no on_close: the stream
+		 * is idle again before the owner hears, so it may redial from
+		 * on_open */
+		s->conn = NULL;
+		s->state = NET_STREAM_IDLE;
+		s->err = err;
+		if (s->ops->on_open)
+			s->ops->on_open(s, err);
 		return;
 	}
 	if (!s->tls_ctx) {
