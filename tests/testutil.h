@@ -130,6 +130,23 @@ static inline void test_backoff(unsigned *spins)
 	sched_yield();
 }
 
+/*
+ * Read a line (a child's first output, e.g. the port it listens on) from fd
+ * into buf, NUL-terminated: up to the newline, however many writes it took.
+ */
+static inline void test_read_line(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	while (n < len - 1 && !strchr(buf, '\n')) {
+		ssize_t r = read(fd, buf + n, len - 1 - n);
+		cr_assert_gt(r, 0, "the child printed a line");
+		n += (size_t)r;
+		buf[n] = 0;
+	}
+}
+
 /* Deterministic payload word for message i, word w. */
 static inline uint64_t test_word(uint64_t i, uint64_t w)
 {

@@ -205,7 +205,7 @@ static pid_t python_echo(uint16_t *port)
 		_exit(127);
 	}
 	close(pfd[1]);
-	cr_assert_gt(read(pfd[0], buf, sizeof(buf) - 1), 0, "python printed its port");
+	test_read_line(pfd[0], buf, sizeof(buf));
 	close(pfd[0]);
 	*port = (uint16_t)atoi(buf);
 	return pid;

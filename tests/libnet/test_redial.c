@@ -206,8 +206,14 @@ Test(redial, reconnect_after_the_server_is_killed_with_backoff)
 	for (long t = 0; t < 100000 && k->connected < 2; t++)
 		net_loop_run(l, 10000000);
 	cr_assert_eq(k->connected, 2, "back with the second server");
+	/* done: no more attempts, and the stream closes (its TLS session
+	 * is released) when the second server goes */
+	net_redial_stop(&k->r);
 	kill(s2, SIGKILL);
 	test_wait_child(s2);
+	for (long t = 0; t < 100000 && k->closes < 2; t++)
+		net_loop_run(l, 10000000);
+	cr_assert_eq(k->closes, 2);
 
 	/* backoff observed: every attempt after the drop waited at least the
 	 * delay drawn for it, and the draws stayed under a ceiling that grew */
