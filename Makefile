@@ -3,7 +3,7 @@
 #   make [all]       libraries, tools, tests and benches
 #   make test        install missing packages, build and run the test suite
 #   make check       the suite under ASan+UBSan, then the ring tests under TSan
-#   make bench       operation costs and the ring bench (CI=1: short form)
+#   make bench       operation costs, the ring and the network benches (CI=1: short form)
 #   make deps        install the Debian packages the build needs (as root)
 #
 #   V=1              show commands
@@ -103,7 +103,18 @@ OPS_BENCH_SRCS := $(wildcard bench/ops/*.c)
 OPS_BENCH      := $(O)/bench/ops_bench
 $(OPS_BENCH): $(OPS_BENCH_SRCS:%.c=$(O)/%.o) $(LIBSHM)
 
-BINS := $(KIMPCTL) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(TSAN_TESTS)
+NET_BENCH_SRCS := $(wildcard bench/net/*.c)
+NET_BENCH      := $(O)/bench/net_bench
+$(NET_BENCH): private LDLIBS += $(LIBNET_LIBS)
+$(NET_BENCH): $(NET_BENCH_SRCS:%.c=$(O)/%.o) $(LIBNET)
+
+# its own binary, so libwebsockets' OpenSSL and libnet's wolfSSL never meet
+NET_LWS_SRCS := $(wildcard bench/net/lws/*.c)
+NET_LWS      := $(O)/bench/net_bench_lws
+$(NET_LWS): private LDLIBS += -lwebsockets -lssl -lcrypto
+$(NET_LWS): $(NET_LWS_SRCS:%.c=$(O)/%.o)
+
+BINS := $(KIMPCTL) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(TSAN_TESTS)
 all: $(LIBSHM) $(LIBNET) $(BINS)
 
 # ---- rules ----------------------------------------------------------------
@@ -161,10 +172,11 @@ tsan-run: $(TSAN_TESTS)
 	$(Q)KIMP_TEST_SCALE=8 TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
 		$(TSAN_TESTS) $(TSAN_SUITES)
 
-bench: deps $(RING_BENCH) $(OPS_BENCH)
+bench: deps $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS)
 	$(Q)mkdir -p bench/results
 	$(Q)$(OPS_BENCH) $(if $(CI),--ci) --json bench/results/ops-latest.json
 	$(Q)bench/run-ring $(RING_BENCH) $(if $(CI),--ci)
+	$(Q)bench/net/run $(NET_BENCH) $(if $(CI),--ci)
 
 clean:
 	$(qp) CLEAN $(O)
