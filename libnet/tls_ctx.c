@@ -91,6 +91,7 @@ int net_tls_ctx_create(const struct net_tls_conf *c, struct net_tls_ctx **out,
 	if (alpn_len)
 		memcpy(ctx->alpn, c->alpn, alpn_len);
 
+	net_tls_pool_install(); /* before wolfSSL allocates anything */
 	if (wolfSSL_Init() != WOLFSSL_SUCCESS) {
 		free(ctx);
 		return tls_errf(err, errlen, -ENOMEM, "tls: wolfSSL_Init failed");

@@ -52,9 +52,11 @@
  *
  * Allocation: the engine allocates nothing after net_tls_ctx_create, and
  * wolfSSL allocates its connection state in net_tls_connect/net_tls_accept
- * (the reconnect path). In steady state this wolfSSL build still mallocs and
- * frees one I/O buffer per record each way (it has no LARGE_STATIC_BUFFERS or
- * WOLFSSL_STATIC_MEMORY); the tls suite measures it.
+ * (the reconnect path). This wolfSSL build also allocates and frees one I/O
+ * buffer per record each way (it has no LARGE_STATIC_BUFFERS or
+ * WOLFSSL_STATIC_MEMORY); the first context installs size-class free lists
+ * as wolfSSL's allocator (tls_pool.c), so in steady state those buffers are
+ * reused and no system allocation happens. The tls suite measures both.
  */
 #ifndef KIMP_TLS_H
 #define KIMP_TLS_H
@@ -295,5 +297,14 @@ const char *net_tls_alpn(const struct net_tls_sess *s) kimp_cold;
 const char *net_tls_reason(const struct net_tls_sess *s) kimp_cold;
 /* Byte counters since connect/accept. */
 void net_tls_stats(const struct net_tls_sess *s, struct net_tls_stats *out) kimp_cold;
+
+/*
+ * wolfSSL's allocator: per-thread size-class free lists. Installed by the
+ * first net_tls_ctx_create over wolfSSL's default allocator only (and not
+ * under sanitizers). Counters: blocks taken from malloc, blocks reused, and
+ * blocks too large for a class.
+ */
+void net_tls_pool_install(void) kimp_cold;
+void net_tls_pool_stats(uint64_t *grows, uint64_t *reuses, uint64_t *big) kimp_cold;
 
 #endif

@@ -961,6 +961,43 @@ Test(tls, steady_state_allocations_per_record)
 	wolfSSL_SetAllocators(NULL, NULL, NULL);
 }
 
+/*
+ * With the pool that net_tls_ctx_create installs, those per-record buffers
+ * come back from free lists: no wolfSSL allocation reaches malloc in the
+ * steady state.
+ */
+Test(tls, steady_state_takes_nothing_from_malloc)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	cr_skip_test("the pool stays out of the way under sanitizers");
+#endif
+	const int records = 200;
+	uint64_t g0, r0, b0, g1, r1, b1;
+	char msg[256];
+
+	need_openssl();
+	pair_open("ca.pem", "srv.pem", false, NET_TLS_BUF_SIZE);
+	handshake("localhost", 443, 0, SIZE_MAX);
+	memset(msg, 'm', sizeof(msg));
+	transfer(&pr.c, &pr.s, sizeof(msg), SIZE_MAX, 1); /* warm up */
+	cr_assert_eq(pump(&pr.s, &pr.c, 317), 0);
+	q_clear(&pr.s.got);
+	net_tls_pool_stats(&g0, &r0, &b0);
+	for (int i = 0; i < records; i++)
+		cr_assert_eq(net_tls_write(&pr.c.s, msg, sizeof(msg)), 0);
+	cr_assert_eq(pump(&pr.c, &pr.s, 317), 0);
+	for (int i = 0; i < records; i++)
+		cr_assert_eq(net_tls_write(&pr.s.s, msg, sizeof(msg)), 0);
+	cr_assert_eq(pump(&pr.s, &pr.c, 317), 0);
+	net_tls_pool_stats(&g1, &r1, &b1);
+	cr_assert_eq(pr.s.got.len, records * sizeof(msg));
+	cr_assert_eq(g1, g0, "%llu blocks taken from malloc in steady state",
+		     (unsigned long long)(g1 - g0));
+	cr_assert_eq(b1, b0);
+	cr_assert_geq(r1 - r0, (uint64_t)(2 * records), "the record buffers were reused");
+	pair_close();
+}
+
 /* ---- against OpenSSL over loopback TCP --------------------------------- */
 
 struct child {
