@@ -207,6 +207,19 @@ void net_http_limits_default(struct net_http_limits *l)
 	l->max_body = 1u << 20;
 }
 
+void net_http_limits_fill(struct net_http_limits *l)
+{
+	struct net_http_limits d;
+
+	net_http_limits_default(&d);
+	if (!l->max_hdr_bytes)
+		l->max_hdr_bytes = d.max_hdr_bytes;
+	if (!l->max_hdrs)
+		l->max_hdrs = d.max_hdrs;
+	if (!l->max_body)
+		l->max_body = d.max_body;
+}
+
 int net_http_parser_init(struct net_http_parser *p, enum net_http_kind kind,
 			 const struct net_http_limits *lim)
 {

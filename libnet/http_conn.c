@@ -16,26 +16,13 @@
 #define DEF_TIMEOUT_NS 10000000000ull
 #define DEF_REQ_CAP    (4096u + NET_HTTP_BODY_STAGE)
 
-static void limits_fill(struct net_http_limits *l)
-{
-	struct net_http_limits d;
-
-	net_http_limits_default(&d);
-	if (!l->max_hdr_bytes)
-		l->max_hdr_bytes = d.max_hdr_bytes;
-	if (!l->max_hdrs)
-		l->max_hdrs = d.max_hdrs;
-	if (!l->max_body)
-		l->max_body = d.max_body;
-}
-
 static void cfg_fill(struct http_client_cfg *o, const struct http_client_cfg *in)
 {
 	if (in)
 		*o = *in;
 	else
 		memset(o, 0, sizeof(*o));
-	limits_fill(&o->lim);
+	net_http_limits_fill(&o->lim);
 	if (!o->req_cap)
 		o->req_cap = DEF_REQ_CAP;
 	if (!o->rx_cap) {

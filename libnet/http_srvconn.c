@@ -78,19 +78,6 @@ struct http_server {
 	bool stopped;
 };
 
-static void limits_fill(struct net_http_limits *l)
-{
-	struct net_http_limits d;
-
-	net_http_limits_default(&d);
-	if (!l->max_hdr_bytes)
-		l->max_hdr_bytes = d.max_hdr_bytes;
-	if (!l->max_hdrs)
-		l->max_hdrs = d.max_hdrs;
-	if (!l->max_body)
-		l->max_body = d.max_body;
-}
-
 static bool paused(const struct http_sconn *sc)
 {
 	return sc->waiting || sc->out_off < sc->out_len;
@@ -509,7 +496,7 @@ int http_server_new(struct http_server **out, struct net_loop *l,
 	if (!in || !in->ops || !in->ops->on_request || (in->nroutes && !in->routes))
 		return -EINVAL;
 	cfg = *in;
-	limits_fill(&cfg.lim);
+	net_http_limits_fill(&cfg.lim);
 	if (!cfg.max_conns)
 		cfg.max_conns = DEF_CONNS;
 	if (!cfg.reply_cap)

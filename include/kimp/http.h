@@ -176,6 +176,8 @@ struct net_http_limits {
 
 /* Default limits. */
 void net_http_limits_default(struct net_http_limits *l);
+/* Fill the fields of *l that are 0 with the defaults. */
+void net_http_limits_fill(struct net_http_limits *l) kimp_cold;
 
 /* One header field: offsets into the message buffer. */
 struct net_http_hdr {

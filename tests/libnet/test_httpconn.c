@@ -19,7 +19,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include "kimp/httpconn.h"
-#include "certs.h"
+#include "nettest.h"
 #include "../testutil.h"
 
 #define BUDGET 400000L  /* loop iterations of at most 1 ms each */
@@ -61,34 +61,6 @@ static void *talloc(size_t n)
 	cr_assert_lt(nbufs, 16);
 	bufs[nbufs++] = p;
 	return p;
-}
-
-static struct sockaddr_in lo(uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	return a;
-}
-
-static struct net_tls_ctx *tls_client(void)
-{
-	struct net_tls_conf c = { .role = NET_TLS_CLIENT, .ca_file = certs.ca };
-	struct net_tls_ctx *ctx;
-	char err[256];
-
-	cr_assert_eq(net_tls_ctx_create(&c, &ctx, err, sizeof(err)), 0, "%s", err);
-	return ctx;
-}
-
-static struct net_tls_ctx *tls_server(void)
-{
-	struct net_tls_conf c = { .role = NET_TLS_SERVER, .cert_file = certs.cert,
-				  .key_file = certs.key };
-	struct net_tls_ctx *ctx;
-	char err[256];
-
-	cr_assert_eq(net_tls_ctx_create(&c, &ctx, err, sizeof(err)), 0, "%s", err);
-	return ctx;
 }
 
 static struct net_loop *loop_new(uint32_t tx_size)
@@ -265,7 +237,7 @@ static struct app *app_start(struct net_loop *l, struct net_tls_ctx *tls,
 			     struct http_server_cfg *cfg)
 {
 	struct app *a = talloc(sizeof(*a));
-	struct sockaddr_in addr = lo(0);
+	struct sockaddr_in addr = test_lo(0);
 
 	cfg->tls = tls;
 	cfg->routes = routes;
@@ -380,7 +352,7 @@ static struct cl *cl_new(struct net_tls_ctx *tls, struct http_client_cfg *cfg)
 
 static void cl_connect(struct net_loop *l, struct cl *k, uint16_t port)
 {
-	struct sockaddr_in a = lo(port);
+	struct sockaddr_in a = test_lo(port);
 
 	k->opened = k->closed = false;
 	cr_assert_eq(http_client_connect(l, &k->c, "localhost", port, (struct sockaddr *)&a,
@@ -463,8 +435,8 @@ static void ours_start(struct ours *o, struct http_server_cfg *scfg, struct http
 
 	memset(o, 0, sizeof(*o));
 	o->l = loop_new(1u << 21);
-	o->cc = tls_client();
-	o->sc = tls_server();
+	o->cc = certs_tls_client(&certs);
+	o->sc = certs_tls_server(&certs);
 	o->a = app_start(o->l, o->sc, scfg ? scfg : &sdef);
 	o->port = http_server_port(o->a->srv);
 	o->k = cl_new(o->cc, ccfg ? ccfg : &cdef);
@@ -773,7 +745,7 @@ Test(httpconn, peer_closing_is_reported_distinctly)
 Test(httpconn, connect_refused_then_reconnect)
 {
 	struct net_loop *l = loop_new(0);
-	struct net_tls_ctx *cc = tls_client(), *sc = tls_server();
+	struct net_tls_ctx *cc = certs_tls_client(&certs), *sc = certs_tls_server(&certs);
 	struct http_server_cfg scfg = { 0 };
 	struct http_client_cfg ccfg = { 0 };
 	struct cl *k = cl_new(cc, &ccfg);
@@ -785,7 +757,7 @@ Test(httpconn, connect_refused_then_reconnect)
 	uint16_t dead;
 
 	/* a port nobody listens on: bound, never listening */
-	addr = lo(0);
+	addr = test_lo(0);
 	cr_assert_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
 	cr_assert_eq(getsockname(fd, (struct sockaddr *)&addr, &al), 0);
 	dead = ntohs(addr.sin_port);
@@ -812,7 +784,7 @@ Test(httpconn, bad_certificate_fails_open)
 {
 	struct net_loop *l = loop_new(0);
 	struct net_tls_conf conf = { .role = NET_TLS_CLIENT }; /* system CAs only */
-	struct net_tls_ctx *cc, *sc = tls_server();
+	struct net_tls_ctx *cc, *sc = certs_tls_server(&certs);
 	struct http_server_cfg scfg = { 0 };
 	struct http_client_cfg ccfg = { 0 };
 	struct cl *k;
@@ -823,7 +795,7 @@ Test(httpconn, bad_certificate_fails_open)
 	cr_assert_eq(net_tls_ctx_create(&conf, &cc, err, sizeof(err)), 0, "%s", err);
 	k = cl_new(cc, &ccfg);
 	a = app_start(l, sc, &scfg);
-	addr = lo(http_server_port(a->srv));
+	addr = test_lo(http_server_port(a->srv));
 	cr_assert_eq(http_client_connect(l, &k->c, "localhost", ntohs(addr.sin_port),
 					 (struct sockaddr *)&addr, sizeof(addr), 1000000000ull,
 					 &cl_ops, k), 0);
@@ -844,7 +816,7 @@ Test(httpconn, bad_certificate_fails_open)
 
 static int raw_connect(uint16_t port)
 {
-	struct sockaddr_in a = lo(port);
+	struct sockaddr_in a = test_lo(port);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	cr_assert_geq(fd, 0);
@@ -855,7 +827,7 @@ static int raw_connect(uint16_t port)
 
 static int raw_listen(uint16_t *port)
 {
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	socklen_t al = sizeof(a);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
@@ -1555,7 +1527,7 @@ Test(httpconn_py, client_against_python_http_server)
 	need_python("ssl, http.server");
 	pid = py_server(py_http_server, &port);
 	l = loop_new(0);
-	cc = tls_client();
+	cc = certs_tls_client(&certs);
 	k = cl_new(cc, &ccfg);
 	tmpl(&get, "GET", "/", port);
 	tmpl(&post, "POST", "/echo", port);
@@ -1692,7 +1664,7 @@ Test(httpconn_py, client_against_aiohttp_server)
 	need_python("ssl, aiohttp");
 	pid = py_server(py_aiohttp_server, &port);
 	l = loop_new(0);
-	cc = tls_client();
+	cc = certs_tls_client(&certs);
 	k = cl_new(cc, &ccfg);
 	tmpl(&get, "GET", "/", port);
 	tmpl(&post, "POST", "/echo", port);
@@ -1798,7 +1770,7 @@ Test(httpconn_py, server_against_python_http_client)
 
 	need_python("ssl, http.client");
 	l = loop_new(1u << 20);
-	sc = tls_server();
+	sc = certs_tls_server(&certs);
 	a = app_start(l, sc, &cfg);
 	pid = py_client(py_http_client, http_server_port(a->srv));
 	cr_assert_eq(run_until_exit(l, pid), 0, "python checked every reply");
@@ -1852,7 +1824,7 @@ Test(httpconn_py, server_against_aiohttp_client)
 
 	need_python("ssl, aiohttp");
 	l = loop_new(1u << 20);
-	sc = tls_server();
+	sc = certs_tls_server(&certs);
 	a = app_start(l, sc, &cfg);
 	pid = py_client(py_aiohttp_client, http_server_port(a->srv));
 	cr_assert_eq(run_until_exit(l, pid), 0, "aiohttp checked every reply");

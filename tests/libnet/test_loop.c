@@ -13,16 +13,10 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include "kimp/net.h"
+#include "nettest.h"
 #include "../testutil.h"
 
 TestSuite(loop, .timeout = 120);
-
-static struct sockaddr_in lo(uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	return a;
-}
 
 /* Run until *done or the budget (in loop turns) runs out. */
 static void run_until(struct net_loop *l, const bool *done, uint64_t timeout_ns)
@@ -130,9 +124,9 @@ static void echo_self(uint64_t timeout_ns, bool no_defer)
 	struct net_conn *c;
 
 	cr_assert_eq(net_loop_new(&l, &cfg), 0);
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	cr_assert_eq(net_listen(l, (struct sockaddr *)&a, sizeof(a), &echo_ops, NULL, &ls), 0);
-	a = lo(net_listener_port(ls));
+	a = test_lo(net_listener_port(ls));
 	cr_assert_eq(net_connect(l, (struct sockaddr *)&a, sizeof(a), 1000000000ull,
 				 &client_ops, &k, &c), 0);
 	echo_run(l, c, &k, timeout_ns);
@@ -220,7 +214,7 @@ Test(loop, echo_with_a_python_peer)
 	pid_t pid = python_echo(&port);
 
 	cr_assert_eq(net_loop_new(&l, NULL), 0);
-	struct sockaddr_in a = lo(port);
+	struct sockaddr_in a = test_lo(port);
 	cr_assert_eq(net_connect(l, (struct sockaddr *)&a, sizeof(a), 1000000000ull,
 				 &client_ops, &k, &c), 0);
 	echo_run(l, c, &k, 100000000);
@@ -287,9 +281,9 @@ Test(loop, partial_frames_wait_in_staging)
 	for (int i = 0; i < 3000; i++)
 		memset(frames + i * 100, i, 100);
 	cr_assert_eq(net_loop_new(&l, NULL), 0);
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	cr_assert_eq(net_listen(l, (struct sockaddr *)&a, sizeof(a), &frame_ops, &f, &ls), 0);
-	a = lo(net_listener_port(ls));
+	a = test_lo(net_listener_port(ls));
 	cr_assert_eq(net_connect(l, (struct sockaddr *)&a, sizeof(a), 0, &sender_ops, &s, &c), 0);
 	run_until(l, &s.opened, 0);
 	/* pieces that cut frames anywhere, sent one loop turn apart */
@@ -317,7 +311,7 @@ Test(loop, connect_refused)
 	struct net_loop *l;
 	struct net_conn *c;
 	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	socklen_t al = sizeof(a);
 
 	/* a port that was just free: bind, learn it, close */
@@ -338,7 +332,7 @@ Test(loop, connect_times_out)
 	struct net_loop *l;
 	struct net_conn *c;
 	int s = socket(AF_INET, SOCK_STREAM, 0), filler = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	socklen_t al = sizeof(a);
 
 	/* backlog 0 and one queued connection: further SYNs are dropped */
@@ -380,10 +374,10 @@ Test(loop, peer_close_and_slot_reuse)
 	struct net_conn *c1, *c2, *c3;
 
 	cr_assert_eq(net_loop_new(&l, &cfg), 0);
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	cr_assert_eq(net_listen(l, (struct sockaddr *)&a, sizeof(a), &server_count_ops,
 				&server_closed, &ls), 0);
-	a = lo(net_listener_port(ls));
+	a = test_lo(net_listener_port(ls));
 	cr_assert_eq(net_connect(l, (struct sockaddr *)&a, sizeof(a), 0, &client_ops, &k1, &c1), 0);
 	run_until(l, &k1.opened, 0);
 	/* slots: client 1, its server side, and one more */
@@ -413,9 +407,9 @@ Test(loop, large_sends_survive_short_sends)
 	struct net_conn *c;
 
 	cr_assert_eq(net_loop_new(&l, &cfg), 0);
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	cr_assert_eq(net_listen(l, (struct sockaddr *)&a, sizeof(a), &echo_ops, NULL, &ls), 0);
-	a = lo(net_listener_port(ls));
+	a = test_lo(net_listener_port(ls));
 	cr_assert_eq(net_connect(l, (struct sockaddr *)&a, sizeof(a), 0, &client_ops, &k, &c), 0);
 	run_until(l, &k.opened, 0);
 	k.expect = malloc(k.total);
@@ -442,9 +436,9 @@ Test(loop, send_queue_full_is_a_status)
 	uint8_t big[5000] = { 0 };
 
 	cr_assert_eq(net_loop_new(&l, &cfg), 0);
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	cr_assert_eq(net_listen(l, (struct sockaddr *)&a, sizeof(a), &echo_ops, NULL, &ls), 0);
-	a = lo(net_listener_port(ls));
+	a = test_lo(net_listener_port(ls));
 	cr_assert_eq(net_connect(l, (struct sockaddr *)&a, sizeof(a), 0, &client_ops, &k, &c), 0);
 	cr_assert_eq(net_send(c, big, sizeof(big)), -ENOBUFS);
 	cr_assert_eq(net_loop_stats(l)->tx_full, 1);
@@ -462,9 +456,9 @@ Test(loop, buffer_ring_exhaustion_loses_nothing)
 	struct net_loop *l;
 
 	cr_assert_eq(net_loop_new(&l, &cfg), 0);
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	cr_assert_eq(net_listen(l, (struct sockaddr *)&a, sizeof(a), &echo_ops, NULL, &ls), 0);
-	a = lo(net_listener_port(ls));
+	a = test_lo(net_listener_port(ls));
 	for (int i = 0; i < 6; i++) {
 		k[i] = (struct client){ .total = 256 << 10, .seed = 100u + (unsigned)i };
 		k[i].expect = malloc(k[i].total);
@@ -544,9 +538,9 @@ Test(loop, echo_steady_state_allocates_nothing)
 	struct net_conn *c;
 
 	cr_assert_eq(net_loop_new(&l, NULL), 0);
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	cr_assert_eq(net_listen(l, (struct sockaddr *)&a, sizeof(a), &echo_ops, NULL, &ls), 0);
-	a = lo(net_listener_port(ls));
+	a = test_lo(net_listener_port(ls));
 	cr_assert_eq(net_connect(l, (struct sockaddr *)&a, sizeof(a), 0, &client_ops, &k, &c), 0);
 	k.expect = malloc(k.total);
 	cr_assert_not_null(k.expect);

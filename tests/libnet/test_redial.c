@@ -13,7 +13,7 @@
 #include <sys/prctl.h>
 #include "kimp/redial.h"
 #include "kimp/wsconn.h"
-#include "certs.h"
+#include "nettest.h"
 #include "../testutil.h"
 
 #define MAX_MSG 4096
@@ -32,13 +32,6 @@ static void teardown(void)
 }
 
 TestSuite(redial, .init = setup, .fini = teardown);
-
-static struct sockaddr_in lo(uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	return a;
-}
 
 /* ---- the server, in a child process ------------------------------------------------ */
 
@@ -72,7 +65,7 @@ static pid_t spawn_server(struct net_tls_ctx *tls, uint16_t port)
 	struct net_loop *l;
 	struct ws_conn w;
 	void *buf = malloc(WS_CONN_BUF_SIZE(MAX_MSG));
-	struct sockaddr_in a = lo(port);
+	struct sockaddr_in a = test_lo(port);
 
 	if (!buf || net_loop_new(&l, NULL) ||
 	    ws_conn_init(&w, WS_SERVER, tls, buf, WS_CONN_BUF_SIZE(MAX_MSG), MAX_MSG) ||
@@ -151,7 +144,7 @@ static const struct ws_conn_ops client_ops = { .on_open = cl_open, .on_message =
 
 static uint16_t free_port(void)
 {
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	socklen_t al = sizeof(a);
 	int s = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -163,23 +156,19 @@ static uint16_t free_port(void)
 
 Test(redial, reconnect_after_the_server_is_killed_with_backoff)
 {
-	struct net_tls_conf sconf = { .role = NET_TLS_SERVER, .cert_file = certs.cert,
-				      .key_file = certs.key };
-	struct net_tls_conf cconf = { .role = NET_TLS_CLIENT, .ca_file = certs.ca };
 	struct net_backoff_conf bc = { .base_ns = 10000000ull, .cap_ns = 80000000ull,
 				       .stable_ns = 10000000000ull, .budget = 60 };
 	struct net_tls_ctx *sctx, *cctx;
 	struct client *k = calloc(1, sizeof(*k));
 	void *buf = malloc(WS_CONN_BUF_SIZE(MAX_MSG));
 	struct net_loop *l;
-	char err[256];
 
 	cr_assert(k && buf);
 	/* made before the servers fork, so both share one ticket key */
-	cr_assert_eq(net_tls_ctx_create(&sconf, &sctx, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(net_tls_ctx_create(&cconf, &cctx, err, sizeof(err)), 0, "%s", err);
+	sctx = certs_tls_server(&certs);
+	cctx = certs_tls_client(&certs);
 	k->port = free_port();
-	k->addr = lo(k->port);
+	k->addr = test_lo(k->port);
 	pid_t s1 = spawn_server(sctx, k->port);
 
 	cr_assert_eq(net_loop_new(&l, NULL), 0);

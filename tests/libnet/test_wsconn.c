@@ -10,7 +10,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include "kimp/wsconn.h"
-#include "certs.h"
+#include "nettest.h"
 #include "../testutil.h"
 
 #define MAX_MSG (64 * 1024)
@@ -33,34 +33,6 @@ static void teardown(void)
 }
 
 TestSuite(wsconn, .init = setup, .fini = teardown, .timeout = 120);
-
-static struct sockaddr_in lo(uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	return a;
-}
-
-static struct net_tls_ctx *tls_client(void)
-{
-	struct net_tls_conf c = { .role = NET_TLS_CLIENT, .ca_file = certs.ca };
-	struct net_tls_ctx *ctx;
-	char err[256];
-
-	cr_assert_eq(net_tls_ctx_create(&c, &ctx, err, sizeof(err)), 0, "%s", err);
-	return ctx;
-}
-
-static struct net_tls_ctx *tls_server(void)
-{
-	struct net_tls_conf c = { .role = NET_TLS_SERVER, .cert_file = certs.cert,
-				  .key_file = certs.key };
-	struct net_tls_ctx *ctx;
-	char err[256];
-
-	cr_assert_eq(net_tls_ctx_create(&c, &ctx, err, sizeof(err)), 0, "%s", err);
-	return ctx;
-}
 
 static void *conn_buf(void)
 {
@@ -149,7 +121,7 @@ static const struct net_conn_ops accept_ops = { .on_open = srv_accept };
 
 Test(wsconn, ours_against_ours_over_tls)
 {
-	struct net_tls_ctx *cc = tls_client(), *sc = tls_server();
+	struct net_tls_ctx *cc = certs_tls_client(&certs), *sc = certs_tls_server(&certs);
 	struct net_loop_cfg lc = { .stage_size = WS_RX_BUF_MIN(MAX_MSG), .tx_size = 1 << 20 };
 	struct peer *cl = calloc(1, sizeof(*cl));
 	struct server *sv = calloc(1, sizeof(*sv));
@@ -163,9 +135,9 @@ Test(wsconn, ours_against_ours_over_tls)
 	cr_assert_eq(ws_conn_init(&sv->p.w, WS_SERVER, sc, conn_buf(),
 				  WS_CONN_BUF_SIZE(MAX_MSG), MAX_MSG), 0);
 	sv->p.echo = true;
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	cr_assert_eq(net_listen(l, (struct sockaddr *)&a, sizeof(a), &accept_ops, sv, &ls), 0);
-	a = lo(net_listener_port(ls));
+	a = test_lo(net_listener_port(ls));
 	cr_assert_eq(ws_conn_connect(l, &cl->w, "localhost", net_listener_port(ls),
 				     (struct sockaddr *)&a, sizeof(a), "/stream", NULL,
 				     1000000000ull, &peer_ops, cl), 0);
@@ -255,7 +227,7 @@ static const char py_server[] =
 
 Test(wsconn, client_against_python_websockets_server)
 {
-	struct net_tls_ctx *cc = tls_client();
+	struct net_tls_ctx *cc = certs_tls_client(&certs);
 	struct net_loop_cfg lc = { .stage_size = WS_RX_BUF_MIN(MAX_MSG) };
 	struct peer *cl = calloc(1, sizeof(*cl));
 	struct net_loop *l;
@@ -267,7 +239,7 @@ Test(wsconn, client_against_python_websockets_server)
 	cr_assert_eq(net_loop_new(&l, &lc), 0);
 	cr_assert_eq(ws_conn_init(&cl->w, WS_CLIENT, cc, conn_buf(), WS_CONN_BUF_SIZE(MAX_MSG),
 				  MAX_MSG), 0);
-	struct sockaddr_in a = lo(port);
+	struct sockaddr_in a = test_lo(port);
 	cr_assert_eq(ws_conn_connect(l, &cl->w, "localhost", port, (struct sockaddr *)&a,
 				     sizeof(a), "/feed", NULL, 1000000000ull, &peer_ops, cl), 0);
 	for (long t = 0; t < 50000000 && !cl->closed; t++)
@@ -320,7 +292,7 @@ static pid_t python_client(uint16_t port)
 
 Test(wsconn, server_against_python_websockets_client)
 {
-	struct net_tls_ctx *sc = tls_server();
+	struct net_tls_ctx *sc = certs_tls_server(&certs);
 	struct net_loop_cfg lc = { .stage_size = WS_RX_BUF_MIN(MAX_MSG) };
 	struct server *sv = calloc(1, sizeof(*sv));
 	struct net_listener *ls;
@@ -331,7 +303,7 @@ Test(wsconn, server_against_python_websockets_client)
 	cr_assert_eq(net_loop_new(&l, &lc), 0);
 	cr_assert_eq(ws_conn_init(&sv->p.w, WS_SERVER, sc, conn_buf(),
 				  WS_CONN_BUF_SIZE(MAX_MSG), MAX_MSG), 0);
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	cr_assert_eq(net_listen(l, (struct sockaddr *)&a, sizeof(a), &accept_ops, sv, &ls), 0);
 	pid_t pid = python_client(net_listener_port(ls));
 	for (long t = 0; t < 50000000 && !sv->p.closed; t++)
@@ -369,7 +341,7 @@ static const char py_bad_client[] =
 
 Test(wsconn, unmasked_client_frame_closes_1002_end_to_end)
 {
-	struct net_tls_ctx *sc = tls_server();
+	struct net_tls_ctx *sc = certs_tls_server(&certs);
 	struct server *sv = calloc(1, sizeof(*sv));
 	struct net_listener *ls;
 	struct net_loop *l;
@@ -380,7 +352,7 @@ Test(wsconn, unmasked_client_frame_closes_1002_end_to_end)
 	cr_assert_eq(net_loop_new(&l, NULL), 0);
 	cr_assert_eq(ws_conn_init(&sv->p.w, WS_SERVER, sc, conn_buf(),
 				  WS_CONN_BUF_SIZE(MAX_MSG), MAX_MSG), 0);
-	struct sockaddr_in a = lo(0);
+	struct sockaddr_in a = test_lo(0);
 	cr_assert_eq(net_listen(l, (struct sockaddr *)&a, sizeof(a), &accept_ops, sv, &ls), 0);
 	if (access("/usr/bin/python3", X_OK))
 		cr_skip_test("no /usr/bin/python3");
