@@ -94,10 +94,12 @@ $(O)/tests/tsan/%.o: tests/%.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # ---- bench ----------------------------------------------------------------
+BENCH_UTIL := $(patsubst %.c,$(O)/%.o,$(wildcard bench/common/*.c))
+
 RING_BENCH_SRCS := $(wildcard bench/ring/*.c)
 RING_BENCH      := $(O)/bench/ring_bench
 $(RING_BENCH): private LDLIBS += -lck
-$(RING_BENCH): $(RING_BENCH_SRCS:%.c=$(O)/%.o) $(LIBSHM)
+$(RING_BENCH): $(RING_BENCH_SRCS:%.c=$(O)/%.o) $(BENCH_UTIL) $(LIBSHM)
 
 OPS_BENCH_SRCS := $(wildcard bench/ops/*.c)
 OPS_BENCH      := $(O)/bench/ops_bench
@@ -106,7 +108,7 @@ $(OPS_BENCH): $(OPS_BENCH_SRCS:%.c=$(O)/%.o) $(LIBSHM)
 NET_BENCH_SRCS := $(wildcard bench/net/*.c)
 NET_BENCH      := $(O)/bench/net_bench
 $(NET_BENCH): private LDLIBS += $(LIBNET_LIBS)
-$(NET_BENCH): $(NET_BENCH_SRCS:%.c=$(O)/%.o) $(LIBNET)
+$(NET_BENCH): $(NET_BENCH_SRCS:%.c=$(O)/%.o) $(BENCH_UTIL) $(LIBNET)
 
 # its own binary, so libwebsockets' OpenSSL and libnet's wolfSSL never meet
 NET_LWS_SRCS := $(wildcard bench/net/lws/*.c)

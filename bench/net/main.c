@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "net_bench.h"
+#include "../common/bench_util.h"
 
 static void usage(FILE *f)
 {
@@ -53,18 +54,6 @@ static void cfg_defaults(struct nb_cfg *c, bool ci)
 	c->commit = "unknown";
 }
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
 
 enum {
 	OPT_CI = 256, OPT_ROUNDS, OPT_WS, OPT_HTTP, OPT_HTTP_WARM, OPT_PY, OPT_CPUS,
@@ -100,8 +89,8 @@ static int parse_cpus(const char *s, int cpu[2])
 	if (!comma)
 		return -EINVAL;
 	*comma = 0;
-	if (parse_u64(buf, 0, CPU_SETSIZE - 1, &a) ||
-	    parse_u64(comma + 1, 0, CPU_SETSIZE - 1, &b) || a == b)
+	if (bu_parse_u64(buf, 0, CPU_SETSIZE - 1, &a) ||
+	    bu_parse_u64(comma + 1, 0, CPU_SETSIZE - 1, &b) || a == b)
 		return -EINVAL;
 	cpu[0] = (int)a;
 	cpu[1] = (int)b;
@@ -117,26 +106,26 @@ static int parse_opt(struct nb_cfg *c, int opt, const char *arg)
 	case OPT_CI:
 		return 0;   /* taken in the first pass */
 	case OPT_ROUNDS:
-		err = parse_u64(arg, 1, NB_MAX_ROUNDS, &v);
+		err = bu_parse_u64(arg, 1, NB_MAX_ROUNDS, &v);
 		c->rounds = (unsigned)v;
 		break;
 	case OPT_WS:
-		err = parse_u64(arg, 1000, 1ull << 32, &c->ws_n);
+		err = bu_parse_u64(arg, 1000, 1ull << 32, &c->ws_n);
 		break;
 	case OPT_HTTP:
-		err = parse_u64(arg, 100, 1ull << 24, &c->http_n);
+		err = bu_parse_u64(arg, 100, 1ull << 24, &c->http_n);
 		break;
 	case OPT_HTTP_WARM:
-		err = parse_u64(arg, 0, 1ull << 24, &c->http_warm);
+		err = bu_parse_u64(arg, 0, 1ull << 24, &c->http_warm);
 		break;
 	case OPT_PY:
-		err = parse_u64(arg, 100, 1ull << 24, &c->py_n);
+		err = bu_parse_u64(arg, 100, 1ull << 24, &c->py_n);
 		break;
 	case OPT_CPUS:
 		err = parse_cpus(arg, c->cpu);
 		break;
 	case OPT_TIMEOUT:
-		err = parse_u64(arg, 1, 86400, &v);
+		err = bu_parse_u64(arg, 1, 86400, &v);
 		c->timeout_s = (unsigned)v;
 		break;
 	case OPT_LWS:
@@ -214,34 +203,9 @@ static int parse_args(struct nb_cfg *c, int argc, char **argv)
 
 /* ---- statistics ------------------------------------------------------------- */
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-	return (x > y) - (x < y);
-}
-
-static int dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* Nearest rank on sorted samples. */
-static uint64_t quantile(const uint64_t *s, uint64_t n, double q)
-{
-	double exact = q * (double)n;
-	uint64_t rank = (uint64_t)exact;
-
-	if ((double)rank < exact)
-		rank++;
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return s[rank - 1];
-}
 
 /* Sort n samples in ns; the summary in microseconds. */
 void nb_lat_from(struct nb_lat *l, uint64_t *ns, uint64_t n)
@@ -253,12 +217,12 @@ void nb_lat_from(struct nb_lat *l, uint64_t *ns, uint64_t n)
 		l->p50 = l->p99 = l->p999 = l->max = l->mean = NAN;
 		return;
 	}
-	qsort(ns, n, sizeof(*ns), u64_cmp);
+	qsort(ns, n, sizeof(*ns), bu_u64_cmp);
 	for (uint64_t i = 0; i < n; i++)
 		sum += (double)ns[i];
-	l->p50 = (double)quantile(ns, n, 0.50) / 1e3;
-	l->p99 = (double)quantile(ns, n, 0.99) / 1e3;
-	l->p999 = (double)quantile(ns, n, 0.999) / 1e3;
+	l->p50 = (double)bu_quantile(ns, n, 0.50) / 1e3;
+	l->p99 = (double)bu_quantile(ns, n, 0.99) / 1e3;
+	l->p999 = (double)bu_quantile(ns, n, 0.999) / 1e3;
 	l->max = (double)ns[n - 1] / 1e3;
 	l->mean = sum / (double)n / 1e3;
 }
@@ -273,7 +237,7 @@ double nb_median(double *v, unsigned n)
 			v[k++] = v[i];
 	if (!k)
 		return NAN;
-	qsort(v, k, sizeof(*v), dbl_cmp);
+	qsort(v, k, sizeof(*v), bu_dbl_cmp);
 	return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "net_bench.h"
+#include "../common/bench_util.h"
 
 #define GOAL_RATE 2.0
 /* Who set the rate (see bound_note): the server waited for the client at
@@ -95,10 +96,6 @@ void nb_medians(struct nb_results *r)
 
 /* ---- the goal ---------------------------------------------------------------------- */
 
-static double ratio(double a, double b)
-{
-	return b > 0 && !isnan(a) && !isnan(b) ? a / b : NAN;
-}
 
 struct goal_cell {
 	double rate_x;     /* our msgs/s / lws msgs/s */
@@ -124,8 +121,8 @@ static void goal_eval(const struct nb_results *r, struct goal *g)
 	for (int k = WS_KIMP_SPIN; k <= WS_KIMP_BLOCK; k++) {
 		struct goal_cell *c = &g->mode[k];
 
-		c->rate_x = ratio(r->ws_med[k].mps, lws->mps);
-		c->cpu_x = ratio(r->ws_med[k].cpu_ns, lws->cpu_ns);
+		c->rate_x = bu_ratio(r->ws_med[k].mps, lws->mps);
+		c->cpu_x = bu_ratio(r->ws_med[k].cpu_ns, lws->cpu_ns);
 		c->rate_met = c->rate_x >= GOAL_RATE;
 		c->cpu_met = c->cpu_x < 1.0;
 		c->met = g->judged && c->rate_met && c->cpu_met;
@@ -323,16 +320,16 @@ static void print_compare(const struct nb_results *r, const struct goal *g)
 		printf("\nHTTP p50 round trip, reference / kimp (spin) (above 1: kimp is "
 		       "faster)\n");
 		if (h[H_CURL].ok)
-			printf("  curl %.2fx", ratio(h[H_CURL].rtt.p50, h[H_KIMP_SPIN].rtt.p50));
+			printf("  curl %.2fx", bu_ratio(h[H_CURL].rtt.p50, h[H_KIMP_SPIN].rtt.p50));
 		if (h[H_PYTHON].ok)
 			printf("  python http.client %.2fx",
-			       ratio(h[H_PYTHON].rtt.p50, h[H_KIMP_SPIN].rtt.p50));
+			       bu_ratio(h[H_PYTHON].rtt.p50, h[H_KIMP_SPIN].rtt.p50));
 		if (h[H_KIMP_BLOCK].ok)
 			printf("  kimp (blocking) %.2fx",
-			       ratio(h[H_KIMP_BLOCK].rtt.p50, h[H_KIMP_SPIN].rtt.p50));
+			       bu_ratio(h[H_KIMP_BLOCK].rtt.p50, h[H_KIMP_SPIN].rtt.p50));
 		if (h[H_KIMP_RAW].ok)
 			printf("  kimp raw (spin) %.2fx",
-			       ratio(h[H_KIMP_RAW].rtt.p50, h[H_KIMP_SPIN].rtt.p50));
+			       bu_ratio(h[H_KIMP_RAW].rtt.p50, h[H_KIMP_SPIN].rtt.p50));
 		printf("\n");
 	}
 }
@@ -376,40 +373,18 @@ void nb_print(const struct nb_results *r)
 
 /* ---- JSON ------------------------------------------------------------------------------ */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
 
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
-static void json_num(FILE *f, double v)
-{
-	if (isnan(v) || isinf(v))
-		fputs("null", f);
-	else
-		fprintf(f, "%.3f", v);
-}
 
 static void json_kv(FILE *f, const char *sep, const char *key, double v)
 {
 	fprintf(f, "%s\"%s\": ", sep, key);
-	json_num(f, v);
+	bu_json_num(f, v);
 }
 
 static void json_ws(FILE *f, int k, const struct nb_ws_fig *x)
 {
 	fputs("{\"client\": ", f);
-	json_str(f, nb_ws_names[k]);
+	bu_json_str(f, nb_ws_names[k]);
 	fprintf(f, ", \"ok\": %s", x->ok ? "true" : "false");
 	json_kv(f, ", ", "msgs_per_s", x->ok ? x->mps : NAN);
 	json_kv(f, ", ", "cpu_ns_per_msg", x->ok ? x->cpu_ns : NAN);
@@ -427,7 +402,7 @@ static void json_ws(FILE *f, int k, const struct nb_ws_fig *x)
 static void json_http(FILE *f, int k, const struct nb_http_fig *x)
 {
 	fputs("{\"client\": ", f);
-	json_str(f, nb_http_names[k]);
+	bu_json_str(f, nb_http_names[k]);
 	fprintf(f, ", \"ok\": %s, \"n\": %llu", x->ok ? "true" : "false",
 		(unsigned long long)x->rtt.n);
 	json_kv(f, ", ", "p50_us", x->ok ? x->rtt.p50 : NAN);
@@ -465,33 +440,13 @@ static void json_set(FILE *f, const struct nb_results *r, const struct nb_ws_fig
 	fprintf(f, "\n%s  ]\n%s}", ind, ind);
 }
 
-static void cpu_model(char *buf, size_t len)
-{
-	char line[512];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	snprintf(buf, len, "unknown");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) || !colon)
-			continue;
-		colon += 1 + (colon[1] == ' ');
-		colon[strcspn(colon, "\n")] = 0;
-		snprintf(buf, len, "%s", colon);
-		break;
-	}
-	fclose(f);
-}
 
 static void json_machine(FILE *f)
 {
 	struct utsname u;
 	char model[256], kernel[512];
 
-	cpu_model(model, sizeof(model));
+	bu_cpu_model(model, sizeof(model));
 	if (uname(&u))
 		snprintf(kernel, sizeof(kernel), "unknown");
 	else
@@ -499,9 +454,9 @@ static void json_machine(FILE *f)
 			 u.version, u.machine);
 	fprintf(f, "  \"machine\": {\"nproc\": %ld, \"cpu_model\": ",
 		sysconf(_SC_NPROCESSORS_ONLN));
-	json_str(f, model);
+	bu_json_str(f, model);
 	fputs(", \"kernel\": ", f);
-	json_str(f, kernel);
+	bu_json_str(f, kernel);
 	fputs("},\n", f);
 }
 
@@ -516,11 +471,11 @@ static void json_config(FILE *f, const struct nb_results *r)
 		c->ci ? "ci" : "full", r->rounds_done, (unsigned long long)c->ws_n,
 		(unsigned long long)c->http_n, (unsigned long long)c->http_warm,
 		(unsigned long long)c->py_n, c->cpu[0], c->cpu[1], r->info.loop_flags);
-	json_str(f, r->info.ws_cipher[WS_KIMP_SPIN]);
+	bu_json_str(f, r->info.ws_cipher[WS_KIMP_SPIN]);
 	fputs(", \"ws_libwebsockets\": ", f);
-	json_str(f, r->info.ws_cipher[WS_LWS]);
+	bu_json_str(f, r->info.ws_cipher[WS_LWS]);
 	fputs(", \"http_kimp\": ", f);
-	json_str(f, r->info.http_cipher);
+	bu_json_str(f, r->info.http_cipher);
 	fputs("}},\n", f);
 }
 
@@ -530,14 +485,14 @@ static void json_goal(FILE *f, const struct nb_results *r)
 
 	goal_eval(r, &g);
 	fputs("  \"goal\": {\"name\": ", f);
-	json_str(f, goal_name);
+	bu_json_str(f, goal_name);
 	fprintf(f, ", \"judged\": %s, \"met\": %s, \"headline\": ", g.judged ? "true" : "false",
 		g.met ? "true" : "false");
-	json_str(f, nb_ws_names[g.headline]);
+	bu_json_str(f, nb_ws_names[g.headline]);
 	fputs(", \"modes\": [", f);
 	for (int k = WS_KIMP_SPIN; k <= WS_KIMP_BLOCK; k++) {
 		fprintf(f, "%s{\"client\": ", k ? ", " : "");
-		json_str(f, nb_ws_names[k]);
+		bu_json_str(f, nb_ws_names[k]);
 		json_kv(f, ", ", "rate_vs_libwebsockets", g.mode[k].rate_x);
 		json_kv(f, ", ", "cpu_per_msg_vs_libwebsockets", g.mode[k].cpu_x);
 		fprintf(f, ", \"met\": %s}", g.mode[k].met ? "true" : "false");
@@ -555,7 +510,7 @@ static void json_write(FILE *f, const struct nb_results *r)
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(f, "{\n  \"bench\": \"net\",\n  \"format\": 1,\n  \"date_utc\": \"%s\",\n"
 		"  \"git_commit\": ", date);
-	json_str(f, r->cfg->commit);
+	bu_json_str(f, r->cfg->commit);
 	fputs(",\n  \"units\": {\"ws_rate\": \"messages per second\", \"ws_cpu\": "
 	      "\"client CPU ns (user + sys) per message\", \"http\": \"microseconds per "
 	      "round trip\"},\n", f);

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "bench.h"
+#include "../common/bench_util.h"
 
 /* For the signal handler: whom to kill and what to remove on the way out. */
 static volatile pid_t bench_child;
@@ -274,35 +275,9 @@ close:
 
 /* ---- statistics ---------------------------------------------------------- */
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-	return (x > y) - (x < y);
-}
-
-static int dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* Nearest rank on sorted samples. */
-static uint64_t quantile(const uint64_t *s, uint64_t n, double q)
-{
-	double exact = q * (double)n;
-	uint64_t rank = (uint64_t)exact;
-
-	if ((double)rank < exact)
-		rank++;    /* ceil */
-
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return s[rank - 1];
-}
 
 static double ticks_ns(const struct kimp_tsc_cal *cal, uint64_t ticks, unsigned int div)
 {
@@ -318,10 +293,10 @@ void bench_lat_from_ticks(struct bench_lat *l, uint64_t *ticks, uint64_t n,
 		l->p50 = l->p99 = l->p999 = l->max = NAN;
 		return;
 	}
-	qsort(ticks, n, sizeof(*ticks), u64_cmp);
-	l->p50 = ticks_ns(cal, quantile(ticks, n, 0.50), div);
-	l->p99 = ticks_ns(cal, quantile(ticks, n, 0.99), div);
-	l->p999 = ticks_ns(cal, quantile(ticks, n, 0.999), div);
+	qsort(ticks, n, sizeof(*ticks), bu_u64_cmp);
+	l->p50 = ticks_ns(cal, bu_quantile(ticks, n, 0.50), div);
+	l->p99 = ticks_ns(cal, bu_quantile(ticks, n, 0.99), div);
+	l->p999 = ticks_ns(cal, bu_quantile(ticks, n, 0.999), div);
 	l->max = ticks_ns(cal, ticks[n - 1], div);
 }
 
@@ -335,6 +310,6 @@ double bench_median(double *v, unsigned int n)
 			v[k++] = v[i];
 	if (!k)
 		return NAN;
-	qsort(v, k, sizeof(*v), dbl_cmp);
+	qsort(v, k, sizeof(*v), bu_dbl_cmp);
 	return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
 }

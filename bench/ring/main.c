@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "bench.h"
+#include "../common/bench_util.h"
 
 const size_t bench_sizes[BENCH_NSIZES] = { 64, 128 };
 
@@ -72,18 +73,6 @@ static void cfg_defaults(struct bench_cfg *c, bool ci)
 	c->commit = "unknown";
 }
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
 
 static int parse_pair(const char *s, uint64_t min, uint64_t max, uint64_t out[2])
 {
@@ -95,7 +84,7 @@ static int parse_pair(const char *s, uint64_t min, uint64_t max, uint64_t out[2]
 	if (!comma)
 		return -EINVAL;
 	*comma = 0;
-	if (parse_u64(buf, min, max, &out[0]) || parse_u64(comma + 1, min, max, &out[1]))
+	if (bu_parse_u64(buf, min, max, &out[0]) || bu_parse_u64(comma + 1, min, max, &out[1]))
 		return -EINVAL;
 	return 0;
 }
@@ -133,20 +122,20 @@ static int parse_opt(struct bench_cfg *c, int opt, const char *arg)
 	case OPT_CI:
 		return 0;   /* taken in the first pass */
 	case OPT_ROUNDS:
-		err = parse_u64(arg, 1, 1000, &v);
+		err = bu_parse_u64(arg, 1, 1000, &v);
 		c->rounds = (unsigned int)v;
 		break;
 	case OPT_PP:
-		err = parse_u64(arg, 100, 1ull << 30, &c->pp_n);
+		err = bu_parse_u64(arg, 100, 1ull << 30, &c->pp_n);
 		break;
 	case OPT_OW:
-		err = parse_u64(arg, 100, 1ull << 30, &c->ow_n);
+		err = bu_parse_u64(arg, 100, 1ull << 30, &c->ow_n);
 		break;
 	case OPT_TPUT:
-		err = parse_u64(arg, 1000, 1ull << 40, &c->tput_n);
+		err = bu_parse_u64(arg, 1000, 1ull << 40, &c->tput_n);
 		break;
 	case OPT_WARMUP:
-		err = parse_u64(arg, 100, 1ull << 30, &c->warmup_n);
+		err = bu_parse_u64(arg, 100, 1ull << 30, &c->warmup_n);
 		break;
 	case OPT_PIPE_DIV:
 		err = parse_pair(arg, 1, 1000, pair);
@@ -154,17 +143,17 @@ static int parse_opt(struct bench_cfg *c, int opt, const char *arg)
 		c->pipe_tput_div = (unsigned int)pair[1];
 		break;
 	case OPT_SLOTS:
-		err = parse_u64(arg, 2, 1u << 24, &v);
+		err = bu_parse_u64(arg, 2, 1u << 24, &v);
 		if (!err && !kimp_is_pow2(v))
 			err = -EINVAL;
 		c->slots = (uint32_t)v;
 		break;
 	case OPT_BATCH:
-		err = parse_u64(arg, 1, 1u << 24, &v);
+		err = bu_parse_u64(arg, 1, 1u << 24, &v);
 		c->batch = (uint32_t)v;
 		break;
 	case OPT_GAP:
-		err = parse_u64(arg, 0, 1000000000, &c->gap_ns);
+		err = bu_parse_u64(arg, 0, 1000000000, &c->gap_ns);
 		break;
 	case OPT_CPUS:
 		err = parse_pair(arg, 0, CPU_SETSIZE - 1, pair);
@@ -174,7 +163,7 @@ static int parse_opt(struct bench_cfg *c, int opt, const char *arg)
 			err = -EINVAL;
 		break;
 	case OPT_TIMEOUT:
-		err = parse_u64(arg, 1, 86400, &v);
+		err = bu_parse_u64(arg, 1, 86400, &v);
 		c->timeout_s = (unsigned int)v;
 		break;
 	case OPT_JSON:

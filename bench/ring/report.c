@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bench.h"
+#include "../common/bench_util.h"
 
 #define TARGET_MMSG 50.0
 
@@ -157,10 +158,6 @@ static void print_notes(const struct bench_cfg *c, const struct bench_env *env,
 		       "which rounds\n", (unsigned long long)steal, c->cpu[0], c->cpu[1]);
 }
 
-static double ratio(double a, double b)
-{
-	return b > 0 ? a / b : NAN;
-}
 
 static void print_compare(const struct bench_fig *med)
 {
@@ -172,9 +169,9 @@ static void print_compare(const struct bench_fig *med)
 
 		printf("  %3zu B: ping-pong p50 %.3f, timestamped p50 %.3f, "
 		       "throughput single %.3f, batch (kimp) / single (ck) %.3f\n",
-		       bench_sizes[si], ratio(k->pp.p50, c->pp.p50),
-		       ratio(k->ow.p50, c->ow.p50), ratio(k->mps, c->mps),
-		       ratio(k->mps_batch, c->mps));
+		       bench_sizes[si], bu_ratio(k->pp.p50, c->pp.p50),
+		       bu_ratio(k->ow.p50, c->ow.p50), bu_ratio(k->mps, c->mps),
+		       bu_ratio(k->mps_batch, c->mps));
 	}
 }
 
@@ -208,40 +205,18 @@ void bench_print(const struct bench_cfg *cfg, const struct bench_env *env,
 
 /* ---- JSON ----------------------------------------------------------------- */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
 
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
-static void json_num(FILE *f, double v)
-{
-	if (isnan(v) || isinf(v))
-		fputs("null", f);
-	else
-		fprintf(f, "%.3f", v);
-}
 
 static void json_lat(FILE *f, const char *key, const struct bench_lat *l)
 {
 	fprintf(f, "\"%s\": {\"p50\": ", key);
-	json_num(f, l->p50);
+	bu_json_num(f, l->p50);
 	fputs(", \"p99\": ", f);
-	json_num(f, l->p99);
+	bu_json_num(f, l->p99);
 	fputs(", \"p99_9\": ", f);
-	json_num(f, l->p999);
+	bu_json_num(f, l->p999);
 	fputs(", \"max\": ", f);
-	json_num(f, l->max);
+	bu_json_num(f, l->max);
 	fputc('}', f);
 }
 
@@ -256,9 +231,9 @@ static void json_fig(FILE *f, int tp, unsigned int si, const struct bench_fig *x
 		"\"steal_ms\": %llu, \"throughput_mmsg_s\": {\"single\": ",
 		(unsigned long long)x->ow_negative, x->cpu_share,
 		(unsigned long long)x->steal_ms);
-	json_num(f, x->mps);
+	bu_json_num(f, x->mps);
 	fputs(", \"batch\": ", f);
-	json_num(f, x->mps_batch);
+	bu_json_num(f, x->mps_batch);
 	fputs("}}", f);
 }
 
@@ -276,33 +251,13 @@ static void json_figs(FILE *f, const struct bench_fig *figs, unsigned int round,
 	fprintf(f, "\n%s]", indent);
 }
 
-static void cpu_model(char *buf, size_t len)
-{
-	char line[512];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	snprintf(buf, len, "unknown");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) || !colon)
-			continue;
-		colon += 1 + (colon[1] == ' ');
-		colon[strcspn(colon, "\n")] = 0;
-		snprintf(buf, len, "%s", colon);
-		break;
-	}
-	fclose(f);
-}
 
 static void json_machine(FILE *f, const struct bench_env *env)
 {
 	struct utsname u;
 	char model[256], kernel[512];
 
-	cpu_model(model, sizeof(model));
+	bu_cpu_model(model, sizeof(model));
 	if (uname(&u))
 		snprintf(kernel, sizeof(kernel), "unknown");
 	else
@@ -310,9 +265,9 @@ static void json_machine(FILE *f, const struct bench_env *env)
 			 u.version, u.machine);
 	fprintf(f, "  \"machine\": {\"nproc\": %ld, \"cpu_model\": ",
 		sysconf(_SC_NPROCESSORS_ONLN));
-	json_str(f, model);
+	bu_json_str(f, model);
 	fputs(", \"kernel\": ", f);
-	json_str(f, kernel);
+	bu_json_str(f, kernel);
 	fprintf(f, ", \"tsc_hz\": %llu, \"tsc_invariant\": %s, \"segment_backing\": \"%s\"},\n",
 		(unsigned long long)env->cal->tsc_hz,
 		env->cal->flags & KIMP_TSC_INVARIANT ? "true" : "false",
@@ -342,24 +297,24 @@ static void json_targets(FILE *f, const struct bench_fig *med)
 
 	targets_eval(med, &t);
 	fputs("  \"targets\": [\n    {\"name\": ", f);
-	json_str(f, target1_name);
+	bu_json_str(f, target1_name);
 	fprintf(f, ", \"met\": %s, \"checks\": [", t.t1_met ? "true" : "false");
 	for (unsigned int si = 0; si < BENCH_NSIZES; si++) {
 		for (int w = 0; w < 2; w++) {
 			fprintf(f, "%s{\"measure\": \"%s\", \"msg_size\": %zu, \"kimp_p50_ns\": ",
 				si || w ? ", " : "", t1_way[w], bench_sizes[si]);
-			json_num(f, t.t1[si][w].kimp);
+			bu_json_num(f, t.t1[si][w].kimp);
 			fputs(", \"ck_ring_p50_ns\": ", f);
-			json_num(f, t.t1[si][w].ck);
+			bu_json_num(f, t.t1[si][w].ck);
 			fprintf(f, ", \"met\": %s}", t.t1[si][w].met ? "true" : "false");
 		}
 	}
 	fputs("]},\n    {\"name\": ", f);
-	json_str(f, target2_name);
+	bu_json_str(f, target2_name);
 	fprintf(f, ", \"met\": %s, \"kimp_64_batch_mmsg_s\": ", t.t2_met ? "true" : "false");
-	json_num(f, t.t2_batch);
+	bu_json_num(f, t.t2_batch);
 	fputs(", \"kimp_64_single_mmsg_s\": ", f);
-	json_num(f, t.t2_single);
+	bu_json_num(f, t.t2_single);
 	fputs("}\n  ]\n", f);
 }
 
@@ -374,7 +329,7 @@ static void json_write(FILE *f, const struct bench_cfg *c, const struct bench_en
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(f, "{\n  \"bench\": \"ring\",\n  \"format\": 1,\n  \"date_utc\": \"%s\",\n"
 		"  \"git_commit\": ", date);
-	json_str(f, c->commit);
+	bu_json_str(f, c->commit);
 	fputs(",\n  \"units\": {\"latency\": \"ns, one-way\", \"throughput\": "
 	      "\"million messages per second\"},\n", f);
 	json_machine(f, env);

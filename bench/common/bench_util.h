@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers the benches share: JSON output, quantiles over sorted
+ * samples, ratios, option parsing, the CPU's name. Not hot-path code.
+ */
+#ifndef KIMP_BENCH_UTIL_H
+#define KIMP_BENCH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* A JSON string, escaped. */
+void bu_json_str(FILE *f, const char *s);
+/* A JSON number with three decimals, or null for NaN and infinities. */
+void bu_json_num(FILE *f, double v);
+/* a / b, or NaN when b is not positive or either is NaN. */
+double bu_ratio(double a, double b);
+/* qsort comparators. */
+int bu_dbl_cmp(const void *a, const void *b);
+int bu_u64_cmp(const void *a, const void *b);
+/* The sample of rank ceil(q * n) in s[0..n), sorted ascending; n > 0. */
+uint64_t bu_quantile(const uint64_t *s, uint64_t n, double q);
+/* A decimal in [min, max]: 0 or -EINVAL. */
+int bu_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* "model name" from /proc/cpuinfo, or "unknown". */
+void bu_cpu_model(char *buf, size_t len);
+
+#endif
