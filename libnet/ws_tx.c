@@ -20,36 +20,12 @@ static inline uint64_t key_word(uint32_t key)
 	return (uint64_t)key << 32 | key;
 }
 
-void ws_mask(uint8_t *p, size_t n, uint32_t key)
-{
-	const uint64_t k = key_word(key);
-	uint8_t kb[4];
-	size_t i = 0;
-
-	for (; i + 32 <= n; i += 32) {
-		uint64_t w[4];
-
-		memcpy(w, p + i, 32);
-		w[0] ^= k;
-		w[1] ^= k;
-		w[2] ^= k;
-		w[3] ^= k;
-		memcpy(p + i, w, 32);
-	}
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		w ^= k;
-		memcpy(p + i, &w, 8);
-	}
-	/* i is a multiple of 8 here, so the key starts again at byte 0 */
-	memcpy(kb, &key, 4);
-	for (; i < n; i++)
-		p[i] ^= kb[i & 3];
-}
-
-void ws_mask_copy(uint8_t *restrict dst, const uint8_t *restrict src, size_t n, uint32_t key)
+/*
+ * XOR n bytes of src with the key into dst, 32 and 8 bytes at a time. dst
+ * may equal src (the copies go through a local word), which is why this
+ * has no restrict and serves both entry points below.
+ */
+static inline void mask_into(uint8_t *dst, const uint8_t *src, size_t n, uint32_t key)
 {
 	const uint64_t k = key_word(key);
 	uint8_t kb[4];
@@ -72,9 +48,20 @@ void ws_mask_copy(uint8_t *restrict dst, const uint8_t *restrict src, size_t n, 
 		w ^= k;
 		memcpy(dst + i, &w, 8);
 	}
+	/* i is a multiple of 8 here, so the key starts again at byte 0 */
 	memcpy(kb, &key, 4);
 	for (; i < n; i++)
 		dst[i] = src[i] ^ kb[i & 3];
+}
+
+void ws_mask(uint8_t *p, size_t n, uint32_t key)
+{
+	mask_into(p, p, n, key);
+}
+
+void ws_mask_copy(uint8_t *restrict dst, const uint8_t *restrict src, size_t n, uint32_t key)
+{
+	mask_into(dst, src, n, key);
 }
 
 /* ---- masking keys: xoshiro256** (Blackman and Vigna), seeded from getrandom ---- */

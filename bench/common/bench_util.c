@@ -6,6 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 #include "bench_util.h"
 
 void bu_json_str(FILE *f, const char *s)
@@ -97,4 +99,22 @@ void bu_cpu_model(char *buf, size_t len)
 		break;
 	}
 	fclose(f);
+}
+
+void bu_json_machine_open(FILE *f)
+{
+	struct utsname u;
+	char model[256], kernel[512];
+
+	bu_cpu_model(model, sizeof(model));
+	if (uname(&u))
+		snprintf(kernel, sizeof(kernel), "unknown");
+	else
+		snprintf(kernel, sizeof(kernel), "%s %s %s %s", u.sysname, u.release,
+			 u.version, u.machine);
+	fprintf(f, "  \"machine\": {\"nproc\": %ld, \"cpu_model\": ",
+		sysconf(_SC_NPROCESSORS_ONLN));
+	bu_json_str(f, model);
+	fputs(", \"kernel\": ", f);
+	bu_json_str(f, kernel);
 }

@@ -23,6 +23,11 @@ int bu_u64_cmp(const void *a, const void *b);
 uint64_t bu_quantile(const uint64_t *s, uint64_t n, double q);
 /* A decimal in [min, max]: 0 or -EINVAL. */
 int bu_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/*
+ * Open the results' machine object: `  "machine": {"nproc": N, "cpu_model":
+ * "...", "kernel": "..."`. The caller adds its own fields and closes it.
+ */
+void bu_json_machine_open(FILE *f);
 /* "model name" from /proc/cpuinfo, or "unknown". */
 void bu_cpu_model(char *buf, size_t len);
 

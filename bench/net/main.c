@@ -54,7 +54,6 @@ static void cfg_defaults(struct nb_cfg *c, bool ci)
 	c->commit = "unknown";
 }
 
-
 enum {
 	OPT_CI = 256, OPT_ROUNDS, OPT_WS, OPT_HTTP, OPT_HTTP_WARM, OPT_PY, OPT_CPUS,
 	OPT_TIMEOUT, OPT_LWS, OPT_NO_LWS, OPT_NO_REFS, OPT_JSON, OPT_COMMIT,
@@ -202,8 +201,6 @@ static int parse_args(struct nb_cfg *c, int argc, char **argv)
 }
 
 /* ---- statistics ------------------------------------------------------------- */
-
-
 
 /* Nearest rank on sorted samples. */
 

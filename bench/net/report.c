@@ -9,7 +9,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include "net_bench.h"
@@ -95,7 +94,6 @@ void nb_medians(struct nb_results *r)
 }
 
 /* ---- the goal ---------------------------------------------------------------------- */
-
 
 struct goal_cell {
 	double rate_x;     /* our msgs/s / lws msgs/s */
@@ -373,8 +371,6 @@ void nb_print(const struct nb_results *r)
 
 /* ---- JSON ------------------------------------------------------------------------------ */
 
-
-
 static void json_kv(FILE *f, const char *sep, const char *key, double v)
 {
 	fprintf(f, "%s\"%s\": ", sep, key);
@@ -440,23 +436,9 @@ static void json_set(FILE *f, const struct nb_results *r, const struct nb_ws_fig
 	fprintf(f, "\n%s  ]\n%s}", ind, ind);
 }
 
-
 static void json_machine(FILE *f)
 {
-	struct utsname u;
-	char model[256], kernel[512];
-
-	bu_cpu_model(model, sizeof(model));
-	if (uname(&u))
-		snprintf(kernel, sizeof(kernel), "unknown");
-	else
-		snprintf(kernel, sizeof(kernel), "%s %s %s %s", u.sysname, u.release,
-			 u.version, u.machine);
-	fprintf(f, "  \"machine\": {\"nproc\": %ld, \"cpu_model\": ",
-		sysconf(_SC_NPROCESSORS_ONLN));
-	bu_json_str(f, model);
-	fputs(", \"kernel\": ", f);
-	bu_json_str(f, kernel);
+	bu_json_machine_open(f);
 	fputs("},\n", f);
 }
 

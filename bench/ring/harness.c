@@ -275,8 +275,6 @@ close:
 
 /* ---- statistics ---------------------------------------------------------- */
 
-
-
 /* Nearest rank on sorted samples. */
 
 static double ticks_ns(const struct kimp_tsc_cal *cal, uint64_t ticks, unsigned int div)

@@ -73,7 +73,6 @@ static void cfg_defaults(struct bench_cfg *c, bool ci)
 	c->commit = "unknown";
 }
 
-
 static int parse_pair(const char *s, uint64_t min, uint64_t max, uint64_t out[2])
 {
 	char buf[64], *comma;

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include "bench.h"
@@ -158,7 +157,6 @@ static void print_notes(const struct bench_cfg *c, const struct bench_env *env,
 		       "which rounds\n", (unsigned long long)steal, c->cpu[0], c->cpu[1]);
 }
 
-
 static void print_compare(const struct bench_fig *med)
 {
 	printf("\nkimp vs ck_ring (kimp / ck_ring: below 1 is faster for latency, "
@@ -205,8 +203,6 @@ void bench_print(const struct bench_cfg *cfg, const struct bench_env *env,
 
 /* ---- JSON ----------------------------------------------------------------- */
 
-
-
 static void json_lat(FILE *f, const char *key, const struct bench_lat *l)
 {
 	fprintf(f, "\"%s\": {\"p50\": ", key);
@@ -251,23 +247,9 @@ static void json_figs(FILE *f, const struct bench_fig *figs, unsigned int round,
 	fprintf(f, "\n%s]", indent);
 }
 
-
 static void json_machine(FILE *f, const struct bench_env *env)
 {
-	struct utsname u;
-	char model[256], kernel[512];
-
-	bu_cpu_model(model, sizeof(model));
-	if (uname(&u))
-		snprintf(kernel, sizeof(kernel), "unknown");
-	else
-		snprintf(kernel, sizeof(kernel), "%s %s %s %s", u.sysname, u.release,
-			 u.version, u.machine);
-	fprintf(f, "  \"machine\": {\"nproc\": %ld, \"cpu_model\": ",
-		sysconf(_SC_NPROCESSORS_ONLN));
-	bu_json_str(f, model);
-	fputs(", \"kernel\": ", f);
-	bu_json_str(f, kernel);
+	bu_json_machine_open(f);
 	fprintf(f, ", \"tsc_hz\": %llu, \"tsc_invariant\": %s, \"segment_backing\": \"%s\"},\n",
 		(unsigned long long)env->cal->tsc_hz,
 		env->cal->flags & KIMP_TSC_INVARIANT ? "true" : "false",
