@@ -66,6 +66,20 @@ LIBNET      := $(O)/libnet/libnet.a
 LIBNET_LIBS := -luring -lwolfssl
 $(LIBNET): $(LIBNET_SRCS:%.c=$(O)/%.o)
 
+# ---- libvenue -------------------------------------------------------------
+LIBVENUE_SRCS := $(wildcard libvenue/*.c)
+LIBVENUE      := $(O)/libvenue/libvenue.a
+$(LIBVENUE): $(LIBVENUE_SRCS:%.c=$(O)/%.o)
+
+# ---- exsim, the exchange simulator ------------------------------------------
+# Everything but main.c goes in an archive the tests link too.
+SIM_SRCS := $(filter-out sim/main.c,$(wildcard sim/*.c))
+LIBSIM   := $(O)/sim/libsim.a
+$(LIBSIM): $(SIM_SRCS:%.c=$(O)/%.o)
+EXSIM    := $(O)/exsim
+$(EXSIM): private LDLIBS += $(LIBNET_LIBS) -lm
+$(EXSIM): $(O)/sim/main.o $(LIBSIM) $(LIBVENUE) $(LIBNET) $(LIBSHM)
+
 # ---- tools ----------------------------------------------------------------
 KIMPCTL_SRCS := $(wildcard tools/kimpctl/*.c)
 KIMPCTL      := $(O)/kimpctl
@@ -75,8 +89,9 @@ $(KIMPCTL): $(KIMPCTL_SRCS:%.c=$(O)/%.o) $(LIBSHM)
 TEST_SRCS := $(filter-out tests/tsan/%,$(wildcard tests/*/*.c tests/*.c))
 TESTS     := $(O)/tests/kimp-tests
 $(TESTS): private LDLIBS += -lcriterion -lm $(LIBNET_LIBS)
-# the kimpctl tests run the tool itself
-$(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBNET) $(LIBSHM) | $(KIMPCTL)
+# the kimpctl and exsim tests run the programs themselves
+$(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBSIM) $(LIBVENUE) $(LIBNET) $(LIBSHM) | \
+	  $(KIMPCTL) $(EXSIM)
 
 # The same libshm tests against a Criterion stand-in, for ThreadSanitizer
 # (Criterion itself aborts under TSan). Built and run by `make check`.
@@ -116,8 +131,14 @@ NET_LWS      := $(O)/bench/net_bench_lws
 $(NET_LWS): private LDLIBS += -lwebsockets -lssl -lcrypto
 $(NET_LWS): $(NET_LWS_SRCS:%.c=$(O)/%.o)
 
-BINS := $(KIMPCTL) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(TSAN_TESTS)
-all: $(LIBSHM) $(LIBNET) $(BINS)
+SIM_BENCH_SRCS := $(wildcard bench/sim/*.c)
+SIM_BENCH      := $(O)/bench/sim_bench
+$(SIM_BENCH): private LDLIBS += $(LIBNET_LIBS) -lm
+$(SIM_BENCH): $(SIM_BENCH_SRCS:%.c=$(O)/%.o) $(BENCH_UTIL) $(LIBNET) $(LIBSHM)
+
+BINS := $(KIMPCTL) $(EXSIM) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(TSAN_TESTS) \
+	$(if $(SIM_BENCH_SRCS),$(SIM_BENCH))
+all: $(LIBSHM) $(LIBNET) $(LIBVENUE) $(LIBSIM) $(BINS)
 
 # ---- rules ----------------------------------------------------------------
 $(O)/%.o: %.c
@@ -155,7 +176,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory test-run
 
 test-run: $(TESTS) $(KIMPCTL)
-	$(Q)KIMPCTL=$(KIMPCTL) $(TESTS) --jobs=$(TEST_JOBS) $(TEST_ARGS)
+	$(Q)KIMPCTL=$(KIMPCTL) EXSIM=$(EXSIM) $(TESTS) --jobs=$(TEST_JOBS) $(TEST_ARGS)
 
 # Everything under ASan+UBSan; then the rings, seqlock, wait and histogram
 # tests under TSan, scaled down (TSan is ~10x slower).
@@ -174,11 +195,13 @@ tsan-run: $(TSAN_TESTS)
 	$(Q)KIMP_TEST_SCALE=8 TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
 		$(TSAN_TESTS) $(TSAN_SUITES)
 
-bench: deps $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS)
+bench: deps $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(EXSIM) \
+	$(if $(SIM_BENCH_SRCS),$(SIM_BENCH))
 	$(Q)mkdir -p bench/results
 	$(Q)$(OPS_BENCH) $(if $(CI),--ci) --json bench/results/ops-latest.json
 	$(Q)bench/run-ring $(RING_BENCH) $(if $(CI),--ci)
 	$(Q)bench/net/run $(NET_BENCH) $(if $(CI),--ci)
+	$(Q)$(if $(SIM_BENCH_SRCS),bench/sim/run $(SIM_BENCH) $(EXSIM) $(if $(CI),--ci))
 
 clean:
 	$(qp) CLEAN $(O)

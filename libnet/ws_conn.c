@@ -7,8 +7,19 @@
 #include <string.h>
 #include "kimp/wsconn.h"
 
+static int flush_cork(struct ws_conn *w)
+{
+	size_t n = w->out_len;
+
+	if (!n)
+		return 0;
+	w->out_len = 0;
+	return net_stream_send(&w->st, w->out, n);
+}
+
 static void send_ctrl(struct ws_conn *w)
 {
+	flush_cork(w);
 	while (ws_rx_ctrl_pending(&w->rx)) {
 		ssize_t n = ws_rx_ctrl_flush(&w->rx, w->out, w->out_cap);
 		if (n <= 0)
@@ -87,11 +98,27 @@ static size_t server_handshake(struct ws_conn *w, uint8_t *data, size_t len)
 		return 0;
 	if (hl < 0) {
 		n = ws_hs_server_reject((char *)w->out, w->out_cap,
-					req.reject_status ? req.reject_status : 400);
+					req.reject_status ? req.reject_status : 400, NULL);
 		if (n > 0)
 			net_stream_send(&w->st, w->out, (size_t)n);
 		fail_open(w, -EPROTO);
 		return len;
+	}
+	if (w->ops->on_upgrade) {
+		unsigned status;
+
+		w->reject_body = NULL;
+		status = w->ops->on_upgrade(w, &req, (const char *)data, (size_t)hl);
+		if (status) {
+			n = ws_hs_server_reject((char *)w->out, w->out_cap, status,
+						w->reject_body);
+			if (n < 0)
+				n = ws_hs_server_reject((char *)w->out, w->out_cap, 400, NULL);
+			if (n > 0)
+				net_stream_send(&w->st, w->out, (size_t)n);
+			fail_open(w, -EPERM);
+			return len;
+		}
 	}
 	n = ws_hs_server_accept((char *)w->out, w->out_cap, &req, NULL);
 	if (n < 0 || net_stream_send(&w->st, w->out, (size_t)n)) {
@@ -216,6 +243,8 @@ static void conn_reset(struct ws_conn *w, const struct ws_conn_ops *ops, void *u
 	w->user = user;
 	w->close_code = 0;
 	w->opened = false;
+	w->out_len = 0;
+	w->corked = false;
 	w->state = WS_CONN_HANDSHAKE;
 }
 
@@ -253,13 +282,46 @@ int ws_conn_accept(struct ws_conn *w, struct net_conn *c, const struct ws_conn_o
 int ws_conn_send(struct ws_conn *w, unsigned opcode, const void *data, size_t len)
 {
 	ssize_t n;
+	int err;
 
 	if (w->state != WS_CONN_OPEN)
 		return -ENOTCONN;
-	n = ws_tx_frame(&w->tx, w->out, w->out_cap, opcode, true, data, len);
+	if (!w->corked || opcode >= WS_OP_CLOSE) {
+		err = flush_cork(w);
+		if (err)
+			return err;
+		n = ws_tx_frame(&w->tx, w->out, w->out_cap, opcode, true, data, len);
+		if (n < 0)
+			return (int)n;
+		return net_stream_send(&w->st, w->out, (size_t)n);
+	}
+	n = ws_tx_frame(&w->tx, w->out + w->out_len, w->out_cap - w->out_len, opcode, true,
+			data, len);
+	if (n == -ENOBUFS && w->out_len) {
+		err = flush_cork(w);
+		if (err)
+			return err;
+		n = ws_tx_frame(&w->tx, w->out, w->out_cap, opcode, true, data, len);
+	}
 	if (n < 0)
 		return (int)n;
-	return net_stream_send(&w->st, w->out, (size_t)n);
+	w->out_len += (size_t)n;
+	return 0;
+}
+
+void ws_conn_cork(struct ws_conn *w)
+{
+	w->corked = true;
+}
+
+int ws_conn_uncork(struct ws_conn *w)
+{
+	w->corked = false;
+	if (w->state != WS_CONN_OPEN) {
+		w->out_len = 0;
+		return w->state == WS_CONN_CLOSING ? 0 : -ENOTCONN;
+	}
+	return flush_cork(w);
 }
 
 int ws_conn_ping(struct ws_conn *w, const void *data, size_t len)
@@ -273,6 +335,7 @@ void ws_conn_close(struct ws_conn *w, unsigned code)
 
 	if (w->state != WS_CONN_OPEN)
 		return;
+	flush_cork(w);
 	n = ws_tx_close(&w->tx, w->out, w->out_cap, code, NULL, 0);
 	if (n > 0)
 		net_stream_send(&w->st, w->out, (size_t)n);

@@ -588,16 +588,58 @@ ssize_t ws_hs_server_accept(char *out, size_t cap, const struct ws_hs_request *r
 	return sb_done(&b);
 }
 
-ssize_t ws_hs_server_reject(char *out, size_t cap, unsigned status)
+ssize_t ws_hs_server_reject(char *out, size_t cap, unsigned status, const char *body)
 {
+	static const struct { unsigned status; const char *line; } lines[] = {
+		{ 400, "HTTP/1.1 400 Bad Request\r\n" },
+		{ 401, "HTTP/1.1 401 Unauthorized\r\n" },
+		{ 403, "HTTP/1.1 403 Forbidden\r\n" },
+		{ 404, "HTTP/1.1 404 Not Found\r\n" },
+		{ 426, "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n" },
+		{ 429, "HTTP/1.1 429 Too Many Requests\r\n" },
+		{ 500, "HTTP/1.1 500 Internal Server Error\r\n" },
+		{ 503, "HTTP/1.1 503 Service Unavailable\r\n" },
+	};
 	struct sb b = { .p = out, .cap = cap };
+	const char *line = NULL;
+	char num[24];
+	size_t blen = body ? strlen(body) : 0;
 
-	if (status == 400)
-		sb_str(&b, "HTTP/1.1 400 Bad Request\r\n");
-	else if (status == 426)
-		sb_str(&b, "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n");
-	else
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (lines[i].status == status)
+			line = lines[i].line;
+	if (!line)
 		return -EINVAL;
-	sb_str(&b, "Connection: close\r\nContent-Length: 0\r\n\r\n");
+	sb_str(&b, line);
+	if (blen)
+		sb_str(&b, "Content-Type: application/json;charset=UTF-8\r\n");
+	snprintf(num, sizeof(num), "%zu", blen);
+	sb_str(&b, "Connection: close\r\nContent-Length: ");
+	sb_str(&b, num);
+	sb_str(&b, "\r\n\r\n");
+	if (blen)
+		sb_put(&b, body, blen);
 	return sb_done(&b);
+}
+
+bool ws_hs_header(const char *head, size_t len, const char *name, const char **val,
+		  size_t *vlen)
+{
+	struct lines ls = { .p = head, .len = len, .off = 0 };
+	const char *l;
+	size_t n;
+	struct hdr h;
+
+	if (!next_line(&ls, &l, &n)) /* the start line */
+		return false;
+	while (next_line(&ls, &l, &n) && n) {
+		if (!parse_hdr(l, n, &h))
+			continue;
+		if (ieq(h.name, h.nlen, name)) {
+			*val = h.val;
+			*vlen = h.vlen;
+			return true;
+		}
+	}
+	return false;
 }

@@ -513,3 +513,76 @@ int kimp_conf_ns(const struct kimp_conf *c, const char *section, const char *key
 	*out = v;
 	return 0;
 }
+
+int kimp_conf_f64(const struct kimp_conf *c, const char *section, const char *key,
+		  double def, double *out, char *err, size_t errlen)
+{
+	const struct conf_ent *e = conf_find(c, section, key);
+	char *end;
+	double v;
+
+	if (!e) {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	v = strtod(e->value, &end);
+	if (end == e->value || *end || errno == ERANGE || v != v)
+		return bad_value(c, e, "not a number", err, errlen);
+	*out = v;
+	return 0;
+}
+
+const char *kimp_conf_next_section(const struct kimp_conf *c, size_t *iter)
+{
+	if (!c)
+		return NULL;
+	for (size_t i = *iter; i < c->n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(c->ents[j].section, c->ents[i].section);
+		if (!seen) {
+			*iter = i + 1;
+			return c->ents[i].section;
+		}
+	}
+	*iter = c->n;
+	return NULL;
+}
+
+int kimp_conf_check_keys(const struct kimp_conf *c, const char *section,
+			 const char *const *keys, char *err, size_t errlen)
+{
+	if (!c)
+		return 0;
+	if (!section)
+		section = "";
+	for (size_t i = 0; i < c->n; i++) {
+		const struct conf_ent *e = &c->ents[i];
+		bool known = false;
+
+		if (strcmp(e->section, section))
+			continue;
+		for (size_t k = 0; keys[k] && !known; k++)
+			known = !strcmp(keys[k], e->key);
+		if (!known) {
+			conf_err(err, errlen, "%s:%u: key '%s%s%s': unknown key", c->name,
+				 e->line, e->section, *e->section ? "." : "", e->key);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+unsigned kimp_conf_line(const struct kimp_conf *c, const char *section, const char *key)
+{
+	const struct conf_ent *e = conf_find(c, section, key);
+
+	return e ? e->line : 0;
+}
+
+const char *kimp_conf_name(const struct kimp_conf *c)
+{
+	return c ? c->name : "";
+}

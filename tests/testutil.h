@@ -176,4 +176,36 @@ static inline uint32_t test_check(const void *slot, uint32_t size, uint64_t i)
 	return 0;
 }
 
+/*
+ * The venue captures in ../shared/fixtures/venues (or $KIMP_FIXTURES): line
+ * 'n' (from 0) of file 'name' into a malloc'd NUL-terminated string (the
+ * caller frees it), NULL when there is no such line. A missing fixture
+ * directory fails the test: the fixtures are part of the build's inputs.
+ */
+static inline char *test_fixture_line(const char *name, unsigned n)
+{
+	const char *dir = getenv("KIMP_FIXTURES");
+	char path[512], *line = NULL;
+	size_t cap = 0;
+	ssize_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "../shared/fixtures/venues", name);
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "fixture %s (set KIMP_FIXTURES to its directory)", path);
+	for (unsigned i = 0; i <= n; i++) {
+		len = getline(&line, &cap, f);
+		if (len < 0)
+			break;
+	}
+	fclose(f);
+	if (len < 0) {
+		free(line);
+		return NULL;
+	}
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	return line;
+}
+
 #endif

@@ -47,4 +47,25 @@ int kimp_conf_bool(const struct kimp_conf *c, const char *section, const char *k
 int kimp_conf_ns(const struct kimp_conf *c, const char *section, const char *key,
 		 uint64_t def, uint64_t *out, char *err, size_t errlen);
 
+/* A number (strtod syntax, finite). Same contract as the getters above. */
+int kimp_conf_f64(const struct kimp_conf *c, const char *section, const char *key,
+		  double def, double *out, char *err, size_t errlen);
+
+/*
+ * Distinct section names in file order: start with *iter = 0; NULL after
+ * the last. Owned by c. The unnamed top section is "".
+ */
+const char *kimp_conf_next_section(const struct kimp_conf *c, size_t *iter);
+
+/*
+ * Every key in 'section' is one of keys[] (NULL-terminated): 0, or -EINVAL
+ * with "FILE:LINE: key 'section.key': unknown key" in err.
+ */
+int kimp_conf_check_keys(const struct kimp_conf *c, const char *section,
+			 const char *const *keys, char *err, size_t errlen);
+
+/* The line section.key was set on (0: not set), and the file's name. */
+unsigned kimp_conf_line(const struct kimp_conf *c, const char *section, const char *key);
+const char *kimp_conf_name(const struct kimp_conf *c);
+
 #endif

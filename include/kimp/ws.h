@@ -555,10 +555,19 @@ ssize_t ws_hs_server_accept(char *out, size_t cap, const struct ws_hs_request *r
 			    const char *protocol) kimp_cold;
 
 /*
- * Write a refusal (status 400, or 426 with Sec-WebSocket-Version: 13) with
- * Connection: close. Returns the length, -ENOBUFS, or -EINVAL for another
- * status.
+ * Write a refusal with Connection: close: status 400, 401, 403, 404, 429,
+ * 500 or 503, or 426 with Sec-WebSocket-Version: 13; 'body' (NULL: none)
+ * goes out as application/json. Returns the length, -ENOBUFS, or -EINVAL
+ * for another status.
  */
-ssize_t ws_hs_server_reject(char *out, size_t cap, unsigned status) kimp_cold;
+ssize_t ws_hs_server_reject(char *out, size_t cap, unsigned status,
+			    const char *body) kimp_cold;
+
+/*
+ * Find header 'name' (any case) in a request or response head: true with
+ * its value (OWS trimmed) in *val and *vlen, the first one when repeated.
+ */
+bool ws_hs_header(const char *head, size_t len, const char *name, const char **val,
+		  size_t *vlen) kimp_cold;
 
 #endif

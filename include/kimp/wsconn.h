@@ -25,6 +25,16 @@ struct ws_conn_ops {
 	/* closed: 'code' is the peer's close code, the code we failed the
 	 * connection with, or WS_CLOSE_ABNORMAL (1006) when TCP just went */
 	void (*on_close)(struct ws_conn *w, unsigned code, int err);
+	/*
+	 * Server, optional: the upgrade request arrived and is a valid one.
+	 * head[0..len) is the request head (find headers with ws_hs_header),
+	 * valid only during the call. Return 0 to accept, or an HTTP status
+	 * (401, 403, 404, 429, 503, ...) to refuse with: the reply carries
+	 * the body set with ws_conn_reject_body (if any), the connection
+	 * closes and on_open(w, -EPERM) follows.
+	 */
+	unsigned (*on_upgrade)(struct ws_conn *w, const struct ws_hs_request *req,
+			       const char *head, size_t len);
 };
 
 enum ws_conn_state {
@@ -49,6 +59,9 @@ struct ws_conn {
 	size_t out_cap;
 	const char *path;       /* client: request target (caller's string) */
 	const char *extra;      /* client: extra header lines, or NULL */
+	const char *reject_body; /* server: body of a refusal (on_upgrade) */
+	size_t out_len;         /* corked frames waiting in out */
+	bool corked;
 	char key[WS_KEY_LEN + 1];
 	char host[NET_TLS_HOST_MAX + 8];
 };
@@ -78,6 +91,21 @@ int ws_conn_accept(struct ws_conn *w, struct net_conn *c, const struct ws_conn_o
 /* Send one message (WS_OP_TEXT or WS_OP_BINARY). 0 or -errno. */
 int ws_conn_send(struct ws_conn *w, unsigned opcode, const void *data, size_t len);
 int ws_conn_ping(struct ws_conn *w, const void *data, size_t len);
+
+/*
+ * Gather: frames sent between cork and uncork are encoded one after another
+ * in the frame buffer and leave together (with TLS, in as few records as
+ * fit), when the buffer fills or at uncork. uncork returns 0 or the first
+ * send error. Control frames and close flush first.
+ */
+void ws_conn_cork(struct ws_conn *w);
+int ws_conn_uncork(struct ws_conn *w);
+
+/* Server, from on_upgrade: the body of the refusal (caller's string). */
+static inline void ws_conn_reject_body(struct ws_conn *w, const char *body)
+{
+	w->reject_body = body;
+}
 
 /* Start the closing handshake with 'code'; on_close follows. */
 void ws_conn_close(struct ws_conn *w, unsigned code) kimp_cold;

@@ -2281,18 +2281,24 @@ Test(ws_handshake, server_reject_texts)
 	char out[256];
 	ssize_t n;
 
-	n = ws_hs_server_reject(out, sizeof(out), 426);
+	n = ws_hs_server_reject(out, sizeof(out), 426, NULL);
 	cr_assert_gt(n, 0);
 	out[n] = '\0';
 	cr_assert_str_eq(out, "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n"
 			      "Connection: close\r\nContent-Length: 0\r\n\r\n");
-	n = ws_hs_server_reject(out, sizeof(out), 400);
+	n = ws_hs_server_reject(out, sizeof(out), 400, NULL);
 	cr_assert_gt(n, 0);
 	out[n] = '\0';
 	cr_assert_str_eq(out,
 			 "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-	cr_assert_eq(ws_hs_server_reject(out, sizeof(out), 500), -EINVAL);
-	cr_assert_eq(ws_hs_server_reject(out, 10, 400), -ENOBUFS);
+	cr_assert_eq(ws_hs_server_reject(out, sizeof(out), 418, NULL), -EINVAL);
+	cr_assert_eq(ws_hs_server_reject(out, 10, 400, NULL), -ENOBUFS);
+	n = ws_hs_server_reject(out, sizeof(out), 401, "{\"e\":1}");
+	cr_assert_gt(n, 0);
+	out[n] = '\0';
+	cr_assert_str_eq(out, "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json;"
+			      "charset=UTF-8\r\nConnection: close\r\nContent-Length: 7\r\n\r\n"
+			      "{\"e\":1}");
 }
 
 Test(ws_handshake, fuzzed_heads_never_misbehave)
