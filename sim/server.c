@@ -196,6 +196,11 @@ void sim_ws_close(struct sim_ws *c, unsigned code)
 		ws_conn_close(&c->ws, code);
 }
 
+static bool s_replay_pending(const struct sim_server *s)
+{
+	return s->replaying && s->replay_have && !s->replay_start_ns;
+}
+
 static void ws_on_open(struct ws_conn *w, int err)
 {
 	struct sim_ws *c = ws_conn_user(w);
@@ -208,6 +213,12 @@ static void ws_on_open(struct ws_conn *w, int err)
 	c->opened_ns = mono_ns();
 	if (c->v->ops->ws_open)
 		c->v->ops->ws_open(c->v, c);
+	/* a replay starts when the venue of its first frame has a listener */
+	if (s_replay_pending(c->v->srv) && c->kind == SIM_WS_MARKET &&
+	    !strcmp(c->v->cfg->name, c->v->srv->frame.venue)) {
+		c->v->srv->replay_start_ns = mono_ns();
+		net_timer_start(c->v->srv->loop, &c->v->srv->replay_t, 0);
+	}
 }
 
 static void ws_on_message(struct ws_conn *w, unsigned opcode, uint8_t *data, size_t len)
@@ -507,7 +518,9 @@ static void one_step(struct sim_server *s, uint64_t now_ms)
 	sim_exch_after_step(&s->x);
 	if (s->oppo)
 		sim_oppo_step(s->oppo, now_ms);
-	for (uint32_t i = 0; i < s->nvenues; i++)
+	/* a replay is the market data: the model's own books are not published
+	 * (orders still match against them) */
+	for (uint32_t i = 0; i < s->nvenues && !s->replaying; i++)
 		if (s->venue[i].ops)
 			s->venue[i].ops->publish(&s->venue[i], now_ms);
 	s->steps++;
@@ -929,6 +942,12 @@ int sim_server_new(struct sim_server **out, const struct sim_server_cfg *cfg, ch
 			snprintf(err, errlen, "replay buffer: %s", strerror(ENOMEM));
 			goto fail;
 		}
+		/* the first frame says which venue's first listener starts it */
+		while ((ret = sim_capture_next(&s->cap, &s->frame, s->replay_buf,
+					       s->cap.max_payload + 1, err, errlen)) < 0)
+			s->replay_skipped++;
+		s->replay_have = ret == 1;
+		ret = 0;
 	}
 	s->t0_ns = mono_ns();
 	s->step_t.fn = step_fired;
@@ -940,10 +959,7 @@ int sim_server_new(struct sim_server **out, const struct sim_server_cfg *cfg, ch
 	net_timer_start(s->loop, &s->step_t, s->step_ns > SIM_TICK_MIN_NS ? s->step_ns
 									 : SIM_TICK_MIN_NS);
 	net_timer_start(s->loop, &s->tick_t, 1000000000ull);
-	if (s->replaying) {
-		s->replay_start_ns = mono_ns();
-		net_timer_start(s->loop, &s->replay_t, 0);
-	}
+
 	*out = s;
 	return 0;
 fail:

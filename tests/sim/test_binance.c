@@ -489,24 +489,12 @@ Test(binance_sig, ws_vectors)
 
 static struct simtest T;
 
-/* Before simtest_stop: the client goes with the loop (no wait for its timer). */
-static struct simtest_http *H_gone;
-
+/* Before simtest_stop: the client is closed and freed after the loop goes. */
 static void h_close(void)
 {
 	if (H)
-		http_client_close(&H->c);
-	H_gone = H;
+		simtest_http_free(&T, H);
 	H = NULL;
-}
-
-static void h_free(void)
-{
-	if (H_gone) {
-		free(H_gone->buf);
-		free(H_gone);
-	}
-	H_gone = NULL;
 }
 
 static void md_setup(void)
@@ -519,7 +507,6 @@ static void md_teardown(void)
 {
 	h_close();
 	simtest_stop(&T);
-	h_free();
 }
 
 TestSuite(binance_md, .init = md_setup, .fini = md_teardown);
@@ -1116,7 +1103,6 @@ static void rest_teardown(void)
 {
 	h_close();
 	simtest_stop(&T);
-	h_free();
 }
 
 TestSuite(binance_rest, .init = rest_setup, .fini = rest_teardown);

@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include "simtest.h"
+#include "../../sim/replay.h"
 #include "../testutil.h"
 
 static struct simtest T;
@@ -163,4 +164,87 @@ Test(sim_server, connection_slots_run_out_cleanly)
 	/* and a slot is good again once freed */
 	c[0] = simtest_ws_open(&T, "binance", false, "/ws/btcusdt@trade", NULL);
 	simtest_ws_free(&T, c[0]);
+}
+
+Test(sim_server, malformed_fault_sends_exactly_one_bad_message)
+{
+	struct simtest_ws *bn = simtest_ws_open(&T, "binance", false,
+						"/ws/btcusdt@bookTicker", NULL);
+	struct simtest_resp *r;
+	uint32_t bad = 0;
+
+	cr_assert(simtest_ws_wait(&T, bn, 1));
+	r = simtest_control(&T, "POST", "/fault?kind=malformed&venue=binance&count=1");
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	simtest_resp_free(r);
+	cr_assert(simtest_ws_wait(&T, bn, bn->nmsg + 20));
+	for (uint32_t i = 0; i < bn->kept; i++) {
+		struct jr_tok tok[64];
+
+		if (jr_parse(bn->msg[i], bn->len[i], tok, 64) < 0)
+			bad++;
+	}
+	cr_assert_eq(bad, 1, "one message was not JSON");
+	simtest_ws_free(&T, bn);
+}
+
+/* ---- a scripted fault, and a replay: their own servers --------------------------------- */
+
+Test(sim_server_script, a_scripted_disconnect_fires_at_its_time)
+{
+	struct simtest t;
+	struct simtest_ws *c;
+
+	simtest_start(&t, "[fault.drop]\nat = 2s\nkind = disconnect\nvenue = binance\n");
+	c = simtest_ws_open(&t, "binance", false, "/ws/btcusdt@trade", NULL);
+	cr_assert_eq(sim_server_venue(t.s, "binance")->fs.applied[SIM_FAULT_DISCONNECT], 0,
+		     "not before its time");
+	cr_assert(simtest_ws_wait_close(&t, c), "dropped when the scenario said");
+	cr_assert_eq(c->close_code, WS_CLOSE_ABNORMAL);
+	cr_assert_eq(sim_server_venue(t.s, "binance")->fs.applied[SIM_FAULT_DISCONNECT], 1);
+	simtest_ws_free(&t, c);
+	simtest_stop(&t);
+}
+
+Test(sim_server_script, a_capture_is_replayed_verbatim_to_its_venue)
+{
+	static const char *const frames[] = {
+		"{\"u\":1,\"s\":\"BTCUSDT\",\"b\":\"1.00000000\"}",
+		"not json\nwith a newline and a \\ backslash",
+		"{\"e\":\"trade\",\"t\":2}",
+	};
+	struct simtest t;
+	struct simtest_ws *bn, *up;
+	char path[128], scn[256], err[256], scratch[1024];
+	char dir[] = "/tmp/kimp-replay-XXXXXX";
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cap.txt", dir);
+	fd = sim_capture_create(path, err, sizeof(err));
+	cr_assert_geq(fd, 0, "%s", err);
+	for (unsigned i = 0; i < 3; i++)
+		cr_assert_eq(sim_capture_append(fd, scratch, sizeof(scratch),
+						1700000000000000000ull + i * 1000000ull, "binance",
+						i == 1 ? SIM_CAP_OP_BINARY : SIM_CAP_OP_TEXT,
+						frames[i], strlen(frames[i])), 0);
+	close(fd);
+	snprintf(scn, sizeof(scn), "[exsim]\nreplay = %s\nreplay_speed = 0\n", path);
+	simtest_start(&t, scn);
+	up = simtest_ws_open(&t, "upbit", false, "/websocket/v1", NULL);
+	bn = simtest_ws_open(&t, "binance", false, "/ws/btcusdt@bookTicker", NULL);
+	cr_assert(simtest_ws_wait(&t, bn, 3));
+	for (unsigned i = 0; i < 3; i++) {
+		cr_assert_eq(bn->len[i], strlen(frames[i]));
+		cr_assert_eq(memcmp(bn->msg[i], frames[i], bn->len[i]), 0, "frame %u", i);
+		cr_assert_eq(bn->op[i], i == 1 ? WS_OP_BINARY : WS_OP_TEXT);
+	}
+	cr_assert(simtest_steps(&t, 20));
+	cr_assert_eq(bn->nmsg, 3, "only the capture: the model's books are not published");
+	cr_assert_eq(up->nmsg, 0, "another venue's frames go nowhere else");
+	simtest_ws_free(&t, bn);
+	simtest_ws_free(&t, up);
+	simtest_stop(&t);
+	snprintf(scn, sizeof(scn), "rm -rf '%s'", dir);
+	cr_expect_eq(system(scn), 0);
 }

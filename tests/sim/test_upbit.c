@@ -360,18 +360,15 @@ static bool http_closed(void *arg)
 	return http_client_state(arg) == HTTP_CLIENT_IDLE;
 }
 
-/* Stop the server; the clients go with it (after the loop, freeing needs no wait). */
+/* Stop the server; the clients go with it (freed after the loop). */
 static void stop(struct simtest *t)
 {
 	for (unsigned i = 0; i < nclients; i++) {
 		http_client_close(&clients[i]->c);
 		simtest_run_until(t, http_closed, &clients[i]->c);
+		simtest_bury(t, clients[i], clients[i]->buf, &clients[i]->c.st.tls);
 	}
 	simtest_stop(t);
-	for (unsigned i = 0; i < nclients; i++) {
-		free(clients[i]->buf);
-		free(clients[i]);
-	}
 	nclients = 0;
 }
 
