@@ -244,7 +244,7 @@ static void conn_reset(struct ws_conn *w, const struct ws_conn_ops *ops, void *u
 	w->close_code = 0;
 	w->opened = false;
 	w->out_len = 0;
-	w->corked = false;
+	w->corked = 0;
 	w->state = WS_CONN_HANDSHAKE;
 }
 
@@ -311,12 +311,13 @@ int ws_conn_send(struct ws_conn *w, unsigned opcode, const void *data, size_t le
 
 void ws_conn_cork(struct ws_conn *w)
 {
-	w->corked = true;
+	w->corked++;
 }
 
 int ws_conn_uncork(struct ws_conn *w)
 {
-	w->corked = false;
+	if (w->corked && --w->corked)
+		return 0; /* an outer cork still holds */
 	if (w->state != WS_CONN_OPEN) {
 		w->out_len = 0;
 		return w->state == WS_CONN_CLOSING ? 0 : -ENOTCONN;

@@ -61,7 +61,7 @@ struct ws_conn {
 	const char *extra;      /* client: extra header lines, or NULL */
 	const char *reject_body; /* server: body of a refusal (on_upgrade) */
 	size_t out_len;         /* corked frames waiting in out */
-	bool corked;
+	uint32_t corked;        /* cork depth */
 	char key[WS_KEY_LEN + 1];
 	char host[NET_TLS_HOST_MAX + 8];
 };
@@ -95,8 +95,9 @@ int ws_conn_ping(struct ws_conn *w, const void *data, size_t len);
 /*
  * Gather: frames sent between cork and uncork are encoded one after another
  * in the frame buffer and leave together (with TLS, in as few records as
- * fit), when the buffer fills or at uncork. uncork returns 0 or the first
- * send error. Control frames and close flush first.
+ * fit), when the buffer fills or at the outermost uncork (corks nest).
+ * uncork returns 0 or the first send error. Control frames and close flush
+ * first.
  */
 void ws_conn_cork(struct ws_conn *w);
 int ws_conn_uncork(struct ws_conn *w);

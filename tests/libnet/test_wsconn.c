@@ -169,6 +169,65 @@ Test(wsconn, ours_against_ours_over_tls)
 	free(sv);
 }
 
+/*
+ * Corked sends (nested twice) leave in order and whole: the frame buffer
+ * fills and flushes on its own under the cork, the rest goes at the outer
+ * uncork, and nothing is left behind.
+ */
+Test(wsconn, corked_sends_arrive_whole_and_in_order)
+{
+	struct net_tls_ctx *cc = certs_tls_client(&certs), *sc = certs_tls_server(&certs);
+	struct net_loop_cfg lc = { .stage_size = WS_RX_BUF_MIN(MAX_MSG), .tx_size = 4 << 20 };
+	struct peer *cl = calloc(1, sizeof(*cl));
+	struct server *sv = calloc(1, sizeof(*sv));
+	struct net_listener *ls;
+	struct net_loop *l;
+
+	cr_assert(cl && sv);
+	cr_assert_eq(net_loop_new(&l, &lc), 0);
+	cr_assert_eq(ws_conn_init(&cl->w, WS_CLIENT, cc, conn_buf(), WS_CONN_BUF_SIZE(MAX_MSG),
+				  MAX_MSG), 0);
+	cr_assert_eq(ws_conn_init(&sv->p.w, WS_SERVER, sc, conn_buf(),
+				  WS_CONN_BUF_SIZE(MAX_MSG), MAX_MSG), 0);
+	sv->p.echo = true;
+	struct sockaddr_in a = test_lo(0);
+	cr_assert_eq(net_listen(l, (struct sockaddr *)&a, sizeof(a), &accept_ops, sv, &ls), 0);
+	a = test_lo(net_listener_port(ls));
+	cr_assert_eq(ws_conn_connect(l, &cl->w, "localhost", net_listener_port(ls),
+				     (struct sockaddr *)&a, sizeof(a), "/stream", NULL,
+				     1000000000ull, &peer_ops, cl), 0);
+	for (long t = 0; t < 20000000 && !cl->opened; t++)
+		net_loop_run(l, 0);
+	cr_assert(cl->opened && !cl->open_err);
+	cl->want = 40;
+	ws_conn_cork(&cl->w);
+	ws_conn_cork(&cl->w);
+	for (uint32_t i = 0; i < cl->want; i++) {
+		size_t n = msg_len(i);
+
+		msg_fill(cl->msg, i, n);
+		cr_assert_eq(ws_conn_send(&cl->w, WS_OP_BINARY, cl->msg, n), 0, "send %u", i);
+		cl->sent++;
+	}
+	cr_assert_gt(cl->w.out_len, 0, "the tail waits under the cork");
+	cr_assert_eq(ws_conn_uncork(&cl->w), 0);
+	cr_assert_gt(cl->w.out_len, 0, "the inner uncork sends nothing");
+	cr_assert_eq(ws_conn_uncork(&cl->w), 0);
+	cr_assert_eq(cl->w.out_len, 0, "the outer one sends it all");
+	for (long t = 0; t < 20000000 && cl->got < cl->want && !cl->closed; t++)
+		net_loop_run(l, 0);
+	cr_assert_eq(sv->p.got, cl->want);
+	cr_assert_eq(cl->got, cl->want, "every echo back, checked in order");
+	ws_conn_close(&cl->w, WS_CLOSE_NORMAL);
+	for (long t = 0; t < 20000000 && !(cl->closed && sv->p.closed); t++)
+		net_loop_run(l, 0);
+	net_loop_free(l);
+	net_tls_ctx_destroy(cc);
+	net_tls_ctx_destroy(sc);
+	free(cl);
+	free(sv);
+}
+
 /* ---- Python's websockets as the other side --------------------------------------- */
 
 static pid_t python(const char *script, uint16_t *port)
