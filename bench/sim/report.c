@@ -14,6 +14,8 @@
 
 /* The figure: publishing at least this many messages/s across connections. */
 #define SB_GOAL_MPS 1000000.0
+/* Received below this share of what exsim counted as published: say so. */
+#define SB_LOST_NOTE 0.98
 static const char goal_name[] =
 	"exsim publishes at least 1,000,000 market messages per second across connections";
 
@@ -46,6 +48,14 @@ static double best_mps(const struct sb_results *r, int *at)
 	return best;
 }
 
+/* Which side ran out of CPU: "exsim", "client", "both" or "neither". */
+static const char *bound(const struct sb_round *m)
+{
+	bool e = m->exsim_share >= SB_BOUND_SHARE, c = m->client_share >= SB_BOUND_SHARE;
+
+	return e && c ? "both" : e ? "exsim" : c ? "client" : "neither";
+}
+
 /* ---- the summary ------------------------------------------------------------------------ */
 
 /* A right-aligned number in a cell of 'width', or "-" when it is not known. */
@@ -55,6 +65,39 @@ static void cell(double v, int width, int decimals)
 		printf("%*s", width, "-");
 	else
 		printf("%*.*f", width, decimals, v);
+}
+
+/* What the table implies: who was the limit, and messages that never came. */
+static void notes(const struct sb_results *r)
+{
+	bool head = false;
+
+	for (unsigned i = 0; i < r->nrates_done; i++) {
+		const struct sb_rate_res *rr = &r->res[i];
+		const struct sb_round *m = &rr->med;
+		const char *b;
+		char name[24];
+
+		if (!rr->rounds_done)
+			continue;
+		rate_str(rr->rate, name, sizeof(name));
+		b = bound(m);
+		if (strcmp(b, "neither")) {
+			printf("%s  %-9s %s used %.0f%%/%.0f%% of a core (exsim/client): %s\n",
+			       head ? "" : "\nnotes\n", name, !strcmp(b, "both") ? "both sides" : b,
+			       m->exsim_share * 100, m->client_share * 100,
+			       !strcmp(b, "client") ? "the client, not exsim, was the limit" :
+			       "the rate is what exsim could do");
+			head = true;
+		}
+		if (rr->got_vs_published < SB_LOST_NOTE) {
+			printf("%s  %-9s of the messages exsim counted as published, %.1f%% arrived "
+			       "(median %.0f vs %.0f msg/s); no connection was closed for the "
+			       "rest\n", head ? "" : "\nnotes\n", name, rr->got_vs_published * 100,
+			       m->published_mps, m->mps);
+			head = true;
+		}
+	}
 }
 
 void sb_print(const struct sb_results *r)
@@ -96,6 +139,7 @@ void sb_print(const struct sb_results *r)
 	printf("  (got: messages received, all connections; exsim ns, client ns: CPU time, user\n"
 	       "   + sys, per message received; CPU: share of one core; published/s: exsim's own\n"
 	       "   count; quiet: load_rate 0, the model's own messages)\n");
+	notes(r);
 	best = best_mps(r, &at);
 	printf("\ngoal (reported only; it never fails the run)\n  %s: %s",
 	       goal_name, isnan(best) ? "not measured" : best >= SB_GOAL_MPS ? "met" : "NOT met");
@@ -132,7 +176,9 @@ static void json_figs(FILE *f, const struct sb_rate_res *rr, const struct sb_rou
 	json_kv(f, ", ", "client_cpu_ns_per_msg", x->client_ns_per_msg);
 	json_kv(f, ", ", "client_cpu_share", x->client_share);
 	json_kv(f, ", ", "exsim_published_per_s", x->published_mps);
+	json_kv(f, ", ", "delivered_vs_published", x->got_vs_published);
 }
+
 
 static void json_round(FILE *f, const struct sb_rate_res *rr, unsigned i)
 {
@@ -176,8 +222,14 @@ static void json_rate(FILE *f, const struct sb_rate_res *rr)
 		bu_json_str(f, rr->bad_sample);
 	else
 		fputs("null", f);
-	fprintf(f, ", \"ws_slow_closed\": %llu,\n      \"median\": {",
-		(unsigned long long)rr->slow_closed);
+	fprintf(f, ", \"ws_slow_closed\": %llu", (unsigned long long)rr->slow_closed);
+	json_kv(f, ", ", "delivered_vs_published", rr->got_vs_published);
+	fputs(", \"cpu_bound\": ", f);
+	if (rr->rounds_done)
+		bu_json_str(f, bound(&rr->med));
+	else
+		fputs("null", f);
+	fputs(",\n      \"median\": {", f);
 	if (rr->rounds_done)
 		json_figs(f, rr, &rr->med);
 	fputs("},\n      \"rounds\": [", f);

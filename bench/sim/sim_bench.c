@@ -42,8 +42,9 @@ static void usage(FILE *f)
 "                    online nothing is pinned)\n"
 "  --coins LIST      the scenario's coins, subscribed on both venues\n"
 "                    (default %s)\n"
-"  --scenario FILE   base scenario; [exsim] load_rate is set per rate\n"
-"                    (default: a scenario of only that key)\n"
+"  --scenario FILE   base scenario; a copy with [exsim] load_rate set per rate\n"
+"                    runs (relative paths in it would resolve against the\n"
+"                    copy's temp dir); default: a scenario of only that key\n"
 "  --timeout S       exsim up, and every connection receiving (default 30)\n"
 "  --json PATH       write every figure as JSON to PATH\n"
 "  --commit STR      source revision, recorded in the JSON\n",
@@ -381,6 +382,7 @@ static void round_from(const struct sb_cfg *c, const struct snap *a, const struc
 	r->exsim_share = (double)r->exsim_cpu_ns / (double)r->wall_ns;
 	r->client_share = (double)r->client_cpu_ns / (double)r->wall_ns;
 	r->published_mps = r->have_published ? (double)pub / wall_s : NAN;
+	r->got_vs_published = bu_ratio(r->mps, r->published_mps);
 }
 
 #define MED(field)                                                      \
@@ -406,6 +408,25 @@ static void medians(struct sb_rate_res *rr)
 	MED(exsim_share);
 	MED(client_share);
 	MED(published_mps);
+	MED(got_vs_published);
+}
+
+/* Received / published over every window exsim's counts covered. */
+static double got_vs_published(const struct sb_rate_res *rr)
+{
+	uint64_t got = 0, pub = 0;
+
+	for (unsigned i = 0; i < rr->rounds_done; i++) {
+		const struct sb_round *x = &rr->round[i];
+
+		if (!x->have_published)
+			continue;
+		for (int v = 0; v < SB_NVENUES; v++) {
+			got += x->cnt[v].msgs;
+			pub += x->published[v];
+		}
+	}
+	return bu_ratio((double)got, (double)pub);
 }
 
 static void rate_name(uint64_t rate, char *buf, size_t len)
@@ -477,6 +498,23 @@ static int measure(const struct sb_cfg *c, struct sb_exsim *x, struct sb_client 
 	return 0;
 }
 
+/* What exsim says about the connections it cut off, on a failed rate. */
+static void say_slow(struct sb_rate_res *rr, const char *name)
+{
+	size_t n = strlen(rr->error);
+
+	if (!rr->slow_closed)
+		return;
+	snprintf(rr->error + n, sizeof(rr->error) - n, " (exsim cut off %llu as slow consumers)",
+		 (unsigned long long)rr->slow_closed);
+	fprintf(stderr, "sim_bench: %s: exsim's /status counts %llu connections cut off as "
+		"slow consumers (ws_slow_closed)\n", name, (unsigned long long)rr->slow_closed);
+}
+
+/*
+ * One rate: exsim started, the client connected, measured, both stopped.
+ * 0, or -errno (rr->error says what broke).
+ */
 static int run_rate(const struct sb_cfg *c, struct sb_exsim *x, struct sb_results *r,
 		    struct sb_rate_res *rr)
 {
@@ -491,6 +529,7 @@ static int run_rate(const struct sb_cfg *c, struct sb_exsim *x, struct sb_result
 	rr->asked_mps = rr->rate == SB_RATE_MAX || rr->rate == SB_RATE_QUIET ? NAN :
 			(double)(rr->load_rate * c->conns * SB_NVENUES);
 	rr->ok = true;
+	rr->got_vs_published = NAN;
 	err = sb_exsim_start(c, x, rr->load_rate);
 	if (err) {
 		fail(rr, "exsim did not start", err);
@@ -500,7 +539,7 @@ static int run_rate(const struct sb_cfg *c, struct sb_exsim *x, struct sb_result
 	err = sb_client_start(c, x, &cl);
 	if (err) {
 		fail(rr, "connecting", err);
-		goto out;
+		goto out_status;
 	}
 	if (!r->cipher[0]) {
 		snprintf(r->cipher, sizeof(r->cipher), "%s", sb_client_cipher(cl));
@@ -511,8 +550,6 @@ static int run_rate(const struct sb_cfg *c, struct sb_exsim *x, struct sb_result
 	for (int v = 0; v < SB_NVENUES; v++)
 		rr->bad += cnt[v].bad;
 	snprintf(rr->bad_sample, sizeof(rr->bad_sample), "%s", sb_client_bad_sample(cl));
-	sb_exsim_status(x, &st);
-	rr->slow_closed = st.ws_slow_closed;
 	if (!err && rr->bad) {
 		fprintf(stderr, "sim_bench: %s: %llu messages were not JSON; the first: %s\n", name,
 			(unsigned long long)rr->bad, rr->bad_sample);
@@ -523,26 +560,38 @@ static int run_rate(const struct sb_cfg *c, struct sb_exsim *x, struct sb_result
 	}
 	if (rr->rounds_done)
 		medians(rr);
-out:
+	rr->got_vs_published = got_vs_published(rr);
+out_status:
+	sb_exsim_status(x, &st);
+	rr->slow_closed = st.ws_slow_closed;
+	if (err)
+		say_slow(rr, name);
 	sb_client_free(cl);
 	sb_exsim_stop(x);
 	return err;
 }
 
+/*
+ * Every rate. A rate that broke is reported and the next one runs; one
+ * whose exsim did not start ends the run (the next would not either).
+ */
 static int run_all(const struct sb_cfg *c, struct sb_exsim *x, struct sb_results *r)
 {
-	int err = 0;
+	int first = 0;
 
 	for (unsigned i = 0; i < c->nrates; i++) {
 		struct sb_rate_res *rr = &r->res[i];
+		int err;
 
 		rr->rate = c->rate[i];
 		r->nrates_done = i + 1;
 		err = run_rate(c, x, r, rr);
-		if (err)
-			break;
+		if (err && !first)
+			first = err;
+		if (err && !rr->ready_line[0])
+			break;          /* exsim did not start */
 	}
-	return err;
+	return first;
 }
 
 static int setup_cpus(struct sb_cfg *c)

@@ -149,7 +149,11 @@ struct sb_round {
 	double exsim_ns_per_msg, client_ns_per_msg;
 	double exsim_share, client_share;
 	double published_mps;                   /* NaN when not known */
+	double got_vs_published;                /* received / published */
 };
+
+/* A side that used this share of its CPU or more was the limit. */
+#define SB_BOUND_SHARE 0.9
 
 /* One rate: its rounds and their medians. */
 struct sb_rate_res {
@@ -165,6 +169,8 @@ struct sb_rate_res {
 	char bad_sample[128];
 	uint64_t slow_closed;
 	char ready_line[256];
+	/* every window together: received / exsim's published (NaN: unknown) */
+	double got_vs_published;
 };
 
 struct sb_results {
