@@ -191,6 +191,20 @@ int sim_ws_send_md(struct sim_ws *c, unsigned opcode, const void *data, size_t l
 	return sim_ws_send(c, opcode, data, len);
 }
 
+int sim_ws_uncork(struct sim_ws *c)
+{
+	int err = ws_conn_uncork(&c->ws);
+
+	if (err == -ENOBUFS) {
+		/* the corked frames could not be queued: they are gone, and so
+		 * must the connection be (a gap is worse than a disconnect) */
+		c->v->srv->ws_slow_closed++;
+		if (c->ws.st.conn)
+			net_abort(c->ws.st.conn);
+	}
+	return err;
+}
+
 void sim_ws_close(struct sim_ws *c, unsigned code)
 {
 	if (c->open)
@@ -548,13 +562,16 @@ static void step_fired(struct net_timer *t)
 	for (uint32_t i = 0; i < s->nws; i++)
 		if (s->ws[i].open)
 			ws_conn_cork(&s->ws[i].ws);
+	/* and at most one period of CPU: behind time, skip instead of bursting */
 	while (s->steps < due && n < cap) {
 		one_step(s, now_ms);
 		n++;
+		if (!(n & 15) && mono_ns() - now > period)
+			break;
 	}
 	for (uint32_t i = 0; i < s->nws; i++)
 		if (s->ws[i].in_use && s->ws[i].ws.corked)
-			ws_conn_uncork(&s->ws[i].ws);
+			sim_ws_uncork(&s->ws[i]);
 	if (s->steps < due)
 		s->steps = due; /* fell behind: skip, never pile up */
 	net_timer_start(s->loop, &s->step_t, period - (since % period));

@@ -171,6 +171,11 @@ struct sim_ws *sim_venue_next_ws(struct sim_venue *v, struct sim_ws *c);
  */
 int sim_ws_send(struct sim_ws *c, unsigned opcode, const void *data, size_t len);
 int sim_ws_send_md(struct sim_ws *c, unsigned opcode, const void *data, size_t len);
+/*
+ * Uncork (kimp/wsconn.h): 0 or -errno; frames that cannot be queued cut the
+ * connection off as a slow consumer, as venues do, rather than leave a gap.
+ */
+int sim_ws_uncork(struct sim_ws *c);
 /* Close with a WebSocket close code. */
 void sim_ws_close(struct sim_ws *c, unsigned code);
 

@@ -937,7 +937,7 @@ static void bn_dispatch(struct sim_venue *v, struct bn *b)
 				sim_ws_send_md(c, WS_OP_TEXT, b->arena + r->raw_off, r->raw_len);
 		}
 		if (corked && c->open)
-			ws_conn_uncork(&c->ws);
+			sim_ws_uncork(c);
 	}
 	b->nrec = 0;
 	b->arena_len = 0;

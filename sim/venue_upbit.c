@@ -2918,7 +2918,7 @@ static void ws_request(struct sim_venue *v, struct sim_ws *c, const char *src, s
 				snapshot(v, c, s->ch, in);
 		}
 	}
-	ws_conn_uncork(&c->ws);
+	sim_ws_uncork(c);
 }
 
 static void upb_ws_message(struct sim_venue *v, struct sim_ws *c, unsigned opcode,
@@ -3109,7 +3109,7 @@ static void upb_publish(struct sim_venue *v, uint64_t now_ms)
 	c = NULL;
 	while (corked && (c = sim_venue_next_ws(v, c))) {
 		if (conn_state(c)->corked)
-			ws_conn_uncork(&c->ws);
+			sim_ws_uncork(c);
 		conn_state(c)->corked = false;
 	}
 }

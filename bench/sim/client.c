@@ -71,6 +71,7 @@ static uint64_t mono_ns(void)
 static int binance_path(const struct sb_cfg *c, char *out, size_t cap)
 {
 	static const char *const streams[] = { "bookTicker", "trade", "depth@100ms" };
+	size_t nstreams = c->full_feed ? 3 : 2;
 	size_t len = (size_t)snprintf(out, cap, "/stream?streams=");
 
 	for (unsigned i = 0; i < c->ncoins; i++) {
@@ -80,7 +81,7 @@ static int binance_path(const struct sb_cfg *c, char *out, size_t cap)
 		for (k = 0; c->coins[i][k] && k < 11; k++)
 			sym[k] = (char)tolower((unsigned char)c->coins[i][k]);
 		sym[k] = 0;
-		for (size_t s = 0; s < KIMP_ARRAY_SIZE(streams); s++) {
+		for (size_t s = 0; s < nstreams; s++) {
 			len += (size_t)snprintf(out + len, len < cap ? cap - len : 0, "%s%susdt@%s",
 						i || s ? "/" : "", sym, streams[s]);
 			if (len >= cap)
@@ -100,11 +101,15 @@ static int upbit_req(const struct sb_cfg *c, char *out, size_t cap, size_t *out_
 	for (size_t t = 0; t < KIMP_ARRAY_SIZE(types); t++) {
 		len += (size_t)snprintf(out + len, len < cap ? cap - len : 0,
 					",{\"type\":\"%s\",\"codes\":[", types[t]);
+		/* the top feed asks for one level of each book (the .1 suffix) */
+		const char *sfx = !c->full_feed && t == 0 ? ".1" : "";
+
 		for (unsigned i = 0; i < c->ncoins && len < cap; i++)
 			len += (size_t)snprintf(out + len, len < cap ? cap - len : 0,
-						"\"KRW-%s\",", c->coins[i]);
+						"\"KRW-%s%s\",", c->coins[i], sfx);
 		/* the rate pair Upbit lists beside the coins */
-		len += (size_t)snprintf(out + len, len < cap ? cap - len : 0, "\"KRW-USDT\"]}");
+		len += (size_t)snprintf(out + len, len < cap ? cap - len : 0, "\"KRW-USDT%s\"]}",
+					sfx);
 	}
 	len += (size_t)snprintf(out + len, len < cap ? cap - len : 0, ",{\"format\":\"SIMPLE\"}]");
 	if (len >= cap)

@@ -254,6 +254,7 @@ static void json_config(FILE *f, const struct sb_results *r)
 		c->rounds);
 	json_kv(f, "", "window_s", (double)c->window_ns / 1e9);
 	json_kv(f, ", ", "warmup_s", (double)c->warm_ns / 1e9);
+	fprintf(f, ", \"feed\": \"%s\"", c->full_feed ? "full" : "top");
 	fprintf(f, ", \"conns_per_venue\": %u, \"conns_total\": %u, \"coins\": [", c->conns,
 		c->conns * SB_NVENUES);
 	for (unsigned i = 0; i < c->ncoins; i++) {

@@ -34,7 +34,10 @@ static void usage(FILE *f)
 "  --rates LIST      messages/s asked, all connections together: numbers with\n"
 "                    k or M; quiet (load_rate 0: the model's own messages) or\n"
 "                    max (exsim's largest load_rate) (default %s)\n"
-"  --conns N         connections per venue (default 2)\n"
+"  --conns N         connections per venue (default 4)\n"
+"  --feed top|full   top (default): Binance bookTicker and trade, Upbit's\n"
+"                    one-level orderbook (KRW-X.1) and trade; full: Binance\n"
+"                    depth@100ms too and Upbit's 30-level books\n"
 "  --rounds N        measurement windows per rate (default 5)\n"
 "  --window MS       one window (default 3000)\n"
 "  --warmup MS       before the first window (default 2000)\n"
@@ -146,7 +149,7 @@ static void cfg_defaults(struct sb_cfg *c, bool ci)
 	c->ci = ci;
 	parse_rates(c, default_rates);
 	parse_coins(c, default_coins);
-	c->conns = 2;
+	c->conns = 4;
 	c->rounds = ci ? 3 : 5;
 	c->window_ns = (ci ? 1000 : 3000) * 1000000ull;
 	c->warm_ns = (ci ? 1000 : 2000) * 1000000ull;
@@ -159,6 +162,7 @@ static void cfg_defaults(struct sb_cfg *c, bool ci)
 enum {
 	OPT_CI = 256, OPT_EXSIM, OPT_RATES, OPT_CONNS, OPT_ROUNDS, OPT_WINDOW, OPT_WARMUP,
 	OPT_CPUS, OPT_COINS, OPT_SCENARIO, OPT_TIMEOUT, OPT_JSON, OPT_COMMIT,
+	OPT_FEED,
 };
 
 static const struct option sb_opts[] = {
@@ -166,6 +170,7 @@ static const struct option sb_opts[] = {
 	{ "exsim", required_argument, NULL, OPT_EXSIM },
 	{ "rates", required_argument, NULL, OPT_RATES },
 	{ "conns", required_argument, NULL, OPT_CONNS },
+	{ "feed", required_argument, NULL, OPT_FEED },
 	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
@@ -192,6 +197,14 @@ static int parse_opt(struct sb_cfg *c, int opt, const char *arg)
 		break;
 	case OPT_RATES:
 		err = parse_rates(c, arg);
+		break;
+	case OPT_FEED:
+		if (!strcmp(arg, "full"))
+			c->full_feed = true;
+		else if (!strcmp(arg, "top"))
+			c->full_feed = false;
+		else
+			err = -EINVAL;
 		break;
 	case OPT_CONNS:
 		err = bu_parse_u64(arg, 1, SB_MAX_CONNS, &v);

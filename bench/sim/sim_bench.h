@@ -54,6 +54,7 @@ struct sb_cfg {
 	const char *json_path;
 	const char *commit;
 	bool ci;
+	bool full_feed;                 /* depth and whole books too, not just the tops */
 };
 
 /* ---- exsim.c ---------------------------------------------------------------- */
