@@ -3,7 +3,9 @@
  * Helpers the benches share (bench_util.h).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -117,4 +119,83 @@ void bu_json_machine_open(FILE *f)
 	bu_json_str(f, model);
 	fputs(", \"kernel\": ", f);
 	bu_json_str(f, kernel);
+}
+
+/* ---- options ---------------------------------------------------------------- */
+
+int bu_parse_args(const struct bu_args *a, int argc, char **argv)
+{
+	bool ci = false;
+	int opt, err;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--ci"))
+			ci = true;
+	a->defaults(a->cfg, ci);
+	while ((opt = getopt_long(argc, argv, "h", a->opts, NULL)) != -1) {
+		if (opt == 'h') {
+			a->usage(stdout);
+			exit(0);
+		}
+		err = a->parse(a->cfg, opt, optarg);
+		if (err) {
+			if (opt != '?')
+				fprintf(stderr, "%s: bad value '%s' for --%s\n", a->prog, optarg,
+					a->opts[opt - a->first_opt].name);
+			a->usage(stderr);
+			return err;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", a->prog, argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- signals ---------------------------------------------------------------- */
+
+static const int bu_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+static volatile pid_t bu_children[BU_CHILDREN];
+static char bu_bye[64];
+
+static void bu_on_signal(int sig)
+{
+	ssize_t n;
+
+	for (unsigned i = 0; i < BU_CHILDREN; i++)
+		if (bu_children[i] > 0)
+			kill(bu_children[i], SIGKILL);
+	n = write(STDERR_FILENO, bu_bye, strlen(bu_bye));
+	(void)n;
+	_exit(128 + sig);
+}
+
+int bu_signals(const char *prog)
+{
+	struct sigaction sa;
+
+	snprintf(bu_bye, sizeof(bu_bye), "%s: interrupted\n", prog);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = bu_on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(bu_sigs) / sizeof(bu_sigs[0]); i++)
+		if (sigaction(bu_sigs[i], &sa, NULL))
+			return -errno;
+	/* a child that dies must not kill us through its pipe */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+void bu_signals_default(void)
+{
+	for (size_t i = 0; i < sizeof(bu_sigs) / sizeof(bu_sigs[0]); i++)
+		signal(bu_sigs[i], SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+void bu_child(unsigned slot, pid_t pid)
+{
+	if (slot < BU_CHILDREN)
+		bu_children[slot] = pid;
 }

@@ -6,9 +6,12 @@
 #ifndef KIMP_BENCH_UTIL_H
 #define KIMP_BENCH_UTIL_H
 
+#include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* A JSON string, escaped. */
 void bu_json_str(FILE *f, const char *s);
@@ -30,5 +33,33 @@ int bu_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 void bu_json_machine_open(FILE *f);
 /* "model name" from /proc/cpuinfo, or "unknown". */
 void bu_cpu_model(char *buf, size_t len);
+
+/*
+ * The option loop every bench runs: --ci is looked for first (the defaults
+ * depend on it), then each option goes to parse (0 or -errno); -h prints
+ * the usage and exits; a bad value names its option (opts[i].val must be
+ * first_opt + i); a stray argument is an error. 0 or -EINVAL.
+ */
+struct bu_args {
+	const char *prog;
+	const struct option *opts;
+	int first_opt;
+	void *cfg;
+	void (*defaults)(void *cfg, bool ci);
+	int (*parse)(void *cfg, int opt, const char *arg);
+	void (*usage)(FILE *f);
+};
+int bu_parse_args(const struct bu_args *a, int argc, char **argv);
+
+/*
+ * SIGINT, SIGTERM and SIGHUP kill the children registered with bu_child
+ * (SIGKILL), say "<prog>: interrupted" and exit 128 + the signal; SIGPIPE
+ * is ignored. bu_signals_default undoes it (in a child after fork).
+ */
+#define BU_CHILDREN 4
+int bu_signals(const char *prog);
+void bu_signals_default(void);
+/* Child slot 0..BU_CHILDREN-1 holds pid (0: none). */
+void bu_child(unsigned slot, pid_t pid);
 
 #endif

@@ -39,8 +39,9 @@ static void usage(FILE *f)
 "  --commit STR      source revision, recorded in the JSON\n");
 }
 
-static void cfg_defaults(struct nb_cfg *c, bool ci)
+static void cfg_defaults(void *cv, bool ci)
 {
+	struct nb_cfg *c = cv;
 	memset(c, 0, sizeof(*c));
 	c->ci = ci;
 	c->rounds = ci ? 3 : 5;
@@ -96,8 +97,9 @@ static int parse_cpus(const char *s, int cpu[2])
 	return 0;
 }
 
-static int parse_opt(struct nb_cfg *c, int opt, const char *arg)
+static int parse_opt(void *cv, int opt, const char *arg)
 {
+	struct nb_cfg *c = cv;
 	uint64_t v = 0;
 	int err = 0;
 
@@ -165,31 +167,14 @@ static const char *lws_default(void)
 
 static int parse_args(struct nb_cfg *c, int argc, char **argv)
 {
-	bool ci = false;
-	int opt, err;
+	const struct bu_args a = {
+		.prog = "net_bench", .opts = nb_opts, .first_opt = OPT_CI, .cfg = c,
+		.defaults = cfg_defaults, .parse = parse_opt, .usage = usage,
+	};
+	int err = bu_parse_args(&a, argc, argv);
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--ci"))
-			ci = true;
-	cfg_defaults(c, ci);
-	while ((opt = getopt_long(argc, argv, "h", nb_opts, NULL)) != -1) {
-		if (opt == 'h') {
-			usage(stdout);
-			exit(0);
-		}
-		err = parse_opt(c, opt, optarg);
-		if (err) {
-			if (opt != '?')
-				fprintf(stderr, "net_bench: bad value '%s' for --%s\n", optarg,
-					nb_opts[opt - OPT_CI].name);
-			usage(stderr);
-			return err;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "net_bench: unexpected argument '%s'\n", argv[optind]);
-		return -EINVAL;
-	}
+	if (err)
+		return err;
 	if (!c->lws_bin)
 		c->lws_bin = lws_default();
 	if (!c->no_lws && access(c->lws_bin, X_OK)) {

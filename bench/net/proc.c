@@ -16,11 +16,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "../common/bench_util.h"
 #include "net_bench.h"
 #include "wire.h"
 
 /* For the signal handler: whom to kill on the way out. */
-static volatile pid_t nb_child, nb_server_child;
 
 int nb_pin(int cpu)
 {
@@ -31,48 +31,14 @@ int nb_pin(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
-static void nb_say(const char *s)
-{
-	ssize_t kimp_unused n = write(STDERR_FILENO, s, strlen(s));
-}
-
-static void nb_on_signal(int sig)
-{
-	if (nb_child > 0)
-		kill(nb_child, SIGKILL);
-	if (nb_server_child > 0)
-		kill(nb_server_child, SIGKILL);
-	nb_say("net_bench: interrupted\n");
-	_exit(128 + sig);
-}
-
-static const int nb_sigs[] = { SIGINT, SIGTERM, SIGHUP };
-
 int nb_signals(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = nb_on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < KIMP_ARRAY_SIZE(nb_sigs); i++)
-		if (sigaction(nb_sigs[i], &sa, NULL))
-			return -errno;
-	/* a client that dies must not kill us through its pipe */
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
-}
-
-static void nb_signals_default(void)
-{
-	for (size_t i = 0; i < KIMP_ARRAY_SIZE(nb_sigs); i++)
-		signal(nb_sigs[i], SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
+	return bu_signals("net_bench");
 }
 
 void nb_set_server_pid(pid_t pid)
 {
-	nb_server_child = pid;
+	bu_child(1, pid);
 }
 
 void nb_reap(pid_t pid)
@@ -180,7 +146,7 @@ static __attribute__((noreturn)) void child_main(int cpu, unsigned timeout_s,
 {
 	int err;
 
-	nb_signals_default();
+	bu_signals_default();
 	/* never outlive the parent: a spinning orphan would skew what follows */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(1);
@@ -277,7 +243,7 @@ int nb_spawn(int cpu, unsigned timeout_s, int (*fn)(void *arg, int fd), void *ar
 		close(pfd[0]);
 		child_main(cpu, timeout_s, fn, arg, argv, pfd[1], parent);
 	}
-	nb_child = pid;
+	bu_child(0, pid);
 	close(pfd[1]);
 	err = collect(pfd[0], nb_clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_s * 1000000000ull
 		      + 2000000000ull, out, out_len);
@@ -290,7 +256,7 @@ int nb_spawn(int cpu, unsigned timeout_s, int (*fn)(void *arg, int fd), void *ar
 			break;
 		}
 	}
-	nb_child = 0;
+	bu_child(0, 0);
 	if (err)
 		return err;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)

@@ -53,8 +53,9 @@ static void usage(FILE *f)
 "  --commit STR      source revision, recorded in the JSON\n");
 }
 
-static void cfg_defaults(struct bench_cfg *c, bool ci)
+static void cfg_defaults(void *cv, bool ci)
 {
+	struct bench_cfg *c = cv;
 	memset(c, 0, sizeof(*c));
 	c->ci = ci;
 	c->rounds = ci ? 3 : 5;
@@ -112,8 +113,9 @@ static const struct option bench_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_opt(struct bench_cfg *c, int opt, const char *arg)
+static int parse_opt(void *cv, int opt, const char *arg)
 {
+	struct bench_cfg *c = cv;
 	uint64_t v = 0, pair[2];
 	int err = 0;
 
@@ -179,31 +181,14 @@ static int parse_opt(struct bench_cfg *c, int opt, const char *arg)
 
 static int parse_args(struct bench_cfg *c, int argc, char **argv)
 {
-	bool ci = false;
-	int opt, err;
+	const struct bu_args a = {
+		.prog = "ring_bench", .opts = bench_opts, .first_opt = OPT_CI, .cfg = c,
+		.defaults = cfg_defaults, .parse = parse_opt, .usage = usage,
+	};
+	int err = bu_parse_args(&a, argc, argv);
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--ci"))
-			ci = true;
-	cfg_defaults(c, ci);
-	while ((opt = getopt_long(argc, argv, "h", bench_opts, NULL)) != -1) {
-		if (opt == 'h') {
-			usage(stdout);
-			exit(0);
-		}
-		err = parse_opt(c, opt, optarg);
-		if (err) {
-			if (opt != '?')
-				fprintf(stderr, "ring_bench: bad value '%s' for --%s\n",
-					optarg, bench_opts[opt - OPT_CI].name);
-			usage(stderr);
-			return err;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "ring_bench: unexpected argument '%s'\n", argv[optind]);
-		return -EINVAL;
-	}
+	if (err)
+		return err;
 	if (c->batch > c->slots) {
 		fprintf(stderr, "ring_bench: --batch %u is larger than --slots %u\n",
 			c->batch, c->slots);

@@ -22,10 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "kimp/compiler.h"
+#include "../common/bench_util.h"
 #include "sim_bench.h"
 
-/* For the signal handler: whom to kill on the way out. */
-static volatile pid_t sb_child;
 
 static uint64_t mono_ns(void)
 {
@@ -35,33 +34,9 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void sb_say(const char *s)
-{
-	ssize_t kimp_unused n = write(STDERR_FILENO, s, strlen(s));
-}
-
-static void sb_on_signal(int sig)
-{
-	if (sb_child > 0)
-		kill(sb_child, SIGKILL);
-	sb_say("sim_bench: interrupted\n");
-	_exit(128 + sig);
-}
-
-static const int sb_sigs[] = { SIGINT, SIGTERM, SIGHUP };
-
 int sb_signals(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = sb_on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < KIMP_ARRAY_SIZE(sb_sigs); i++)
-		if (sigaction(sb_sigs[i], &sa, NULL))
-			return -errno;
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
+	return bu_signals("sim_bench");
 }
 
 int sb_pin(int cpu)
@@ -292,9 +267,7 @@ static __attribute__((noreturn)) void child_main(const struct sb_cfg *c,
 	const char *argv[] = { c->exsim, "--scenario", x->scn, "--state", state, NULL };
 	int devnull;
 
-	for (size_t i = 0; i < KIMP_ARRAY_SIZE(sb_sigs); i++)
-		signal(sb_sigs[i], SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
+	bu_signals_default();
 	/* never outlive the bench */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(1);
@@ -354,7 +327,7 @@ int sb_exsim_start(const struct sb_cfg *c, struct sb_exsim *x, uint64_t load_rat
 	}
 	close(pfd[1]);
 	x->pid = pid;
-	sb_child = pid;
+	bu_child(0, pid);
 	x->out_fd = pfd[0];
 	err = read_ready(x, mono_ns() + (uint64_t)c->start_timeout_s * 1000000000ull);
 	if (err == -ETIMEDOUT) {
@@ -417,7 +390,7 @@ bool sb_exsim_alive(struct sb_exsim *x)
 			fprintf(stderr, "sim_bench: exsim died of signal %d\n",
 				WTERMSIG(status));
 		x->pid = 0;
-		sb_child = 0;
+		bu_child(0, 0);
 	}
 	return false;
 }
@@ -440,7 +413,7 @@ void sb_exsim_stop(struct sb_exsim *x)
 			usleep(10000);
 		}
 		x->pid = 0;
-		sb_child = 0;
+		bu_child(0, 0);
 	}
 	sb_exsim_drain(x);
 	if (x->out_fd >= 0)

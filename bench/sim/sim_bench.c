@@ -143,8 +143,9 @@ static int parse_cpus(const char *s, int cpu[2])
 	return 0;
 }
 
-static void cfg_defaults(struct sb_cfg *c, bool ci)
+static void cfg_defaults(void *cv, bool ci)
 {
+	struct sb_cfg *c = cv;
 	memset(c, 0, sizeof(*c));
 	c->ci = ci;
 	parse_rates(c, default_rates);
@@ -184,8 +185,9 @@ static const struct option sb_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_opt(struct sb_cfg *c, int opt, const char *arg)
+static int parse_opt(void *cv, int opt, const char *arg)
 {
+	struct sb_cfg *c = cv;
 	uint64_t v = 0;
 	int err = 0;
 
@@ -249,31 +251,14 @@ static int parse_opt(struct sb_cfg *c, int opt, const char *arg)
 
 static int parse_args(struct sb_cfg *c, int argc, char **argv)
 {
-	bool ci = false;
-	int opt, err;
+	const struct bu_args a = {
+		.prog = "sim_bench", .opts = sb_opts, .first_opt = OPT_CI, .cfg = c,
+		.defaults = cfg_defaults, .parse = parse_opt, .usage = usage,
+	};
+	int err = bu_parse_args(&a, argc, argv);
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--ci"))
-			ci = true;
-	cfg_defaults(c, ci);
-	while ((opt = getopt_long(argc, argv, "h", sb_opts, NULL)) != -1) {
-		if (opt == 'h') {
-			usage(stdout);
-			exit(0);
-		}
-		err = parse_opt(c, opt, optarg);
-		if (err) {
-			if (opt != '?')
-				fprintf(stderr, "sim_bench: bad value '%s' for --%s\n", optarg,
-					sb_opts[opt - OPT_CI].name);
-			usage(stderr);
-			return err;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "sim_bench: unexpected argument '%s'\n", argv[optind]);
-		return -EINVAL;
-	}
+	if (err)
+		return err;
 	if (!c->exsim) {
 		fprintf(stderr, "sim_bench: --exsim PATH is required\n");
 		usage(stderr);
