@@ -912,7 +912,7 @@ int sim_server_new(struct sim_server **out, const struct sim_server_cfg *cfg, ch
 	struct net_tls_conf tc = { .role = NET_TLS_SERVER, .cert_file = cfg->cert_path,
 				   .key_file = cfg->key_path };
 	struct net_loop_cfg lc = {
-		.max_conns = max_ws + SIM_MAX_VENUES * max_rest + SIM_CTRL_SLOTS + 16,
+		.max_conns = max_ws + cfg->sc->nvenues * max_rest + SIM_CTRL_SLOTS + 16,
 		.sq_entries = 4096, .tx_size = cfg->tx_size ? cfg->tx_size : 1u << 20,
 		/* every stream here is TLS (own staging) or HTTP (own buffer) */
 		.stage_size = 16384,
