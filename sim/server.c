@@ -414,7 +414,7 @@ static void jobs_run(struct sim_server *s)
 		struct sim_job *job = &s->jobs[j];
 
 		s->jobs_run++;
-		job->fn(&s->venue[job->data[SIM_JOB_DATA - 1]], job);
+		job->fn(job->v, job);
 		s->job_free[s->njob_free++] = j;
 	}
 	jobs_arm(s);
@@ -458,8 +458,7 @@ int sim_defer(struct sim_venue *v, uint64_t delay_ns,
 	struct sim_job *job;
 	uint32_t j;
 
-	/* the last data byte carries the venue index */
-	if (len > SIM_JOB_DATA - 1)
+	if (len > SIM_JOB_DATA)
 		return -EMSGSIZE;
 	if (!s->njob_free) {
 		s->jobs_refused++;
@@ -468,6 +467,7 @@ int sim_defer(struct sim_venue *v, uint64_t delay_ns,
 	j = s->job_free[--s->njob_free];
 	job = &s->jobs[j];
 	job->fn = fn;
+	job->v = v;
 	job->due_ns = mono_ns() + delay_ns + sim_fault_delay(v, mono_ns());
 	job->sc = sc;
 	job->sc_serial = sc ? http_sconn_serial(sc) : 0;
@@ -476,7 +476,6 @@ int sim_defer(struct sim_venue *v, uint64_t delay_ns,
 	job->len = (uint32_t)len;
 	if (len)
 		memcpy(job->data, data, len);
-	job->data[SIM_JOB_DATA - 1] = v->idx;
 	heap_push(s, j);
 	jobs_arm(s);
 	return 0;

@@ -61,6 +61,7 @@ struct sim_ws {
 #define SIM_JOB_DATA 1024
 struct sim_job {
 	void (*fn)(struct sim_venue *v, struct sim_job *j);
+	struct sim_venue *v;    /* whose job it is */
 	uint64_t due_ns;
 	/* the requester, to answer: one of these (check they are still it) */
 	struct http_sconn *sc;

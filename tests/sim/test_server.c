@@ -132,11 +132,13 @@ Test(sim_server, jobs_run_in_due_order_whatever_order_they_came_in)
 Test(sim_server, a_full_job_pool_is_a_status_not_a_crash)
 {
 	struct sim_venue *v = sim_server_venue(T.s, "upbit");
-	uint8_t big[SIM_JOB_DATA] = { 0 };
+	uint8_t big[SIM_JOB_DATA + 1] = { 0 };
 	int ret = 0;
 	unsigned n = 0;
 
 	cr_assert_eq(sim_defer(v, 0, record, NULL, NULL, big, sizeof(big)), -EMSGSIZE);
+	nseen = 0;
+	cr_assert_eq(sim_defer(v, 0, record, NULL, NULL, big, SIM_JOB_DATA), 0, "exactly full fits");
 	while (!ret && n < 100000) {
 		ret = sim_defer(v, 3600ull * 1000000000ull, record, NULL, NULL, big, 8);
 		n++;
