@@ -3,6 +3,7 @@
  * Helpers the benches share (bench_util.h).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -198,4 +199,95 @@ void bu_child(unsigned slot, pid_t pid)
 {
 	if (slot < BU_CHILDREN)
 		bu_children[slot] = pid;
+}
+
+/* ---- /proc ------------------------------------------------------------------- */
+
+void bu_cpu_stat(const int cpu[2], uint64_t busy_ms[2], uint64_t *steal_ms)
+{
+	uint64_t v[8];
+	char line[512];
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	busy_ms[0] = busy_ms[1] = 0;
+	*steal_ms = 0;
+	if (!f || hz <= 0) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		int id;
+
+		if (sscanf(line, "cpu%d %n", &id, &n) != 1 || (id != cpu[0] && id != cpu[1]))
+			continue;
+		/* user nice system idle iowait irq softirq steal */
+		if (sscanf(line + n, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+			   " %" SCNu64 " %" SCNu64 " %" SCNu64, &v[0], &v[1], &v[2], &v[3],
+			   &v[4], &v[5], &v[6], &v[7]) != 8)
+			continue;
+		*steal_ms += v[7] * 1000 / (uint64_t)hz;
+		busy_ms[id == cpu[1]] = (v[0] + v[1] + v[2] + v[5] + v[6]) * 1000 / (uint64_t)hz;
+	}
+	fclose(f);
+}
+
+uint64_t bu_proc_cpu_ns(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	size_t n;
+
+	if (hz <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');   /* the name may hold spaces */
+	/* ") S ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime" */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &ut, &st) != 2)
+		return 0;
+	return (ut + st) * (1000000000ull / (uint64_t)hz);
+}
+
+/* ---- results ----------------------------------------------------------------- */
+
+int bu_json_file(const char *prog, const char *path, void (*write)(FILE *f, const void *arg),
+		 const void *arg)
+{
+	char tmp[4096];
+	FILE *f;
+	int err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		err = -ENAMETOOLONG;
+		goto out;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		err = -errno;
+		goto out;
+	}
+	write(f, arg);
+	if (ferror(f))
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	if (err)
+		fprintf(stderr, "%s: write %s: %s\n", prog, path, strerror(-err));
+	return err;
 }

@@ -62,4 +62,21 @@ void bu_signals_default(void);
 /* Child slot 0..BU_CHILDREN-1 holds pid (0: none). */
 void bu_child(unsigned slot, pid_t pid);
 
+/*
+ * From /proc/stat (clock-tick resolution): the busy time (user to softirq)
+ * of cpu[0] and cpu[1], and the hypervisor's steal on both, in ms; zeros
+ * when unknown.
+ */
+void bu_cpu_stat(const int cpu[2], uint64_t busy_ms[2], uint64_t *steal_ms);
+/* utime + stime of a process from /proc/PID/stat, in ns; 0 when unknown. */
+uint64_t bu_proc_cpu_ns(pid_t pid);
+
+/*
+ * Write a results file through PATH.tmp and a rename, so a reader never
+ * sees half of it: write(f, arg) produces the content. 0 or -errno, said
+ * on stderr as "<prog>: write PATH: ...".
+ */
+int bu_json_file(const char *prog, const char *path, void (*write)(FILE *f, const void *arg),
+		 const void *arg);
+
 #endif

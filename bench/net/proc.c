@@ -47,28 +47,6 @@ void nb_reap(pid_t pid)
 		;
 }
 
-/* utime + stime of a process, from /proc/PID/stat, in ms. */
-static uint64_t proc_cpu_ms(pid_t pid, long hz)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');   /* the name may hold spaces */
-	/* ") S ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime" */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-			 &ut, &st) != 2)
-		return 0;
-	return (ut + st) * 1000 / (uint64_t)hz;
-}
 
 /*
  * From /proc/stat (10 ms resolution): the hypervisor's steal on the two
@@ -78,12 +56,7 @@ static uint64_t proc_cpu_ms(pid_t pid, long hz)
  */
 void nb_cpu_snap(const int cpu[2], pid_t server, struct nb_cpu_snap *s)
 {
-	uint64_t v[8];
-	char line[512];
-	long hz = sysconf(_SC_CLK_TCK);
-	FILE *f = fopen("/proc/stat", "r");
 	struct rusage ru;
-	int n;
 
 	memset(s, 0, sizeof(*s));
 	s->wall_ms = nb_clock_ns(CLOCK_MONOTONIC) / 1000000;
@@ -91,27 +64,9 @@ void nb_cpu_snap(const int cpu[2], pid_t server, struct nb_cpu_snap *s)
 		s->children_ms = (nb_tv_ns(&ru.ru_utime) + nb_tv_ns(&ru.ru_stime)) / 1000000;
 	if (!getrusage(RUSAGE_SELF, &ru))
 		s->self_ms = (nb_tv_ns(&ru.ru_utime) + nb_tv_ns(&ru.ru_stime)) / 1000000;
-	if (server > 0 && hz > 0)
-		s->server_ms = proc_cpu_ms(server, hz);
-	if (!f || hz <= 0) {
-		if (f)
-			fclose(f);
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		int id;
-
-		if (sscanf(line, "cpu%d %n", &id, &n) != 1 || (id != cpu[0] && id != cpu[1]))
-			continue;
-		/* user nice system idle iowait irq softirq steal */
-		if (sscanf(line + n, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-			   " %" SCNu64 " %" SCNu64 " %" SCNu64, &v[0], &v[1], &v[2], &v[3],
-			   &v[4], &v[5], &v[6], &v[7]) != 8)
-			continue;
-		s->steal_ms += v[7] * 1000 / (uint64_t)hz;
-		s->busy_ms[id == cpu[1]] = (v[0] + v[1] + v[2] + v[5] + v[6]) * 1000 / (uint64_t)hz;
-	}
-	fclose(f);
+	if (server > 0)
+		s->server_ms = bu_proc_cpu_ns(server) / 1000000;
+	bu_cpu_stat(cpu, s->busy_ms, &s->steal_ms);
 }
 
 void nb_cpu_delta(const struct nb_cpu_snap *a, const struct nb_cpu_snap *b,

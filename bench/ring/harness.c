@@ -186,33 +186,15 @@ static int bench_reap(pid_t pid, int err)
 }
 
 /*
- * Steal time of the two CPUs from /proc/stat, in ms: the hypervisor ran
- * something else on them, which the guest's CPU times cannot show. 10 ms
- * resolution; 0 when unknown.
+ * Steal time of the two CPUs, in ms: the hypervisor ran something else on
+ * them, which the guest's CPU times cannot show. 0 when unknown.
  */
 static uint64_t bench_steal_ms(const int cpu[2])
 {
-	uint64_t v[10], sum = 0;
-	char line[512];
-	long hz = sysconf(_SC_CLK_TCK);
-	FILE *f = fopen("/proc/stat", "r");
-	int n;
+	uint64_t busy[2], steal;
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		int id;
-
-		if (sscanf(line, "cpu%d %n", &id, &n) != 1 || (id != cpu[0] && id != cpu[1]))
-			continue;
-		/* user nice system idle iowait irq softirq steal */
-		if (sscanf(line + n, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-			   " %" SCNu64 " %" SCNu64 " %" SCNu64, &v[0], &v[1], &v[2], &v[3],
-			   &v[4], &v[5], &v[6], &v[7]) == 8)
-			sum += v[7];
-	}
-	fclose(f);
-	return hz > 0 ? sum * 1000 / (uint64_t)hz : 0;
+	bu_cpu_stat(cpu, busy, &steal);
+	return steal;
 }
 
 static void bench_ctl_reset(struct bench_ctl *c)

@@ -329,35 +329,23 @@ static void json_write(FILE *f, const struct bench_cfg *c, const struct bench_en
 	fputs("}\n", f);
 }
 
-/* Write to PATH.tmp and rename: a reader never sees half a file. */
+struct json_args {
+	const struct bench_cfg *cfg;
+	const struct bench_env *env;
+	const struct bench_fig *figs, *med;
+};
+
+static void json_write_v(FILE *f, const void *arg)
+{
+	const struct json_args *a = arg;
+
+	json_write(f, a->cfg, a->env, a->figs, a->med);
+}
+
 int bench_json(const struct bench_cfg *cfg, const struct bench_env *env,
 	       const struct bench_fig *figs, const struct bench_fig *med)
 {
-	char tmp[4096];
-	FILE *f;
-	int err = 0;
+	const struct json_args a = { cfg, env, figs, med };
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", cfg->json_path) >= (int)sizeof(tmp)) {
-		err = -ENAMETOOLONG;
-		goto out;
-	}
-	f = fopen(tmp, "w");
-	if (!f) {
-		err = -errno;
-		goto out;
-	}
-	json_write(f, cfg, env, figs, med);
-	if (ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, cfg->json_path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-out:
-	if (err)
-		fprintf(stderr, "ring_bench: write %s: %s\n", cfg->json_path,
-			strerror(-err));
-	return err;
+	return bu_json_file("ring_bench", cfg->json_path, json_write_v, &a);
 }

@@ -421,62 +421,14 @@ void sb_exsim_stop(struct sb_exsim *x)
 	x->out_fd = -1;
 }
 
-/* ---- CPU time ------------------------------------------------------------------------ */
-
 uint64_t sb_proc_cpu_ns(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
-	long hz = sysconf(_SC_CLK_TCK);
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f || hz <= 0) {
-		if (f)
-			fclose(f);
-		return 0;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');   /* the name may hold spaces */
-	/* ") S ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime" */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-			 &ut, &st) != 2)
-		return 0;
-	return (ut + st) * (1000000000ull / (uint64_t)hz);
+	return bu_proc_cpu_ns(pid);
 }
 
 void sb_sys_snap(const int cpu[2], struct sb_sys *s)
 {
-	uint64_t v[8];
-	char line[512];
-	long hz = sysconf(_SC_CLK_TCK);
-	FILE *f = fopen("/proc/stat", "r");
-	int n;
-
-	memset(s, 0, sizeof(*s));
-	if (!f || hz <= 0) {
-		if (f)
-			fclose(f);
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		int id;
-
-		if (sscanf(line, "cpu%d %n", &id, &n) != 1 || (id != cpu[0] && id != cpu[1]))
-			continue;
-		/* user nice system idle iowait irq softirq steal */
-		if (sscanf(line + n, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-			   " %" SCNu64 " %" SCNu64 " %" SCNu64, &v[0], &v[1], &v[2], &v[3],
-			   &v[4], &v[5], &v[6], &v[7]) != 8)
-			continue;
-		s->steal_ms += v[7] * 1000 / (uint64_t)hz;
-		s->busy_ms[id == cpu[1]] = (v[0] + v[1] + v[2] + v[5] + v[6]) * 1000 / (uint64_t)hz;
-	}
-	fclose(f);
+	bu_cpu_stat(cpu, s->busy_ms, &s->steal_ms);
 }
 
 /* ---- /status ------------------------------------------------------------------------- */

@@ -323,34 +323,12 @@ static void json_write(FILE *f, const struct sb_results *r)
 	fputs("}\n", f);
 }
 
-/* Write to PATH.tmp and rename: a reader never sees half a file. */
+static void json_write_v(FILE *f, const void *r)
+{
+	json_write(f, r);
+}
+
 int sb_json(const struct sb_results *r)
 {
-	const char *path = r->cfg->json_path;
-	char tmp[4096];
-	FILE *f;
-	int err = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		err = -ENAMETOOLONG;
-		goto out;
-	}
-	f = fopen(tmp, "w");
-	if (!f) {
-		err = -errno;
-		goto out;
-	}
-	json_write(f, r);
-	if (ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-out:
-	if (err)
-		fprintf(stderr, "sim_bench: write %s: %s\n", path, strerror(-err));
-	return err;
+	return bu_json_file("sim_bench", r->cfg->json_path, json_write_v, r);
 }
