@@ -80,18 +80,28 @@ EXSIM    := $(O)/exsim
 $(EXSIM): private LDLIBS += $(LIBNET_LIBS) -lm
 $(EXSIM): $(O)/sim/main.o $(LIBSIM) $(LIBVENUE) $(LIBNET) $(LIBSHM)
 
+# ---- feedd, market data -----------------------------------------------------
+# Daemons go in $(O)/bin: $(O)/feedd/ holds their objects.
+# Everything but main.c goes in an archive the tests link too.
+FEEDD_SRCS := $(filter-out feedd/main.c,$(wildcard feedd/*.c))
+LIBFEEDD   := $(O)/feedd/libfeedd.a
+$(LIBFEEDD): $(FEEDD_SRCS:%.c=$(O)/%.o)
+FEEDD      := $(O)/bin/feedd
+$(FEEDD): private LDLIBS += $(LIBNET_LIBS) -lm
+$(FEEDD): $(O)/feedd/main.o $(LIBFEEDD) $(LIBVENUE) $(LIBNET) $(LIBSHM)
+
 # ---- tools ----------------------------------------------------------------
 KIMPCTL_SRCS := $(wildcard tools/kimpctl/*.c)
 KIMPCTL      := $(O)/kimpctl
-$(KIMPCTL): $(KIMPCTL_SRCS:%.c=$(O)/%.o) $(LIBSHM)
+$(KIMPCTL): $(KIMPCTL_SRCS:%.c=$(O)/%.o) $(LIBVENUE) $(LIBSHM)
 
 # ---- tests ----------------------------------------------------------------
 TEST_SRCS := $(filter-out tests/tsan/%,$(wildcard tests/*/*.c tests/*.c))
 TESTS     := $(O)/tests/kimp-tests
 $(TESTS): private LDLIBS += -lcriterion -lm $(LIBNET_LIBS)
-# the kimpctl and exsim tests run the programs themselves
-$(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBSIM) $(LIBVENUE) $(LIBNET) $(LIBSHM) | \
-	  $(KIMPCTL) $(EXSIM)
+# the kimpctl, exsim and feedd tests run the programs themselves
+$(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBFEEDD) $(LIBSIM) $(LIBVENUE) $(LIBNET) $(LIBSHM) | \
+	  $(KIMPCTL) $(EXSIM) $(FEEDD)
 
 # The same libshm tests against a Criterion stand-in, for ThreadSanitizer
 # (Criterion itself aborts under TSan). Built and run by `make check`.
@@ -136,9 +146,40 @@ SIM_BENCH      := $(O)/bench/sim_bench
 $(SIM_BENCH): private LDLIBS += $(LIBNET_LIBS) -lm
 $(SIM_BENCH): $(SIM_BENCH_SRCS:%.c=$(O)/%.o) $(BENCH_UTIL) $(LIBNET) $(LIBSHM)
 
-BINS := $(KIMPCTL) $(EXSIM) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(TSAN_TESTS) \
+# ---- feed bench: feedd's ingest rate and latency, fed by exsim over TLS -----
+FEED_BENCH_SRCS := $(wildcard bench/feed/*.c)
+FEED_BENCH      := $(O)/bench/feed_bench
+$(FEED_BENCH): $(FEED_BENCH_SRCS:%.c=$(O)/%.o) $(BENCH_UTIL) $(LIBSHM)
+	@mkdir -p $(@D)
+	$(qp) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) -lm $(LDLIBS)
+all: $(if $(FEED_BENCH_SRCS),$(FEED_BENCH))
+bench: $(if $(FEED_BENCH_SRCS),$(FEED_BENCH) $(EXSIM) $(FEEDD))
+# ---- end of the feed bench --------------------------------------------------
+
+# ---- decode bench: libvenue's decoders against cJSON and simdjson ----------
+# A C driver and one C++ file (simdjson's DOM API), linked with g++.
+DECODE_BENCH_SRCS := $(wildcard bench/decode/*.c)
+DECODE_BENCH_CXX  := $(wildcard bench/decode/*.cpp)
+DECODE_BENCH      := $(O)/bench/decode_bench
+DECODE_CXXFLAGS   := -std=c++17 -O2 -g -Wall -Wextra -Wshadow $(if $(filter 1,$(WERROR)),-Werror) \
+		     $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer)
+$(O)/bench/decode/%.o: bench/decode/%.cpp
+	@mkdir -p $(@D)
+	$(qp) CXX $<
+	$(Q)g++ $(CPPFLAGS) $(DECODE_CXXFLAGS) $(DEPFLAGS) -c -o $@ $<
+$(DECODE_BENCH): $(DECODE_BENCH_SRCS:%.c=$(O)/%.o) $(DECODE_BENCH_CXX:%.cpp=$(O)/%.o) \
+		 $(BENCH_UTIL) $(LIBVENUE)
+	@mkdir -p $(@D)
+	$(qp) LD $@
+	$(Q)g++ $(LDFLAGS) -pthread -o $@ $(filter %.o %.a,$^) -lcjson -lsimdjson -lm $(LDLIBS)
+all: $(if $(DECODE_BENCH_SRCS),$(DECODE_BENCH))
+bench: $(if $(DECODE_BENCH_SRCS),$(DECODE_BENCH))
+# ---- end of the decode bench ------------------------------------------------
+
+BINS := $(KIMPCTL) $(EXSIM) $(FEEDD) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(TSAN_TESTS) \
 	$(if $(SIM_BENCH_SRCS),$(SIM_BENCH))
-all: $(LIBSHM) $(LIBNET) $(LIBVENUE) $(LIBSIM) $(BINS)
+all: $(LIBSHM) $(LIBNET) $(LIBVENUE) $(LIBSIM) $(LIBFEEDD) $(BINS)
 
 # ---- rules ----------------------------------------------------------------
 $(O)/%.o: %.c
@@ -162,6 +203,9 @@ $(BINS):
 $(LIBNET): | $(O)/libnet/.dir
 $(O)/libnet/.dir:
 	@mkdir -p $(@D) && touch $@
+$(LIBFEEDD): | $(O)/feedd/.dir
+$(O)/feedd/.dir:
+	@mkdir -p $(@D) && touch $@
 
 # ---- actions --------------------------------------------------------------
 # Criterion runs each test in its own process; one job at a time, because
@@ -176,7 +220,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory test-run
 
 test-run: $(TESTS) $(KIMPCTL)
-	$(Q)KIMPCTL=$(KIMPCTL) EXSIM=$(EXSIM) $(TESTS) --jobs=$(TEST_JOBS) $(TEST_ARGS)
+	$(Q)KIMPCTL=$(KIMPCTL) EXSIM=$(EXSIM) FEEDD=$(FEEDD) $(TESTS) --jobs=$(TEST_JOBS) $(TEST_ARGS)
 
 # Everything under ASan+UBSan; then the rings, seqlock, wait and histogram
 # tests under TSan, scaled down (TSan is ~10x slower).
@@ -202,6 +246,8 @@ bench: deps $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(EXSIM) \
 	$(Q)bench/run-ring $(RING_BENCH) $(if $(CI),--ci)
 	$(Q)bench/net/run $(NET_BENCH) $(if $(CI),--ci)
 	$(Q)$(if $(SIM_BENCH_SRCS),bench/sim/run $(SIM_BENCH) $(EXSIM) $(if $(CI),--ci))
+	$(Q)$(if $(DECODE_BENCH_SRCS),bench/decode/run $(DECODE_BENCH) $(if $(CI),--ci))
+	$(Q)$(if $(FEED_BENCH_SRCS),bench/feed/run $(FEED_BENCH) $(EXSIM) $(FEEDD) $(if $(CI),--ci))
 
 clean:
 	$(qp) CLEAN $(O)

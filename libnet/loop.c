@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include "kimp/tsc.h"
 #include <unistd.h>
 #include "kimp/net.h"
 
@@ -96,9 +97,15 @@ struct net_loop {
 	uint8_t *conn_mem;       /* staging and send queues of every slot */
 	size_t conn_mem_bytes;
 	struct net_loop_stats st;
+	uint64_t rx_tsc;         /* TSC when the receive being delivered was reaped */
 };
 
 /* ---- helpers ---------------------------------------------------------------- */
+
+uint64_t net_loop_rx_tsc(const struct net_loop *l)
+{
+	return l->rx_tsc;
+}
 
 uint64_t net_now_ns(void)
 {
@@ -568,6 +575,7 @@ static void on_recv(struct net_conn *c, struct io_uring_cqe *cqe)
 	}
 	if (cqe->res > 0) {
 		uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+		l->rx_tsc = kimp_rdtsc();
 		if (c->state == C_OPEN)
 			deliver(c, l->bufs + (size_t)bid * l->cfg.buf_size, (size_t)cqe->res);
 		return_buf(l, bid);

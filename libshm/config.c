@@ -140,6 +140,10 @@ static int parse_section(struct kimp_conf *c, struct span s, unsigned line,
 		return -ENOMEM;
 	free(*section);
 	*section = dup;
+	/* a marker (empty key) so an empty section is still listed, and
+	 * kimp_conf_line(c, section, "") gives its header's line */
+	if (!conf_find(c, dup, ""))
+		return conf_add(c, dup, (struct span){ "", 0 }, (struct span){ "", 0 }, line);
 	return 0;
 }
 
@@ -562,7 +566,7 @@ int kimp_conf_check_keys(const struct kimp_conf *c, const char *section,
 		const struct conf_ent *e = &c->ents[i];
 		bool known = false;
 
-		if (strcmp(e->section, section))
+		if (strcmp(e->section, section) || !*e->key)
 			continue;
 		for (size_t k = 0; keys[k] && !known; k++)
 			known = !strcmp(keys[k], e->key);

@@ -359,6 +359,31 @@ void sim_inst_drain(struct sim_inst *in)
 	in->trade_lost = 0;
 }
 
+bool sim_inst_pending(const struct sim_inst *in)
+{
+	return in->first_id || in->nchg || in->chg_lost || in->ntrades || in->trade_lost ||
+	       in->top_changed;
+}
+
+void sim_inst_view(struct sim_inst *in, uint32_t levels, uint64_t update_id, uint64_t ts_ms)
+{
+	struct sim_book_view *vw = &in->view;
+
+	if (!vw->lv[SIM_BID] || !vw->lv[SIM_ASK])
+		return;
+	if (!levels || levels > SIM_BOOK_MAX)
+		levels = SIM_BOOK_MAX;
+	for (int side = 0; side < 2; side++) {
+		const struct sim_book_side *s = &in->book.side[side];
+		uint32_t n = s->n < levels ? s->n : levels;
+
+		memcpy(vw->lv[side], s->lv, (size_t)n * sizeof(*s->lv));
+		vw->n[side] = n;
+	}
+	vw->update_id = update_id;
+	vw->ts_ms = ts_ms;
+}
+
 sim_fx sim_book_avail(const struct sim_inst *in, unsigned side, sim_fx limit)
 {
 	const struct sim_book_side *s;
@@ -663,6 +688,9 @@ static void inst_free(struct sim_inst *in)
 	free(in->chg);
 	free(in->chg_hash);
 	free(in->trades);
+	free(in->view.lv[SIM_BID]);     /* one block for both sides */
+	in->view.lv[SIM_BID] = in->view.lv[SIM_ASK] = NULL;
+	in->view.n[SIM_BID] = in->view.n[SIM_ASK] = 0;
 	in->chg = NULL;
 	in->chg_hash = NULL;
 	in->trades = NULL;
@@ -746,8 +774,10 @@ struct sim_inst *sim_market_add_inst(struct sim_market *m, uint8_t venue, int co
 	in->chg = calloc(CHG_CAP, sizeof(*in->chg));
 	in->chg_hash = calloc(CHG_HASH_SLOTS, sizeof(*in->chg_hash));
 	in->trades = calloc(TRADE_CAP, sizeof(*in->trades));
-	if (!in->chg || !in->chg_hash || !in->trades)
+	in->view.lv[SIM_BID] = calloc(2 * SIM_BOOK_MAX, sizeof(struct sim_level));
+	if (!in->chg || !in->chg_hash || !in->trades || !in->view.lv[SIM_BID])
 		goto nomem;
+	in->view.lv[SIM_ASK] = in->view.lv[SIM_BID] + SIM_BOOK_MAX;
 	in->chg_cap = CHG_CAP;
 	in->chg_hmask = CHG_HASH_SLOTS - 1;
 	in->trade_cap = TRADE_CAP;

@@ -1,21 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Captures: the WebSocket frames a feed received, for exsim to replay
- * (feedd records them). A capture is a text file:
+ * (feedd records them). The format and the writing side live in libvenue
+ * (include/kimp/capture.h, which documents the format); this is the reading
+ * side and the replay's pace. The SIM_CAP_* names and the sim_capture_
+ * writers below are the libvenue ones under the simulator's names.
  *
- *   # kimp capture v1
- *   <receive time, unix ns> <venue> <t|b> <payload>
- *   ...
- *
- * one frame per line after the header line. t is a text frame, b a binary
- * one. The payload is the frame's bytes as they came, except backslash,
- * newline and carriage return, written \\ \n \r; any other byte (NUL too)
- * is written as is. The venue is 1 to 15 of [a-z0-9_-]. A line starting
- * with '#' after the header is a comment. The last line may lack its
- * newline. Times need not increase (see sim_replay_due).
- *
- * Reading is a cold path (the whole file is read and checked at open);
- * formatting a frame allocates nothing and makes no system call.
+ * Reading is a cold path (the whole file is read and checked at open).
  */
 #ifndef KIMP_SIM_REPLAY_H
 #define KIMP_SIM_REPLAY_H
@@ -23,13 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "kimp/capture.h"
 
-#define SIM_CAP_HEADER     "# kimp capture v1"
-#define SIM_CAP_VENUE_MAX  16           /* with the NUL */
-#define SIM_CAP_OP_TEXT    1            /* the WebSocket opcodes */
-#define SIM_CAP_OP_BINARY  2
+#define SIM_CAP_HEADER     KIMP_CAP_HEADER
+#define SIM_CAP_VENUE_MAX  KIMP_CAP_VENUE_MAX   /* with the NUL */
+#define SIM_CAP_OP_TEXT    KIMP_CAP_OP_TEXT     /* the WebSocket opcodes */
+#define SIM_CAP_OP_BINARY  KIMP_CAP_OP_BINARY
 /* The longest line (with its newline) a frame of n payload bytes makes. */
-#define SIM_CAP_LINE_MAX(n) (20 + 1 + (SIM_CAP_VENUE_MAX - 1) + 3 + 2 * (size_t)(n) + 1)
+#define SIM_CAP_LINE_MAX(n) KIMP_CAP_LINE_MAX(n)
 
 /* A capture being read. Every field is private; the counts are for sizing. */
 struct sim_capture {
@@ -72,26 +64,25 @@ int sim_capture_next(struct sim_capture *c, struct sim_frame *f, void *buf, size
 /* Back to the first frame. */
 void sim_capture_rewind(struct sim_capture *c);
 
-/*
- * One frame as a line (with its newline) into out[0..cap): the length, or
- * -ENOBUFS (cap < SIM_CAP_LINE_MAX(len) is enough to be safe), -EINVAL for a
- * bad venue name or opcode. Nothing is written past cap.
- */
-ssize_t sim_capture_format(char *out, size_t cap, uint64_t t_ns, const char *venue,
-			   unsigned opcode, const void *payload, size_t len);
-/*
- * Open 'path' to append frames (O_APPEND): a new or empty file gets the
- * header line; an existing one must start with it. The fd (the caller
- * closes it), or -errno with a message: -EINVAL when it is not a capture.
- */
-int sim_capture_create(const char *path, char *err, size_t errlen);
-/*
- * Append one frame to fd, formatted in scratch[0..cap) and written with one
- * write(2) (more only if the kernel writes part of it). 0 or -errno
- * (-ENOBUFS, -EINVAL as sim_capture_format).
- */
-int sim_capture_append(int fd, char *scratch, size_t cap, uint64_t t_ns, const char *venue,
-		       unsigned opcode, const void *payload, size_t len);
+/* Writing: kimp_capture_format, _create and _append (kimp/capture.h). */
+static inline ssize_t sim_capture_format(char *out, size_t cap, uint64_t t_ns,
+					 const char *venue, unsigned opcode,
+					 const void *payload, size_t len)
+{
+	return kimp_capture_format(out, cap, t_ns, venue, opcode, payload, len);
+}
+
+static inline int sim_capture_create(const char *path, char *err, size_t errlen)
+{
+	return kimp_capture_create(path, err, errlen);
+}
+
+static inline int sim_capture_append(int fd, char *scratch, size_t cap, uint64_t t_ns,
+				     const char *venue, unsigned opcode, const void *payload,
+				     size_t len)
+{
+	return kimp_capture_append(fd, scratch, cap, t_ns, venue, opcode, payload, len);
+}
 
 /*
  * When a frame received at t_ns is due, replaying from start_ns a capture

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * exsim's server: listeners, connection slots, the market step timer,
- * deferred jobs, scripted faults and the control listener.
+ * deferred jobs, scripted faults and the control listener (GET /status,
+ * GET /book, POST /fault, /pause, /resume, /stop: sim/scenarios/README.md).
  *
  * One thread, one net_loop. Every venue gets a TLS REST listener and a TLS
  * WebSocket listener (and one more for its order API when it has one), all
@@ -11,10 +12,13 @@
  *
  * Time: the market steps on a timer at sc->step_ns (in load mode many
  * steps run per firing, never more often than SIM_TICK_MIN_NS); after each
- * step every venue's publish runs. Deferred jobs (order latency, delayed
- * replies) sit in a binary heap by due time and are run by a few loop
- * timers (a net_timer cannot be moved while armed, so an earlier job takes
- * a free timer of the set).
+ * step every venue's publish runs. Paused (control's POST /pause), the
+ * timer goes on firing for the scripted faults but the market does not
+ * step; the time spent paused is left out of the market's clock, so it
+ * resumes where it stopped instead of catching up. Deferred jobs (order
+ * latency, delayed replies) sit in a binary heap by due time and are run
+ * by a few loop timers (a net_timer cannot be moved while armed, so an
+ * earlier job takes a free timer of the set).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +38,12 @@
 #define SIM_JOBS          4096u
 #define SIM_JOB_TIMERS    4
 #define SIM_CTRL_SLOTS    8
+#define SIM_CTRL_REPLY    (256 * 1024)  /* a control reply: GET /book of a full book */
+#define SIM_CTRL_Q_MAX    64            /* a GET /book parameter value, with its NUL */
+#define SIM_CTRL_LEVEL    52            /* ,["<px>","<qty>"]: two int64 1e-8 decimals */
+
+_Static_assert(SIM_CTRL_REPLY >= 2 * SIM_BOOK_MAX * SIM_CTRL_LEVEL + 512,
+	       "GET /book of two full sides fits the control reply");
 #define SIM_WS_OUT_EXTRA  (128 * 1024)  /* frame buffer room for corked bursts */
 #define SIM_WS_MSG_IN     (64 * 1024)   /* largest message a client may send */
 
@@ -67,6 +77,11 @@ struct sim_server {
 	uint64_t step_ns;
 	uint64_t steps;
 	uint32_t next_fault;    /* scripted faults run in order */
+	uint64_t clock_ticks;   /* step timer firings */
+	/* pause */
+	bool paused;
+	uint64_t pause_start_ns;        /* monotonic, when the current pause began */
+	uint64_t paused_ns;             /* paused time before it, left out of the clock */
 	/* once a second */
 	struct net_timer tick_t;
 	/* deferred jobs */
@@ -81,6 +96,7 @@ struct sim_server {
 	/* control */
 	struct http_server *ctrl;
 	uint16_t ctrl_port;
+	char *ctrl_buf;                 /* SIM_CTRL_REPLY: GET /book is formatted here */
 	/* replay */
 	struct sim_capture cap;
 	bool replaying, replay_have;
@@ -404,6 +420,7 @@ static uint32_t heap_pop(struct sim_server *s)
 }
 
 static void jobs_arm(struct sim_server *s);
+static void flush_changed(struct sim_server *s);
 
 static void jobs_run(struct sim_server *s)
 {
@@ -417,6 +434,9 @@ static void jobs_run(struct sim_server *s)
 		job->fn(job->v, job);
 		s->job_free[s->njob_free++] = j;
 	}
+	/* paused, no step publishes what an order took from a book: we do */
+	if (s->paused)
+		flush_changed(s);
 	jobs_arm(s);
 }
 
@@ -543,8 +563,7 @@ static void one_step(struct sim_server *s, uint64_t now_ms)
 static void step_fired(struct net_timer *t)
 {
 	struct sim_server *s = t->arg;
-	uint64_t now = mono_ns(), since = now - s->t0_ns;
-	uint64_t due = since / s->step_ns, n = 0;
+	uint64_t now = mono_ns(), since = now - s->t0_ns, n = 0, due, mt;
 	uint64_t now_ms = sim_now_real_ns() / 1000000ull;
 	uint64_t period = s->step_ns > SIM_TICK_MIN_NS ? s->step_ns : SIM_TICK_MIN_NS;
 
@@ -556,7 +575,16 @@ static void step_fired(struct net_timer *t)
 		cap = SIM_STEPS_MAX;
 	if (!cap)
 		cap = 1;
+	s->clock_ticks++;
+	/* faults keep exsim's own clock (since start), paused or not */
 	scripted_faults(s, since);
+	if (s->paused) {
+		net_timer_start(s->loop, &s->step_t, period);
+		return;
+	}
+	/* the market's clock: the time spent paused left out */
+	mt = since - s->paused_ns;
+	due = mt / s->step_ns;
 	/* one cork over the whole burst: many frames to a record */
 	for (uint32_t i = 0; i < s->nws; i++)
 		if (s->ws[i].open)
@@ -573,7 +601,69 @@ static void step_fired(struct net_timer *t)
 			sim_ws_uncork(&s->ws[i]);
 	if (s->steps < due)
 		s->steps = due; /* fell behind: skip, never pile up */
-	net_timer_start(s->loop, &s->step_t, period - (since % period));
+	net_timer_start(s->loop, &s->step_t, period - (mt % period));
+}
+
+/* ---- pause ---------------------------------------------------------------------- */
+
+/* Every venue publishes now what it holds back (not while a replay is the data). */
+static void flush_all(struct sim_server *s)
+{
+	uint64_t now_ms = sim_now_real_ns() / 1000000ull;
+
+	for (uint32_t i = 0; i < s->nvenues && !s->replaying; i++)
+		if (s->venue[i].ops && s->venue[i].ops->flush)
+			s->venue[i].ops->flush(&s->venue[i], now_ms);
+}
+
+/* The venues whose books changed since their last publish, flushed. */
+static void flush_changed(struct sim_server *s)
+{
+	uint64_t now_ms = sim_now_real_ns() / 1000000ull;
+
+	for (uint32_t i = 0; i < s->nvenues && !s->replaying; i++) {
+		struct sim_venue *v = &s->venue[i];
+		bool changed = false;
+
+		if (!v->ops || !v->ops->flush)
+			continue;
+		for (uint32_t k = 0; k < v->ninst && !changed; k++)
+			changed = sim_inst_pending(sim_venue_inst(v, k));
+		if (changed)
+			v->ops->flush(v, now_ms);
+	}
+}
+
+void sim_server_pause(struct sim_server *s)
+{
+	if (s->paused)
+		return;
+	flush_all(s);
+	s->paused = true;
+	s->pause_start_ns = mono_ns();
+}
+
+void sim_server_resume(struct sim_server *s)
+{
+	uint64_t now = mono_ns(), d;
+
+	if (!s->paused)
+		return;
+	d = now - s->pause_start_ns;
+	s->paused_ns += d;
+	s->paused = false;
+	/* a replay's pace leaves the pause out too (one that began while
+	 * paused waited only since it began) */
+	if (s->replay_start_ns)
+		s->replay_start_ns += s->replay_start_ns > s->pause_start_ns
+					      ? now - s->replay_start_ns : d;
+	if (s->replaying && s->replay_start_ns && !net_timer_armed(&s->replay_t))
+		net_timer_start(s->loop, &s->replay_t, 0);
+}
+
+bool sim_server_paused(const struct sim_server *s)
+{
+	return s->paused;
 }
 
 static void tick_fired(struct net_timer *t)
@@ -596,6 +686,8 @@ static void replay_fired(struct net_timer *t)
 	char err[256];
 	int ret;
 
+	if (s->paused)
+		return; /* resume starts the timer again */
 	for (;;) {
 		if (!s->replay_have) {
 			ret = sim_capture_next(&s->cap, &s->frame, s->replay_buf,
@@ -639,7 +731,9 @@ static void ctrl_status(struct sim_server *s, struct http_sconn *sc)
 	struct net_http_reply *r;
 
 	jw_init(&w, buf, sizeof(buf));
-	jw_lit(&w, "{\"steps\":");
+	jw_lit(&w, "{\"paused\":");
+	jw_lit(&w, s->paused ? "true" : "false");
+	jw_lit(&w, ",\"steps\":");
 	jw_u64(&w, s->steps);
 	jw_lit(&w, ",\"orders\":");
 	jw_u64(&w, s->x.stats_orders);
@@ -707,6 +801,196 @@ static void ctrl_text(struct http_sconn *sc, unsigned status, const char *text)
 	}
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A query value, percent-decoded into out[0..cap): its length, or -1 (too long, bad escape). */
+static int q_decode(const char *p, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (c == '%') {
+			int hi = i + 2 < n ? hexval(p[i + 1]) : -1;
+			int lo = i + 2 < n ? hexval(p[i + 2]) : -1;
+
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (c == '+') {
+			c = ' ';
+		}
+		if (o + 1 >= cap)
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+/* depth: a whole number 1..UINT32_MAX; false for anything else. */
+static bool parse_depth(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return v > 0;
+}
+
+static void w_view_side(struct jw *w, const struct sim_book_view *vw, unsigned side,
+			uint32_t depth)
+{
+	uint32_t n = vw->n[side] < depth ? vw->n[side] : depth;
+
+	jw_raw(w, "[", 1);
+	for (uint32_t i = 0; i < n; i++) {
+		jw_lit(w, i ? ",[\"" : "[\"");
+		jw_fx_short(w, vw->lv[side][i].px);
+		jw_lit(w, "\",\"");
+		jw_fx_short(w, vw->lv[side][i].qty);
+		jw_lit(w, "\"]");
+	}
+	jw_raw(w, "]", 1);
+}
+
+/*
+ * GET /book?venue=V&symbol=S[&depth=N]: the book as the venue last published
+ * it (in->view), N levels a side (default: all the view holds; the venue
+ * decides what that is: Binance its whole book, Upbit the 30 its frames
+ * carry). Prices and quantities as plain decimals, no exponent, no trailing
+ * zeros. 400 for a bad or unknown parameter or depth, 404 for a venue or
+ * symbol exsim does not run, 409 while a replay is the market data.
+ */
+static void ctrl_book(struct sim_server *s, struct http_sconn *sc, struct net_http_str q)
+{
+	char venue[SIM_CTRL_Q_MAX] = "", sym[SIM_CTRL_Q_MAX] = "", dep[SIM_CTRL_Q_MAX] = "";
+	bool have_v = false, have_s = false, have_d = false;
+	uint32_t depth = UINT32_MAX;
+	const char *p = q.p ? q.p : "", *end = p + (q.p ? q.len : 0);
+	char msg[256];
+	struct sim_venue *v;
+	struct sim_inst *in;
+	struct net_http_reply *r;
+	struct jw w;
+
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *eq;
+		const char *e = amp ? amp : end;
+		size_t kl;
+		char *dst;
+		bool *have;
+
+		eq = memchr(p, '=', (size_t)(e - p));
+		kl = (size_t)((eq ? eq : e) - p);
+		if (kl == 5 && !memcmp(p, "venue", 5)) {
+			dst = venue;
+			have = &have_v;
+		} else if (kl == 6 && !memcmp(p, "symbol", 6)) {
+			dst = sym;
+			have = &have_s;
+		} else if (kl == 5 && !memcmp(p, "depth", 5)) {
+			dst = dep;
+			have = &have_d;
+		} else if (!kl) {
+			p = e + 1;      /* "a=1&&b=2": an empty pair */
+			continue;
+		} else {
+			snprintf(msg, sizeof(msg),
+				 "unknown parameter '%.*s': GET /book takes venue, symbol, depth\n",
+				 (int)(kl < 32 ? kl : 32), p);
+			ctrl_text(sc, 400, msg);
+			return;
+		}
+		if (*have) {
+			snprintf(msg, sizeof(msg), "parameter '%.*s' given twice\n", (int)kl, p);
+			ctrl_text(sc, 400, msg);
+			return;
+		}
+		*have = true;
+		if (eq && q_decode(eq + 1, (size_t)(e - eq - 1), dst, SIM_CTRL_Q_MAX) < 0) {
+			snprintf(msg, sizeof(msg), "parameter '%.*s': too long or a bad %%-escape\n",
+				 (int)kl, p);
+			ctrl_text(sc, 400, msg);
+			return;
+		}
+		p = e + 1;
+	}
+	if (!venue[0] || !sym[0]) {
+		ctrl_text(sc, 400, "GET /book needs venue and symbol: "
+			  "/book?venue=binance&symbol=BTCUSDT[&depth=N]\n");
+		return;
+	}
+	if (have_d && !parse_depth(dep, &depth)) {
+		snprintf(msg, sizeof(msg), "depth '%.32s': want a whole number of levels, >= 1\n",
+			 dep);
+		ctrl_text(sc, 400, msg);
+		return;
+	}
+	v = sim_server_venue(s, venue);
+	if (!v) {
+		int n = snprintf(msg, sizeof(msg), "no venue '%.32s' here; running:", venue);
+
+		for (uint32_t i = 0; i < s->nvenues && n > 0 && (size_t)n < sizeof(msg); i++)
+			if (s->venue[i].ops)
+				n += snprintf(msg + n, sizeof(msg) - (size_t)n, " %s",
+					      s->venue[i].cfg->name);
+		if (n > 0 && (size_t)n < sizeof(msg) - 1)
+			memcpy(msg + n, "\n", 2);
+		ctrl_text(sc, 404, msg);
+		return;
+	}
+	in = sim_venue_inst_sym(v, sym, strlen(sym));
+	if (!in) {
+		snprintf(msg, sizeof(msg),
+			 "%s has no symbol '%.32s' (the venue's own spelling: %s)\n",
+			 v->cfg->name, sym, v->ninst ? sim_venue_inst(v, 0)->sym : "none");
+		ctrl_text(sc, 404, msg);
+		return;
+	}
+	if (s->replaying) {
+		ctrl_text(sc, 409, "exsim is replaying a capture: the model's books are not "
+			  "published\n");
+		return;
+	}
+	jw_init(&w, s->ctrl_buf, SIM_CTRL_REPLY);
+	jw_lit(&w, "{\"venue\":");
+	jw_str(&w, v->cfg->name);
+	jw_lit(&w, ",\"symbol\":");
+	jw_str(&w, in->sym);
+	jw_lit(&w, ",\"update_id\":");
+	jw_u64(&w, in->view.update_id);
+	jw_lit(&w, ",\"ts_ms\":");
+	jw_u64(&w, in->view.ts_ms);
+	jw_lit(&w, ",\"bids\":");
+	w_view_side(&w, &in->view, SIM_BID, depth);
+	jw_lit(&w, ",\"asks\":");
+	w_view_side(&w, &in->view, SIM_ASK, depth);
+	jw_lit(&w, "}\n");
+	/* it fits (asserted at SIM_CTRL_LEVEL): no overflow reply to make */
+	r = http_sconn_reply(sc, 200, 0);
+	if (r) {
+		net_http_reply_header(r, "Content-Type", "application/json");
+		net_http_reply_body(r, w.p, w.len);
+	}
+}
+
 static void ctrl_request(struct http_sconn *sc, const struct net_http_parser *req, int route)
 {
 	struct sim_server *s = http_server_user(http_sconn_server(sc));
@@ -742,7 +1026,22 @@ static void ctrl_request(struct http_sconn *sc, const struct net_http_parser *re
 		ctrl_text(sc, 200, "stopping\n");
 		return;
 	}
-	ctrl_text(sc, 404, "unknown: GET /status, POST /fault?kind=..&venue=.., POST /stop\n");
+	if (path.len == 6 && !memcmp(path.p, "/pause", 6) && req->method == NET_HTTP_POST) {
+		sim_server_pause(s);
+		ctrl_text(sc, 200, "paused\n");
+		return;
+	}
+	if (path.len == 7 && !memcmp(path.p, "/resume", 7) && req->method == NET_HTTP_POST) {
+		sim_server_resume(s);
+		ctrl_text(sc, 200, "running\n");
+		return;
+	}
+	if (path.len == 5 && !memcmp(path.p, "/book", 5) && req->method == NET_HTTP_GET) {
+		ctrl_book(s, sc, q);
+		return;
+	}
+	ctrl_text(sc, 404, "unknown: GET /status, GET /book?venue=..&symbol=..[&depth=N], "
+		  "POST /pause, POST /resume, POST /fault?kind=..&venue=.., POST /stop\n");
 }
 
 static const struct http_server_ops ctrl_ops = { .on_request = ctrl_request };
@@ -968,6 +1267,9 @@ int sim_server_new(struct sim_server **out, const struct sim_server_cfg *cfg, ch
 		goto fail;
 	}
 	sim_market_start(&s->m, sim_now_real_ns() / 1000000ull);
+	for (uint32_t i = 0; i < s->nvenues; i++)
+		if (s->venue[i].ops && s->venue[i].ops->start)
+			s->venue[i].ops->start(&s->venue[i]);
 	s->oppo = sim_oppo_new(&s->x, s->ledger);
 	for (uint32_t i = 0; i < s->nvenues; i++) {
 		if (!s->venue[i].ops)
@@ -978,9 +1280,15 @@ int sim_server_new(struct sim_server **out, const struct sim_server_cfg *cfg, ch
 	}
 	if (sc->control) {
 		struct http_server_cfg hc = { .max_conns = SIM_CTRL_SLOTS, .ops = &ctrl_ops,
-					      .user = s };
+					      .user = s, .reply_cap = SIM_CTRL_REPLY + 1024 };
 		struct sockaddr_in a = lo_addr(sc->control_port);
 
+		s->ctrl_buf = malloc(SIM_CTRL_REPLY);
+		if (!s->ctrl_buf) {
+			ret = -ENOMEM;
+			snprintf(err, errlen, "control reply buffer: %s", strerror(ENOMEM));
+			goto fail;
+		}
 		ret = http_server_new(&s->ctrl, s->loop, (struct sockaddr *)&a, sizeof(a), &hc);
 		if (ret) {
 			snprintf(err, errlen, "control listener on 127.0.0.1:%u: %s",
@@ -1040,6 +1348,7 @@ void sim_server_free(struct sim_server *s)
 	if (s->replaying)
 		sim_capture_close(&s->cap);
 	free(s->replay_buf);
+	free(s->ctrl_buf);
 	if (s->oppo)
 		sim_oppo_free(s->oppo);
 	if (s->x.orders)
@@ -1125,4 +1434,9 @@ uint16_t sim_server_control_port(const struct sim_server *s)
 uint64_t sim_server_steps(const struct sim_server *s)
 {
 	return s->steps;
+}
+
+uint64_t sim_server_clock_ticks(const struct sim_server *s)
+{
+	return s->clock_ticks;
 }

@@ -95,6 +95,16 @@ struct sim_venue_ops {
 	void (*ws_close)(struct sim_venue *v, struct sim_ws *c);            /* optional */
 	/* after every market step: publish what changed (and drain) */
 	void (*publish)(struct sim_venue *v, uint64_t now_ms);
+	/*
+	 * Publish now what publish holds back (batched diffs, books waiting
+	 * for the publish grid) as well as what changed, and drain: after it
+	 * every subscriber has been sent the books as their views hold them.
+	 * The server calls it when the market pauses and, while paused, after
+	 * anything (an order) changed a book.
+	 */
+	void (*flush)(struct sim_venue *v, uint64_t now_ms);
+	/* once, after the books are built: take each instrument's first view */
+	void (*start)(struct sim_venue *v);
 	/* the matching engine's events for this venue's accounts */
 	void (*on_order)(struct sim_venue *v, const struct sim_order *o,
 			 const struct sim_fill *f);
@@ -242,5 +252,20 @@ struct sim_venue *sim_server_venue(struct sim_server *s, const char *name);
 struct net_loop *sim_server_loop(struct sim_server *s);
 uint16_t sim_server_control_port(const struct sim_server *s);
 uint64_t sim_server_steps(const struct sim_server *s);
+/* How many times the step timer has fired (paused or not). */
+uint64_t sim_server_clock_ticks(const struct sim_server *s);
+
+/*
+ * Pause (control's POST /pause) or resume (POST /resume) the market. Paused:
+ * no market steps (so no book changes, trades or opportunity moves from the
+ * model), after every venue flushed what it held back; a replay holds its
+ * frames. Connections, keepalives, orders and scripted faults go on; a book
+ * an order changes while paused is published at once. Resuming goes on from
+ * where the market stopped (the paused time is not caught up). Both are
+ * idempotent.
+ */
+void sim_server_pause(struct sim_server *s);
+void sim_server_resume(struct sim_server *s);
+bool sim_server_paused(const struct sim_server *s);
 
 #endif

@@ -233,6 +233,21 @@ struct sim_trade {
 
 #define SIM_COIN_FX (-1)        /* the instrument is the KRW-USDT rate */
 
+/*
+ * A book as its venue last published it (control's GET /book reports it):
+ * the venue's publish takes it with sim_inst_view whenever a frame of the
+ * book goes out (or would, were anyone subscribed), so between frames it
+ * lags the live book. Levels best first, at most SIM_BOOK_MAX a side, in
+ * storage made with the instrument (lv NULL: an instrument made by hand,
+ * which keeps no view).
+ */
+struct sim_book_view {
+	uint64_t update_id;     /* the venue's id of that state (Binance u), or 0 */
+	uint64_t ts_ms;         /* venue time of that frame */
+	uint32_t n[2];
+	struct sim_level *lv[2];
+};
+
 struct sim_inst {
 	uint16_t id;            /* index in the market's instrument table */
 	uint8_t venue;          /* index in the scenario's venues */
@@ -277,6 +292,7 @@ struct sim_inst {
 	uint32_t chg_hmask;
 	uint32_t chg_lost;
 	uint32_t trade_lost;
+	struct sim_book_view view;      /* as last published (see above) */
 };
 
 struct sim_market {
@@ -323,6 +339,14 @@ void sim_inst_trade(struct sim_inst *in, sim_fx px, sim_fx qty, unsigned taker_s
 		    uint64_t ts_ms);
 /* Forget the changes and trades since the last drain (after publishing). */
 void sim_inst_drain(struct sim_inst *in);
+/* Anything recorded since the last drain (changes, lost changes, trades)? */
+bool sim_inst_pending(const struct sim_inst *in);
+/*
+ * Take the book as published now into in->view: the top 'levels' of each
+ * side (0: every level), stamped with update_id and ts_ms. Copies, no
+ * allocation; nothing when the instrument keeps no view.
+ */
+void sim_inst_view(struct sim_inst *in, uint32_t levels, uint64_t update_id, uint64_t ts_ms);
 /* Round px to the instrument's tick (down for bids, up for asks). */
 sim_fx sim_inst_round_px(const struct sim_inst *in, sim_fx px, unsigned side);
 sim_fx sim_inst_tick_at(const struct sim_inst *in, sim_fx px);

@@ -28,7 +28,9 @@
  * fired. A REST snapshot reads the book and its update_id between steps,
  * so lastUpdateId is in the same id space and the official sync procedure
  * (1.2) works. The gap fault and a change log that overflowed
- * (in->chg_lost) drop a diff, so the next one starts past u + 1.
+ * (in->chg_lost) drop a diff, so the next one starts past u + 1. Each
+ * 100 ms diff point that follows a change takes the book's view (control's
+ * GET /book); a flush (the market pauses) fires both cadences at once.
  *
  * Publishing formats each message once into an arena, with room before
  * the payload for the combined-stream prefix and a byte after it for the
@@ -1080,7 +1082,15 @@ static void bn_fire_diff(struct sim_venue *v, struct bn *b, const struct sim_ins
 
 static void bn_flush_balances(struct sim_venue *v, struct bn *b);
 
-static void bn_publish(struct sim_venue *v, uint64_t now_ms)
+/*
+ * After a step (flush false), or now with both diff cadences fired early
+ * (flush true: the market pauses, or an order changed a book while it is
+ * paused). The book's view moves at each 100 ms diff point that follows a
+ * change, whether or not the diff reached anyone (a gap fault or a lost
+ * change log make readers resync to it): update_id is the diff's u and
+ * ts_ms its E.
+ */
+static void bn_publish_at(struct sim_venue *v, uint64_t now_ms, bool flush)
 {
 	static const uint8_t part_chan[2][3] = { { BN_P5, BN_P10, BN_P20 },
 						 { BN_P5_F, BN_P10_F, BN_P20_F } };
@@ -1094,7 +1104,7 @@ static void bn_publish(struct sim_venue *v, uint64_t now_ms)
 	bn_ready(v, b);
 	bn_flush_balances(v, b);        /* fills of resting orders in the step */
 	for (int k = 0; k < 2; k++) {
-		fire[k] = per[k] != b->period[k];
+		fire[k] = flush || per[k] != b->period[k];
 		b->period[k] = per[k];
 	}
 	while ((c = sim_venue_next_ws(v, c)))
@@ -1124,10 +1134,33 @@ static void bn_publish(struct sim_venue *v, uint64_t now_ms)
 				if (any[part_chan[k][p]] & bit)
 					bn_fmt_partial(v, b, in, part_chan[k][p], part_lv[p]);
 		}
+		if (fire[1] && in->update_id != in->view.update_id)
+			sim_inst_view(in, 0, in->update_id, E);
 		sim_inst_drain(in);
 	}
 	if (b->nrec)
 		bn_dispatch(v, b);
+}
+
+static void bn_publish(struct sim_venue *v, uint64_t now_ms)
+{
+	bn_publish_at(v, now_ms, false);
+}
+
+static void bn_flush(struct sim_venue *v, uint64_t now_ms)
+{
+	bn_publish_at(v, now_ms, true);
+}
+
+/* The first books, as a REST snapshot shows them before any diff (no fault
+ * has skewed the clock yet). */
+static kimp_cold void bn_start(struct sim_venue *v)
+{
+	for (uint32_t i = 0; i < v->ninst; i++) {
+		struct sim_inst *in = sim_venue_inst(v, i);
+
+		sim_inst_view(in, 0, in->update_id, in->book_ts_ms);
+	}
 }
 
 /* serverShutdown, as each kind of connection gets it [binance-ws-control.jsonl, binance-wsapi.jsonl] */
@@ -3581,6 +3614,8 @@ const struct sim_venue_ops sim_venue_binance = {
 	.ws_open = bn_ws_open,
 	.ws_message = bn_ws_message,
 	.publish = bn_publish,
+	.flush = bn_flush,
+	.start = bn_start,
 	.on_order = bn_on_order,
 	.on_balance = bn_on_balance,
 	.tick = bn_tick,

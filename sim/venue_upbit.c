@@ -2606,7 +2606,7 @@ static void ws_out(struct sim_ws *c, struct jw *w, bool md)
 		sim_ws_send(c, WS_OP_BINARY, w->p, w->len);
 }
 
-static void snapshot(struct sim_venue *v, struct sim_ws *c, unsigned ch, const struct sim_inst *in)
+static void snapshot(struct sim_venue *v, struct sim_ws *c, unsigned ch, struct sim_inst *in)
 {
 	struct upbit *u = v->priv;
 	struct sim_trade t;
@@ -2615,9 +2615,11 @@ static void snapshot(struct sim_venue *v, struct sim_ws *c, unsigned ch, const s
 	jw_init(&w, u->msg, sizeof(u->msg));
 	switch (ch) {
 	case CH_BOOK:
-		/* a quiet book's snapshot carries its last change time (H10) */
+		/* a quiet book's snapshot carries its last change time (H10);
+		 * it is the book's newest frame now (its view) */
 		book_json(&w, v, in, c->format, depths[conn_state(c)->depth[in->vidx]],
 			  vts(v, in->book_ts_ms), "SNAPSHOT");
+		sim_inst_view(in, depths[DEPTH_N - 1], 0, vts(v, in->book_ts_ms));
 		break;
 	case CH_TRADE:
 		if (!u->last[in->vidx].id)
@@ -2957,7 +2959,8 @@ static void upb_tick(struct sim_venue *v, uint64_t now_ns)
 		struct upb_conn *cs = conn_state(c);
 		uint64_t act = c->ws.rx.cnt.frames + c->sent;
 
-		if (act != cs->act_sum || !cs->act_ns) {
+		/* a paused market is not the client's silence: no idle cut */
+		if (act != cs->act_sum || !cs->act_ns || sim_server_paused(v->srv)) {
 			cs->act_sum = act;
 			cs->act_ns = now_ns;
 		} else if (now_ns - cs->act_ns >= UPB_IDLE_NS) {
@@ -3049,13 +3052,17 @@ static void publish_book(struct sim_venue *v, const struct sim_inst *in, uint64_
 }
 
 /*
- * After every market step. Trades (and a ticker each) go out as they
- * print. Books go out on the publish grid: every publish_ns / step_ns
- * model steps (counted in model steps, so two runs of one seed publish the
- * same books), each book that changed since the last grid point, whole.
- * Frames are stamped on the grid's ms phase. Every instrument is drained.
+ * After every market step (flush false). Trades (and a ticker each) go out
+ * as they print. Books go out on the publish grid: every publish_ns /
+ * step_ns model steps (counted in model steps, so two runs of one seed
+ * publish the same books), each book that changed since the last grid
+ * point, whole. Frames are stamped on the grid's ms phase. Every instrument
+ * is drained. A flush (the market pauses, or an order changed a book while
+ * paused) publishes the changed books now, stamped on the grid point just
+ * past. Each book published, subscribers or not, becomes its view (its
+ * top 30, the deepest a frame carries; Upbit has no update ids: 0).
  */
-static void upb_publish(struct sim_venue *v, uint64_t now_ms)
+static void upb_publish_at(struct sim_venue *v, uint64_t now_ms, bool flush)
 {
 	struct upbit *u = v->priv;
 	uint64_t step_ns = v->m->sc->step_ns ? v->m->sc->step_ns : 10 * NS_PER_MS;
@@ -3093,7 +3100,7 @@ static void upb_publish(struct sim_venue *v, uint64_t now_ms)
 	}
 	if (!per)
 		per = 1;
-	if (u->dirty && v->m->steps % per == 0) {
+	if (u->dirty && (flush || v->m->steps % per == 0)) {
 		uint64_t pms = v->cfg->publish_ns / NS_PER_MS, ts;
 
 		if (!pms)
@@ -3101,9 +3108,15 @@ static void upb_publish(struct sim_venue *v, uint64_t now_ms)
 		ts = now_ms - now_ms % pms + UPB_PHASE_MS % pms;
 		if (ts > now_ms)
 			ts -= pms;
-		for (uint32_t i = 0; corked && i < v->ninst; i++)
-			if (u->dirty & (1u << i))
-				publish_book(v, sim_venue_inst(v, i), vts(v, ts));
+		for (uint32_t i = 0; i < v->ninst; i++) {
+			struct sim_inst *in = sim_venue_inst(v, i);
+
+			if (!(u->dirty & (1u << i)))
+				continue;
+			sim_inst_view(in, depths[DEPTH_N - 1], 0, vts(v, ts));
+			if (corked)
+				publish_book(v, in, vts(v, ts));
+		}
 		u->dirty = 0;
 	}
 	c = NULL;
@@ -3111,6 +3124,26 @@ static void upb_publish(struct sim_venue *v, uint64_t now_ms)
 		if (conn_state(c)->corked)
 			sim_ws_uncork(c);
 		conn_state(c)->corked = false;
+	}
+}
+
+static void upb_publish(struct sim_venue *v, uint64_t now_ms)
+{
+	upb_publish_at(v, now_ms, false);
+}
+
+static void upb_flush(struct sim_venue *v, uint64_t now_ms)
+{
+	upb_publish_at(v, now_ms, true);
+}
+
+/* The first books: what a SNAPSHOT shows before any frame. */
+static kimp_cold void upb_start(struct sim_venue *v)
+{
+	for (uint32_t i = 0; i < v->ninst; i++) {
+		struct sim_inst *in = sim_venue_inst(v, i);
+
+		sim_inst_view(in, depths[DEPTH_N - 1], 0, vts(v, in->book_ts_ms));
 	}
 }
 
@@ -3440,6 +3473,8 @@ const struct sim_venue_ops sim_venue_upbit = {
 	.ws_upgrade = upb_ws_upgrade,
 	.ws_message = upb_ws_message,
 	.publish = upb_publish,
+	.flush = upb_flush,
+	.start = upb_start,
 	.on_order = upb_on_order,
 	.on_balance = upb_on_balance,
 	.tick = upb_tick,

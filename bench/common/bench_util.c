@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <getopt.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,19 @@ int bu_u64_cmp(const void *a, const void *b)
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return (x > y) - (x < y);
+}
+
+double bu_median(double *v, unsigned n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (!isnan(v[i]))
+			v[k++] = v[i];
+	if (!k)
+		return NAN;
+	qsort(v, k, sizeof(*v), bu_dbl_cmp);
+	return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
 }
 
 uint64_t bu_quantile(const uint64_t *s, uint64_t n, double q)
@@ -159,6 +173,7 @@ int bu_parse_args(const struct bu_args *a, int argc, char **argv)
 static const int bu_sigs[] = { SIGINT, SIGTERM, SIGHUP };
 static volatile pid_t bu_children[BU_CHILDREN];
 static char bu_bye[64];
+static void (*volatile bu_cleanup)(void);
 
 static void bu_on_signal(int sig)
 {
@@ -167,6 +182,8 @@ static void bu_on_signal(int sig)
 	for (unsigned i = 0; i < BU_CHILDREN; i++)
 		if (bu_children[i] > 0)
 			kill(bu_children[i], SIGKILL);
+	if (bu_cleanup)
+		bu_cleanup();
 	n = write(STDERR_FILENO, bu_bye, strlen(bu_bye));
 	(void)n;
 	_exit(128 + sig);
@@ -193,6 +210,11 @@ void bu_signals_default(void)
 	for (size_t i = 0; i < sizeof(bu_sigs) / sizeof(bu_sigs[0]); i++)
 		signal(bu_sigs[i], SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
+}
+
+void bu_signal_cleanup(void (*fn)(void))
+{
+	bu_cleanup = fn;
 }
 
 void bu_child(unsigned slot, pid_t pid)
@@ -232,6 +254,15 @@ void bu_cpu_stat(const int cpu[2], uint64_t busy_ms[2], uint64_t *steal_ms)
 		busy_ms[id == cpu[1]] = (v[0] + v[1] + v[2] + v[5] + v[6]) * 1000 / (uint64_t)hz;
 	}
 	fclose(f);
+}
+
+int bu_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
 uint64_t bu_proc_cpu_ns(pid_t pid)

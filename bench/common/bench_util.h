@@ -22,6 +22,8 @@ double bu_ratio(double a, double b);
 /* qsort comparators. */
 int bu_dbl_cmp(const void *a, const void *b);
 int bu_u64_cmp(const void *a, const void *b);
+/* The median of v[0..n) leaving out NaNs (v is reordered), or NaN when none. */
+double bu_median(double *v, unsigned n);
 /* The sample of rank ceil(q * n) in s[0..n), sorted ascending; n > 0. */
 uint64_t bu_quantile(const uint64_t *s, uint64_t n, double q);
 /* A decimal in [min, max]: 0 or -EINVAL. */
@@ -61,6 +63,11 @@ int bu_signals(const char *prog);
 void bu_signals_default(void);
 /* Child slot 0..BU_CHILDREN-1 holds pid (0: none). */
 void bu_child(unsigned slot, pid_t pid);
+/*
+ * fn (NULL: none) runs in the handler after the children are killed, before
+ * the exit: it must be async-signal-safe (unlink a file the run made).
+ */
+void bu_signal_cleanup(void (*fn)(void));
 
 /*
  * From /proc/stat (clock-tick resolution): the busy time (user to softirq)
@@ -68,6 +75,8 @@ void bu_child(unsigned slot, pid_t pid);
  * when unknown.
  */
 void bu_cpu_stat(const int cpu[2], uint64_t busy_ms[2], uint64_t *steal_ms);
+/* Pin the calling thread to cpu: 0 or -errno. */
+int bu_pin(int cpu);
 /* utime + stime of a process from /proc/PID/stat, in ns; 0 when unknown. */
 uint64_t bu_proc_cpu_ns(pid_t pid);
 

@@ -28,11 +28,6 @@
 #define CL_UPBIT_BURST 5                /* Upbit: WebSocket upgrades a second */
 #define CL_UPBIT_GAP_NS 1100000000ull
 
-const char *const sb_venue_names[SB_NVENUES] = {
-	[SB_BINANCE] = "binance",
-	[SB_UPBIT] = "upbit",
-};
-
 struct sb_conn {
 	struct ws_conn w;
 	struct sb_client *cl;
@@ -134,7 +129,7 @@ static void keep_sample(struct sb_client *cl, const struct sb_conn *c, const uin
 			size_t len)
 {
 	size_t o = (size_t)snprintf(cl->bad_sample, sizeof(cl->bad_sample), "%s #%u, %zu bytes: ",
-				    sb_venue_names[c->v], c->idx, len);
+				    bx_venue_names[c->v], c->idx, len);
 
 	for (size_t i = 0; i < len && o + 5 < sizeof(cl->bad_sample); i++)
 		o += (size_t)snprintf(cl->bad_sample + o, sizeof(cl->bad_sample) - o,
@@ -224,11 +219,11 @@ static int conn_failure(const struct sb_client *cl)
 			continue;
 		if (!c->was_open)
 			fprintf(stderr, "sim_bench: %s connection #%u could not connect: %s\n",
-				sb_venue_names[c->v], c->idx,
+				bx_venue_names[c->v], c->idx,
 				c->err ? strerror(-c->err) : "refused");
 		else
 			fprintf(stderr, "sim_bench: %s connection #%u closed after %llu messages: "
-				"close code %u%s%s\n", sb_venue_names[c->v], c->idx,
+				"close code %u%s%s\n", bx_venue_names[c->v], c->idx,
 				(unsigned long long)c->cnt.msgs, c->close_code,
 				c->err ? ", " : "", c->err ? strerror(-c->err) : "");
 		return c->err ? c->err : -ECONNRESET;
@@ -263,7 +258,7 @@ static bool all_receiving(const struct sb_client *cl)
  * Start the connections not started yet: Binance's all at once, Upbit's at
  * most CL_UPBIT_BURST a second (its limit on upgrades per IP).
  */
-static int start_some(struct sb_client *cl, const struct sb_exsim *x, uint64_t now,
+static int start_some(struct sb_client *cl, const struct bx_exsim *x, uint64_t now,
 		      uint64_t *next_upbit)
 {
 	unsigned upbit = 0;
@@ -281,7 +276,7 @@ static int start_some(struct sb_client *cl, const struct sb_exsim *x, uint64_t n
 		err = conn_start(cl, k, x->ws_port[k->v]);
 		if (err) {
 			fprintf(stderr, "sim_bench: %s connection #%u: %s\n",
-				sb_venue_names[k->v], k->idx, strerror(-err));
+				bx_venue_names[k->v], k->idx, strerror(-err));
 			return err;
 		}
 	}
@@ -290,7 +285,7 @@ static int start_some(struct sb_client *cl, const struct sb_exsim *x, uint64_t n
 	return 0;
 }
 
-int sb_client_start(const struct sb_cfg *c, const struct sb_exsim *x,
+int sb_client_start(const struct sb_cfg *c, const struct bx_exsim *x,
 		    struct sb_client **out)
 {
 	struct net_tls_conf tc = { .role = NET_TLS_CLIENT, .ca_file = x->ca };
@@ -341,7 +336,7 @@ int sb_client_start(const struct sb_cfg *c, const struct sb_exsim *x,
 			for (unsigned i = 0; i < cl->n; i++)
 				if (!cl->c[i].cnt.msgs)
 					fprintf(stderr, "sim_bench: %s connection #%u: %s within "
-						"%u s\n", sb_venue_names[cl->c[i].v], cl->c[i].idx,
+						"%u s\n", bx_venue_names[cl->c[i].v], cl->c[i].idx,
 						cl->c[i].open ? "no message" : "not open",
 						c->start_timeout_s);
 			err = -ETIMEDOUT;

@@ -9,7 +9,6 @@
  * something breaks (exsim does not start, a connection fails or closes, a
  * message is not JSON).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -56,91 +55,14 @@ static void usage(FILE *f)
 
 /* ---- options ------------------------------------------------------------------------- */
 
-static int parse_rate(const char *s, uint64_t *out)
-{
-	char buf[32];
-	uint64_t mult = 1, v;
-	size_t n;
-
-	if (!strcmp(s, "max")) {
-		*out = SB_RATE_MAX;
-		return 0;
-	}
-	if (!strcmp(s, "quiet")) {
-		*out = SB_RATE_QUIET;
-		return 0;
-	}
-	n = strlen(s);
-	if (!n || n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, n + 1);
-	if (buf[n - 1] == 'k' || buf[n - 1] == 'K')
-		mult = 1000;
-	else if (buf[n - 1] == 'm' || buf[n - 1] == 'M')
-		mult = 1000000;
-	if (mult > 1)
-		buf[n - 1] = 0;
-	if (bu_parse_u64(buf, 1, 1000000000ull / mult, &v))
-		return -EINVAL;
-	*out = v * mult;
-	return 0;
-}
-
 static int parse_rates(struct sb_cfg *c, const char *s)
 {
-	char buf[256], *save = NULL, *tok;
-
-	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
-		return -EINVAL;
-	c->nrates = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (c->nrates == SB_MAX_RATES || parse_rate(tok, &c->rate[c->nrates]))
-			return -EINVAL;
-		c->nrates++;
-	}
-	return c->nrates ? 0 : -EINVAL;
+	return bx_parse_rates(s, c->rate, SB_MAX_RATES, &c->nrates);
 }
 
 static int parse_coins(struct sb_cfg *c, const char *s)
 {
-	char buf[256], *save = NULL, *tok;
-
-	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
-		return -EINVAL;
-	c->ncoins = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		size_t n = strlen(tok);
-
-		if (c->ncoins == SB_MAX_COINS || !n || n >= sizeof(c->coins[0]))
-			return -EINVAL;
-		for (size_t i = 0; i < n; i++) {
-			if (!isalnum((unsigned char)tok[i]))
-				return -EINVAL;
-			c->coins[c->ncoins][i] = (char)toupper((unsigned char)tok[i]);
-		}
-		c->coins[c->ncoins][n] = 0;
-		c->ncoins++;
-	}
-	return c->ncoins ? 0 : -EINVAL;
-}
-
-static int parse_cpus(const char *s, int cpu[2])
-{
-	uint64_t a, b;
-	char buf[32], *comma;
-
-	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
-		return -EINVAL;
-	comma = strchr(buf, ',');
-	if (!comma)
-		return -EINVAL;
-	*comma = 0;
-	if (bu_parse_u64(buf, 0, CPU_SETSIZE - 1, &a) ||
-	    bu_parse_u64(comma + 1, 0, CPU_SETSIZE - 1, &b) || a == b)
-		return -EINVAL;
-	cpu[0] = (int)a;
-	cpu[1] = (int)b;
-	return 0;
+	return bx_parse_coins(s, c->coins, &c->ncoins);
 }
 
 static void cfg_defaults(void *cv, bool ci)
@@ -225,7 +147,7 @@ static int parse_opt(void *cv, int opt, const char *arg)
 		c->warm_ns = v * 1000000ull;
 		break;
 	case OPT_CPUS:
-		err = parse_cpus(arg, c->cpu);
+		err = bx_parse_cpus(arg, c->cpu);
 		break;
 	case OPT_COINS:
 		err = parse_coins(c, arg);
@@ -295,19 +217,6 @@ uint64_t sb_load_rate(const struct sb_cfg *c, uint64_t rate)
 	return (rate + conns - 1) / conns;
 }
 
-double sb_median(double *v, unsigned n)
-{
-	unsigned k = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		if (!isnan(v[i]))
-			v[k++] = v[i];
-	if (!k)
-		return NAN;
-	qsort(v, k, sizeof(*v), bu_dbl_cmp);
-	return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
-}
-
 static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -321,18 +230,18 @@ struct snap {
 	uint64_t t_ns, exsim_ns, client_ns;
 	struct sb_count cnt[SB_NVENUES];
 	struct sb_sys sys;
-	struct sb_status st;
+	struct bx_status st;
 };
 
-static void take_snap(const struct sb_cfg *c, const struct sb_exsim *x,
+static void take_snap(const struct sb_cfg *c, const struct bx_exsim *x,
 		      const struct sb_client *cl, struct snap *s)
 {
 	s->t_ns = clock_ns(CLOCK_MONOTONIC);
 	sb_client_counts(cl, s->cnt);
 	s->client_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-	s->exsim_ns = sb_proc_cpu_ns(x->pid);
+	s->exsim_ns = bu_proc_cpu_ns(x->pid);
 	sb_sys_snap(c->cpu, &s->sys);
-	sb_exsim_status(x, &s->st);
+	bx_exsim_status(x, &s->st);
 }
 
 static uint64_t sub0(uint64_t b, uint64_t a)
@@ -387,7 +296,7 @@ static void round_from(const struct sb_cfg *c, const struct snap *a, const struc
 	do {                                                            \
 		for (unsigned i = 0; i < n; i++)                        \
 			v[i] = rr->round[i].field;                      \
-		rr->med.field = sb_median(v, n);                        \
+		rr->med.field = bu_median(v, n);                        \
 	} while (0)
 
 static void medians(struct sb_rate_res *rr)
@@ -427,20 +336,6 @@ static double got_vs_published(const struct sb_rate_res *rr)
 	return bu_ratio((double)got, (double)pub);
 }
 
-static void rate_name(uint64_t rate, char *buf, size_t len)
-{
-	if (rate == SB_RATE_MAX)
-		snprintf(buf, len, "max");
-	else if (rate == SB_RATE_QUIET)
-		snprintf(buf, len, "quiet");
-	else if (rate % 1000000 == 0)
-		snprintf(buf, len, "%lluM", (unsigned long long)(rate / 1000000));
-	else if (rate % 1000 == 0)
-		snprintf(buf, len, "%lluk", (unsigned long long)(rate / 1000));
-	else
-		snprintf(buf, len, "%llu", (unsigned long long)rate);
-}
-
 static void progress(const char *name, unsigned i, const struct sb_round *r)
 {
 	fprintf(stderr, "  %-5s window %u  %10.0f msg/s (binance %.0f, upbit %.0f)  %7.1f MB/s  "
@@ -464,7 +359,7 @@ static void fail(struct sb_rate_res *rr, const char *what, int err)
 	snprintf(rr->error, sizeof(rr->error), "%s: %s", what, strerror(-err));
 }
 
-static int measure(const struct sb_cfg *c, struct sb_exsim *x, struct sb_client *cl,
+static int measure(const struct sb_cfg *c, struct bx_exsim *x, struct sb_client *cl,
 		   struct sb_rate_res *rr, const char *name)
 {
 	struct snap a, b;
@@ -486,8 +381,8 @@ static int measure(const struct sb_cfg *c, struct sb_exsim *x, struct sb_client 
 		round_from(c, &a, &b, &rr->round[i]);
 		rr->rounds_done = i + 1;
 		progress(name, i, &rr->round[i]);
-		sb_exsim_drain(x);
-		if (!sb_exsim_alive(x)) {
+		bx_exsim_drain(x);
+		if (!bx_exsim_alive(x)) {
 			fail(rr, "exsim", -ECHILD);
 			return -ECHILD;
 		}
@@ -513,16 +408,16 @@ static void say_slow(struct sb_rate_res *rr, const char *name)
  * One rate: exsim started, the client connected, measured, both stopped.
  * 0, or -errno (rr->error says what broke).
  */
-static int run_rate(const struct sb_cfg *c, struct sb_exsim *x, struct sb_results *r,
+static int run_rate(const struct sb_cfg *c, struct bx_exsim *x, struct sb_results *r,
 		    struct sb_rate_res *rr)
 {
 	struct sb_client *cl = NULL;
 	struct sb_count cnt[SB_NVENUES];
-	struct sb_status st;
+	struct bx_status st;
 	char name[24];
 	int err;
 
-	rate_name(rr->rate, name, sizeof(name));
+	bx_rate_name(rr->rate, name, sizeof(name));
 	rr->load_rate = sb_load_rate(c, rr->rate);
 	rr->asked_mps = rr->rate == SB_RATE_MAX || rr->rate == SB_RATE_QUIET ? NAN :
 			(double)(rr->load_rate * c->conns * SB_NVENUES);
@@ -560,12 +455,12 @@ static int run_rate(const struct sb_cfg *c, struct sb_exsim *x, struct sb_result
 		medians(rr);
 	rr->got_vs_published = got_vs_published(rr);
 out_status:
-	sb_exsim_status(x, &st);
+	bx_exsim_status(x, &st);
 	rr->slow_closed = st.ws_slow_closed;
 	if (err)
 		say_slow(rr, name);
 	sb_client_free(cl);
-	sb_exsim_stop(x);
+	bx_exsim_stop(x);
 	return err;
 }
 
@@ -573,7 +468,7 @@ out_status:
  * Every rate. A rate that broke is reported and the next one runs; one
  * whose exsim did not start ends the run (the next would not either).
  */
-static int run_all(const struct sb_cfg *c, struct sb_exsim *x, struct sb_results *r)
+static int run_all(const struct sb_cfg *c, struct bx_exsim *x, struct sb_results *r)
 {
 	int first = 0;
 
@@ -603,7 +498,7 @@ static int setup_cpus(struct sb_cfg *c)
 			"nothing pinned\n");
 		return 0;
 	}
-	err = sb_pin(c->cpu[1]);
+	err = bu_pin(c->cpu[1]);
 	if (err)
 		fprintf(stderr, "sim_bench: pin to CPU %d: %s\n", c->cpu[1], strerror(-err));
 	return err;
@@ -611,20 +506,20 @@ static int setup_cpus(struct sb_cfg *c)
 
 int main(int argc, char **argv)
 {
-	struct sb_exsim x = { .out_fd = -1 };
+	struct bx_exsim x = { .out_fd = -1 };
 	struct sb_results *r = NULL;
 	struct sb_cfg cfg;
 	int err, jerr = 0;
 
 	if (parse_args(&cfg, argc, argv))
 		return 2;
-	if (setup_cpus(&cfg) || sb_signals())
+	if (setup_cpus(&cfg) || bu_signals("sim_bench"))
 		return 1;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return 1;
 	r->cfg = &cfg;
-	err = sb_exsim_dir(&x);
+	err = bx_exsim_dir(&x, "simbench");
 	if (err) {
 		fprintf(stderr, "sim_bench: temp dir: %s\n", strerror(-err));
 		goto out;
@@ -642,8 +537,8 @@ int main(int argc, char **argv)
 	if (cfg.json_path)
 		jerr = sb_json(r);
 out:
-	sb_exsim_stop(&x);
-	sb_exsim_dir_free(&x);
+	bx_exsim_stop(&x);
+	bx_exsim_dir_free(&x);
 	free(r);
 	return err || jerr ? 1 : 0;
 }

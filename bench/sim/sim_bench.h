@@ -23,19 +23,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "../common/bench_exsim.h"
 
 #define SB_MAX_RATES    16
 #define SB_MAX_ROUNDS   50
 #define SB_MAX_CONNS    32              /* per venue */
-#define SB_MAX_COINS    16
-#define SB_NVENUES      2               /* binance, upbit */
-#define SB_RATE_QUIET   0               /* load_rate 0: the model's own rate */
-#define SB_RATE_MAX     UINT64_MAX      /* the largest load_rate exsim takes */
+#define SB_MAX_COINS    BX_MAX_COINS
+#define SB_NVENUES      BX_NVENUES      /* binance, upbit */
+#define SB_RATE_QUIET   BX_RATE_QUIET   /* load_rate 0: the model's own rate */
+#define SB_RATE_MAX     BX_RATE_MAX     /* the largest load_rate exsim takes */
 /* load_rate written for "max": exsim's upper bound, far beyond one thread */
-#define SB_LOAD_RATE_MAX 100000000ull
+#define SB_LOAD_RATE_MAX BX_LOAD_RATE_MAX
 
-enum sb_venue { SB_BINANCE = 0, SB_UPBIT = 1 };
-extern const char *const sb_venue_names[SB_NVENUES];
+enum sb_venue { SB_BINANCE = BX_BINANCE, SB_UPBIT = BX_UPBIT };
 
 struct sb_cfg {
 	unsigned nrates;
@@ -57,49 +57,10 @@ struct sb_cfg {
 	bool full_feed;                 /* depth and whole books too, not just the tops */
 };
 
-/* ---- exsim.c ---------------------------------------------------------------- */
+/* ---- exsim.c: exsim as bench/common/exsim.c runs it, with sim_bench's settings ---- */
 
-struct sb_exsim {
-	pid_t pid;
-	int out_fd;                     /* its stdout, non-blocking after ready */
-	char dir[64];                   /* our temp dir: scenario, state */
-	char scn[128];                  /* the scenario written for this rate */
-	char ca[300];
-	uint16_t ws_port[SB_NVENUES];
-	uint16_t control_port;          /* 0: none announced */
-	char ready_line[256];
-};
-
-/* exsim's counters from its control listener's /status. */
-struct sb_status {
-	bool ok;
-	uint64_t published[SB_NVENUES]; /* market messages sent */
-	uint64_t ws_slow_closed;
-};
-
-/* Make the temp dir (state, scenarios). 0 or -errno. */
-int sb_exsim_dir(struct sb_exsim *x);
-/* Remove it and what is in it. */
-void sb_exsim_dir_free(struct sb_exsim *x);
-/*
- * Write the scenario for load_rate (the base scenario with its load_rate
- * set, or a minimal one), start exsim on cpu (-1: anywhere), read its
- * stdout until "exsim: ready" (up to timeout_s). 0, or -errno with the
- * reason on stderr; exsim is stopped on failure.
- */
-int sb_exsim_start(const struct sb_cfg *c, struct sb_exsim *x, uint64_t load_rate);
-/* Forward whatever exsim printed since, without blocking. */
-void sb_exsim_drain(struct sb_exsim *x);
-/* exsim still runs. */
-bool sb_exsim_alive(struct sb_exsim *x);
-/* SIGTERM, then SIGKILL after 3 s; reaped. Safe to call twice. */
-void sb_exsim_stop(struct sb_exsim *x);
-/* utime + stime from /proc/PID/stat, ns (clock-tick resolution). */
-uint64_t sb_proc_cpu_ns(pid_t pid);
-/* GET /status from the control listener (plain HTTP, 127.0.0.1). */
-void sb_exsim_status(const struct sb_exsim *x, struct sb_status *st);
-int sb_signals(void);
-int sb_pin(int cpu);
+/* bx_exsim_start with c's binary, scenario, CPU and timeout. */
+int sb_exsim_start(const struct sb_cfg *c, struct bx_exsim *x, uint64_t load_rate);
 
 /* /proc/stat: steal on both CPUs, busy time of each (ms, 10 ms resolution). */
 struct sb_sys {
@@ -121,7 +82,7 @@ struct sb_client;
  * coin's market data, and run the loop until every one has received a
  * message (up to timeout). 0, or -errno with the reason on stderr.
  */
-int sb_client_start(const struct sb_cfg *c, const struct sb_exsim *x,
+int sb_client_start(const struct sb_cfg *c, const struct bx_exsim *x,
 		    struct sb_client **out);
 /* Run the loop until deadline_ns (CLOCK_MONOTONIC). 0, or -errno when a
  * connection failed or closed (the reason on stderr). */
@@ -184,7 +145,6 @@ struct sb_results {
 
 /* load_rate for an asked total rate (per venue, as exsim reads it). */
 uint64_t sb_load_rate(const struct sb_cfg *c, uint64_t rate);
-double sb_median(double *v, unsigned n);
 
 /* ---- report.c ------------------------------------------------------------------- */
 

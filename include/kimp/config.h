@@ -64,7 +64,10 @@ const char *kimp_conf_next_section(const struct kimp_conf *c, size_t *iter);
 int kimp_conf_check_keys(const struct kimp_conf *c, const char *section,
 			 const char *const *keys, char *err, size_t errlen);
 
-/* The line section.key was set on (0: not set), and the file's name. */
+/*
+ * The line section.key was set on (0: not set), and the file's name. Key ""
+ * gives the line of the section's first [header].
+ */
 unsigned kimp_conf_line(const struct kimp_conf *c, const char *section, const char *key);
 const char *kimp_conf_name(const struct kimp_conf *c);
 

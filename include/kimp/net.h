@@ -92,6 +92,15 @@ const struct net_loop_stats *net_loop_stats(const struct net_loop *l);
  */
 int net_loop_run(struct net_loop *l, uint64_t timeout_ns);
 
+/*
+ * The TSC (kimp_rdtsc) taken when the receive completion whose bytes are
+ * being delivered now was reaped: the ingress time of whatever on_data (or
+ * a layer above it, TLS or WebSocket) is handling. Meaningful only inside
+ * a receive callback; a message assembled from several receives carries
+ * the time of the last one.
+ */
+uint64_t net_loop_rx_tsc(const struct net_loop *l);
+
 /* CLOCK_MONOTONIC now, as the loop's timers see it. */
 uint64_t net_now_ns(void);
 

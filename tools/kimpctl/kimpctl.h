@@ -37,6 +37,7 @@ struct kimpctl_cmd {
 };
 
 extern const struct kimpctl_cmd kimpctl_cmd_shm;
+extern const struct kimpctl_cmd kimpctl_cmd_books;
 
 void kimpctl_usage(FILE *f);
 /* "kimpctl: <cmd>: <fmt>" on stderr; returns 'status' for tail calls. */

@@ -11,6 +11,7 @@
 
 static const struct kimpctl_cmd *const commands[] = {
 	&kimpctl_cmd_shm,
+	&kimpctl_cmd_books,
 };
 
 void kimpctl_usage(FILE *f)
