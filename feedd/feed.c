@@ -588,6 +588,21 @@ void fd_housekeep(struct feedd *fd, uint64_t now)
 				rest_try(f, now);
 			snap_pump(f, now);
 		}
+		/* messages per second, per venue and per kind, once a second */
+		if (now - f->m.rate_at_ns >= 1000000000ull) {
+			uint64_t dt = now - f->m.rate_at_ns, c = atomic_load(f->m.msgs);
+			if (f->m.rate_at_ns)
+				shm_gauge_set(f->m.rate, (int64_t)((c - f->m.rate_msgs) * 1000000000ull / dt));
+			f->m.rate_msgs = c;
+			for (unsigned k = 1; k < VD_KIND_MAX; k++) {
+				c = atomic_load(f->m.kind[k]);
+				if (f->m.rate_at_ns)
+					shm_gauge_set(f->m.kind_rate[k],
+						      (int64_t)((c - f->m.rate_kind[k]) * 1000000000ull / dt));
+				f->m.rate_kind[k] = c;
+			}
+			f->m.rate_at_ns = now;
+		}
 		/* quiet books go stale; ages for the operator */
 		for (uint32_t k = 0; k < f->tab->n; k++) {
 			struct fd_book *b = &f->books[k];

@@ -24,7 +24,9 @@ static void stale_tick(struct net_timer *t)
 	struct feedd *fd = t->arg;
 	if (fd->stop)
 		return;
-	fd_housekeep(fd, net_now_ns());
+	uint64_t now = net_now_ns();
+	shm_metrics_heartbeat(fd->metrics, now);
+	fd_housekeep(fd, now);
 	net_timer_start(fd->loop, &fd->stale_timer, fd->conf->stale_check_ns);
 }
 
@@ -69,6 +71,14 @@ static int feed_metrics(struct feedd *fd, struct feed *f)
 	m->venue_errors = counter(fd, v, "venue_errors");
 	m->shutdowns = counter(fd, v, "shutdown_notices");
 	m->capture_drops = counter(fd, v, "capture_drops");
+	snprintf(n, sizeof(n), "%s.msgs_per_s", v);
+	if (!(m->rate = shm_metrics_gauge(fd->metrics, n)))
+		return -ENOSPC;
+	for (unsigned k = 1; k < VD_KIND_MAX; k++) {
+		snprintf(n, sizeof(n), "%s.msgs_per_s.%s", v, vd_kind_name(k));
+		if (!(m->kind_rate[k] = shm_metrics_gauge(fd->metrics, n)))
+			return -ENOSPC;
+	}
 	snprintf(n, sizeof(n), "%s.snapshot_last_failure", v);
 	m->snap_last_fail = shm_metrics_gauge(fd->metrics, n);
 	if (!m->snap_last_fail)
@@ -104,7 +114,7 @@ static int shm_setup(struct feedd *fd, const struct shm_opts *so, uint32_t nbook
 		     size_t errlen)
 {
 	const struct feedd_conf *conf = fd->conf;
-	uint32_t ncount = 64 * conf->nfeeds + 16, ngauge = 2 * nbooks + 16;
+	uint32_t ncount = 64 * conf->nfeeds + 16, ngauge = 2 * nbooks + 16 * conf->nfeeds + 16;
 	uint32_t nhist = conf->nfeeds + 4;
 	size_t size = shm_seqtab_bytes(sizeof(struct kimp_book), nbooks) +
 		      shm_ring_bytes(sizeof(struct kimp_md_top), conf->ring_slots) +

@@ -168,6 +168,8 @@ struct feed_metrics {
 	_Atomic uint64_t *reconnects, *connects, *connect_fail, *rotations, *idle_drops;
 	_Atomic uint64_t *stale_marks, *venue_errors, *shutdowns, *capture_drops;
 	_Atomic int64_t *snap_last_fail; /* HTTP status, or -errno, of the last failure */
+	_Atomic int64_t *rate, *kind_rate[VD_KIND_MAX]; /* messages per second */
+	uint64_t rate_at_ns, rate_msgs, rate_kind[VD_KIND_MAX];
 	struct shm_hist *cqe_to_pub;
 };
 

@@ -50,8 +50,8 @@ void db_print(const struct db_run *r)
 	       "(%s); %s\n", cfg->rounds, cfg->ci ? "ci" : "full", dref_cjson_version(),
 	       dref_simd_version(), dref_simd_impl(),
 	       cfg->cpu >= 0 ? "pinned" : "not pinned");
-	printf("%-33s %6s %9s %9s %9s %9s %10s %9s %-6s | %-19s | %s\n", "", "", "", "", "",
-	       "", "", "", "", "parse only, no fill", "");
+	printf("%-33s %6s %9s %9s %9s %9s %10s %9s %-6s | %-19s |\n", "", "", "", "", "",
+	       "", "", "", "", "parse only, no fill");
 	printf("%-33s %6s %9s %9s %9s %9s %10s %9s %-6s | %9s %9s | %s\n", "input", "bytes",
 	       "levels", "ours", "cJSON", "simdjson", "cJSON/ours", "simd/ours", "goal", "cJSON",
 	       "simdjson", "disturbed");

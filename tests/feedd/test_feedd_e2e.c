@@ -9,6 +9,7 @@
 #include "fdtest.h"
 #include "kimp/msg.h"
 #include "../../libvenue/jscan.h"
+#include "../../sim/replay.h"
 
 #define INST_BTC 1
 #define INST_ETH 2
@@ -281,4 +282,54 @@ Test(feedd_e2e, a_planned_reconnect_leaves_no_hole, .timeout = 180, .init = setu
 		     "a book left the live state during a planned reconnect");
 	cr_assert_eq(fdt_counter(&T, "binance.gaps"), 0);
 	assert_all_same(&T);
+}
+
+Test(feedd_e2e, every_frame_is_recorded_and_replays, .timeout = 180, .init = setup, .fini = teardown)
+{
+	char extra[256], path[128];
+	snprintf(path, sizeof(path), "%s/feed.cap", T.dir);
+	snprintf(extra, sizeof(extra), "capture = %s\ncapture_max = 65536\ncapture_keep = 1000\n",
+		 path);
+	fdt_exsim(&T, fast_market);
+	fdt_feedd(&T, extra, NULL, NULL, true, true);
+	cr_assert(fdt_wait(&T, all_live, NULL), "not every book went live: %s", fdt_books_str(&T));
+	struct want_updates u = { 20 };
+	cr_assert(fdt_wait(&T, every_book_updated, &u));
+	/* stop feedd: it drains the recorder */
+	int st;
+	kill(T.feedd, SIGTERM);
+	cr_assert_eq(waitpid(T.feedd, &st, 0), T.feedd);
+	T.feedd = 0;
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	uint64_t received = fdt_counter(&T, "upbit.msgs") + fdt_counter(&T, "binance.msgs");
+	uint64_t dropped = fdt_counter(&T, "upbit.capture_drops") +
+			   fdt_counter(&T, "binance.capture_drops");
+	cr_assert_eq(dropped, 0);
+	/* every frame, in the files rotated at 64 KiB, read back with exsim's reader */
+	uint64_t frames = 0, files = 0;
+	static char payload[1 << 20];
+	for (int i = 1000; i >= 0; i--) {
+		char p[160], err[256];
+		struct sim_capture c;
+		struct sim_frame f;
+		if (i)
+			snprintf(p, sizeof(p), "%s.%d", path, i);
+		else
+			snprintf(p, sizeof(p), "%s", path);
+		if (access(p, F_OK))
+			continue;
+		cr_assert_eq(sim_capture_open(&c, p, err, sizeof(err)), 0, "%s", err);
+		files++;
+		int r;
+		while ((r = sim_capture_next(&c, &f, payload, sizeof(payload), err, sizeof(err))) > 0) {
+			cr_assert(!strcmp(f.venue, "upbit") || !strcmp(f.venue, "binance"));
+			cr_assert_eq(f.opcode, !strcmp(f.venue, "upbit") ? 2u : 1u,
+				     "upbit frames are binary, binance's text");
+			frames++;
+		}
+		cr_assert_eq(r, 0, "%s", err);
+		sim_capture_close(&c);
+	}
+	cr_assert_gt(files, 1, "the capture rotated");
+	cr_assert_eq(frames, received, "every frame received was recorded");
 }
