@@ -25,10 +25,11 @@
  * js_skip) finds "e" and "s" and the main pass starts again from the top
  * of the object; the wire order never takes that second pass.
  *
- * Quoted decimals of the usual form ("57261.83000000") are read by a local
- * fast path (eight fraction digits at once); anything else (exponents,
- * signs, bare numbers, long digit strings, errors) goes to js_fixed, which
- * decides.
+ * Quoted decimals of the usual form ("57261.83000000") and bare ids are
+ * read by a local fast path that takes digit runs eight bytes at a time,
+ * with no loop per digit; anything else (exponents, signs, bare decimals,
+ * long digit strings, every error) goes to jscan's js_fixed / js_u64,
+ * which decide. The symbol lookup is venue_symtab_find's.
  */
 #include <errno.h>
 #include <limits.h>
@@ -75,8 +76,8 @@ static int bn_symbol(const char *base, const char *quote, char *out, size_t cap)
 }
 
 /*
- * The quotes split() knows, longest first so that FDUSD wins over USD-like
- * tails. A symbol whose quote is not here cannot be split (-EINVAL).
+ * The quotes split() knows (none is the tail of another). A symbol whose
+ * quote is not here cannot be split (-EINVAL).
  */
 static const char *const bn_quotes[] = {
 	"FDUSD", "USDT", "USDC", "TUSD", "BUSD", "BTC", "ETH", "BNB", "EUR", "TRY",
@@ -1076,7 +1077,93 @@ struct bn_pre {
 	uint64_t has;      /* KB('e'), KB('s'), KB('u'), KX_LUI, KX_CODE, KX_RESULT, KX_DATA */
 };
 
-/* Keys and js_skip over the members, keeping "e" and "s". */
+/* The lowest byte of x equal to c (the SWAR zero-byte test), as a bit mask. */
+BN_INLINE uint64_t bn_bytes_eq(uint64_t x, uint8_t c)
+{
+	x ^= 0x0101010101010101ull * c;
+	return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+
+/* The closing quote of the string whose bytes start at p, or NULL. */
+BN_INLINE const uint8_t *bn_skim_string(const uint8_t *p, const uint8_t *end)
+{
+	for (;;) {
+		while (end - p >= 8) {
+			uint64_t x, hit;
+			memcpy(&x, p, 8);
+			hit = bn_bytes_eq(x, '"') | bn_bytes_eq(x, '\\');
+			if (hit) {
+				p += __builtin_ctzll(hit) >> 3;
+				break;
+			}
+			p += 8;
+		}
+		while (p < end && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end)
+			return NULL;
+		if (*p == '"')
+			return p;
+		if (end - p < 2)   /* a backslash: skip what it escapes */
+			return NULL;
+		p += 2;
+	}
+}
+
+/*
+ * Past one value without checking it, for the cheap pass only (the main
+ * pass reads everything again, strictly): a string by its quotes, an array
+ * or object by bracket depth, anything else up to the next , ] } or space.
+ * VD_E_SYNTAX when the input ends inside it.
+ */
+static int bn_skim(struct js *j)
+{
+	const uint8_t *p, *v, *end = j->end;
+	unsigned depth = 0;
+
+	js_ws(j);
+	for (p = v = j->p; p < end; p++) {
+		switch (*p) {
+		case '"':
+			if (!(p = bn_skim_string(p + 1, end)))
+				return -VD_E_SYNTAX;
+			if (!depth)
+				goto done;
+			break;
+		case '[':
+		case '{':
+			depth++;
+			break;
+		case ']':
+		case '}':
+			if (!depth)
+				goto scalar;
+			if (!--depth)
+				goto done;
+			break;
+		case ',':
+		case ' ':
+		case '\t':
+		case '\n':
+		case '\r':
+			if (!depth)
+				goto scalar;
+			break;
+		}
+	}
+	if (depth)
+		return -VD_E_SYNTAX;
+scalar:
+	if (p == v)
+		return -VD_E_SYNTAX;
+	j->p = p;
+	return 0;
+done:
+	j->p = p + 1;
+	return 0;
+}
+
+/* Keys and bn_skim over the members, keeping "e" and "s", until both are found. */
 static int bn_prepass(struct js *j, struct bn_pre *pr)
 {
 	bool first = true;
@@ -1087,51 +1174,49 @@ static int bn_prepass(struct js *j, struct bn_pre *pr)
 		if (JS_IS(&k, "e") || JS_IS(&k, "s")) {
 			const bool e = k.p[0] == 'e';
 			BN_ONCE(pr->has, e ? KB('e') : KB('s'));
-			err = bn_str(j, e ? &pr->e : &pr->s);
-		} else {
-			if (JS_IS(&k, "u"))
-				pr->has |= KB('u');
-			else if (JS_IS(&k, "lastUpdateId"))
-				pr->has |= KX_LUI;
-			else if (JS_IS(&k, "code") || JS_IS(&k, "msg"))
-				pr->has |= KX_CODE;
-			else if (JS_IS(&k, "result"))
-				pr->has |= KX_RESULT;
-			else if (JS_IS(&k, "data"))
-				pr->has |= KX_DATA;
-			err = js_skip(j);
+			if ((err = bn_str(j, e ? &pr->e : &pr->s)))
+				return err;
+			/* both known: the rest is the main pass's */
+			if ((pr->has & (KB('e') | KB('s'))) == (KB('e') | KB('s')))
+				return 0;
+			continue;
 		}
-		if (err)
+		if (JS_IS(&k, "u"))
+			pr->has |= KB('u');
+		else if (JS_IS(&k, "lastUpdateId"))
+			pr->has |= KX_LUI;
+		else if (JS_IS(&k, "code") || JS_IS(&k, "msg"))
+			pr->has |= KX_CODE;
+		else if (JS_IS(&k, "result"))
+			pr->has |= KX_RESULT;
+		else if (JS_IS(&k, "data"))
+			pr->has |= KX_DATA;
+		if ((err = bn_skim(j)))
 			return err;
 	}
 	return r;
 }
 
-/* The slow way: find "e" and "s" first, then read the payload from its top. */
-static int bn_payload_slow(struct bn_ctx *c, struct js *j, const uint8_t *body)
+/* The type and symbol from what the cheap pass found. */
+static int bn_classify(struct bn_ctx *c, const struct bn_pre *pr)
 {
-	struct bn_pre pr = { .has = 0 };
 	int err;
 
-	bn_restart(c);
-	j->p = body;
-	if ((err = bn_prepass(j, &pr)))
-		return err;
 	if (c->type == BT_NONE || c->guessed) {
-		if (pr.has & KB('e'))
-			c->type = bn_event(&pr.e);
-		else if (pr.has & KX_LUI)
+		if (pr->has & KB('e'))
+			c->type = bn_event(&pr->e);
+		else if (pr->has & KX_LUI)
 			c->type = BT_PARTIAL;
-		else if (pr.has & KX_CODE)
+		else if (pr->has & KX_CODE)
 			c->type = BT_ERROR;
-		else if (pr.has & KX_RESULT)
+		else if (pr->has & KX_RESULT)
 			c->type = BT_CONTROL;
-		else if (pr.has & KB('u'))
+		else if (pr->has & KB('u'))
 			c->type = BT_BBO;
 		else
 			c->type = BT_NONE;
 		if (c->type == BT_NONE)   /* a wrapper with another key first? */
-			return c->top && (pr.has & KX_DATA) ? BN_WRAPPED : -VD_E_TYPE;
+			return c->top && (pr->has & KX_DATA) ? BN_WRAPPED : -VD_E_TYPE;
 		c->guessed = false;
 	}
 	switch (c->type) {
@@ -1142,18 +1227,42 @@ static int bn_payload_slow(struct bn_ctx *c, struct js *j, const uint8_t *body)
 	case BT_BBO:
 	case BT_DIFF:
 	case BT_TRADE:
-	case BT_AGG:
+	case BT_AGG: {
+		uint32_t i;
 		if (c->sym != VENUE_SYM_NONE)
 			break;
-		if (!(pr.has & KB('s')))
+		if (!(pr->has & KB('s')))
 			return -VD_E_SHAPE;
-		c->m->sym_name = pr.s.p;
-		c->m->sym_name_len = pr.s.len;
-		uint32_t i = venue_symtab_find(c->t, pr.s.p, pr.s.len);
+		c->m->sym_name = pr->s.p;
+		c->m->sym_name_len = pr->s.len;
+		i = venue_symtab_find(c->t, pr->s.p, pr->s.len);
 		if (i == VENUE_SYM_NONE)
 			return -VD_E_SYMBOL;
 		bn_set_sym(c, i);
 		break;
+	}
+	}
+	return 0;
+}
+
+/*
+ * The slow way: find "e" and "s" first, then read the payload from its top.
+ * A refusal before the main pass checks the object first, so that broken
+ * JSON is still counted as such.
+ */
+static int bn_payload_slow(struct bn_ctx *c, struct js *j, const uint8_t *body)
+{
+	struct bn_pre pr = { .has = 0 };
+	int err;
+
+	bn_restart(c);
+	j->p = body;
+	if (!(err = bn_prepass(j, &pr)))
+		err = bn_classify(c, &pr);
+	if (err) {
+		j->p = body - 1;
+		int bad = js_skip(j);
+		return bad && err != BN_WRAPPED ? bad : err;
 	}
 	j->p = body;
 	err = bn_typed(c, j, true, 0);

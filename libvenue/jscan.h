@@ -226,9 +226,9 @@ static inline unsigned js_swar_count16(const uint8_t *p)
 /*
  * js_fixed, inline, for a bare number in the middle of a message: no
  * branches on its digit counts. Whatever it does not take (spaces, quotes,
- * more than 15 digits either side of the point, a scale that divides, the
- * last 40 bytes of the input, any error) goes to js_fixed, which gives the
- * same answer: the cursor moves only on success.
+ * 16 digits or more either side of the point, an exponent of 3 digits, a
+ * scale that divides, fewer than 16 bytes left to load, any error) goes to
+ * js_fixed, which gives the same answer: the cursor moves only on success.
  */
 static inline __attribute__((always_inline)) int js_fixed_inline(struct js *j, unsigned dec,
 								 int64_t *out)
@@ -240,16 +240,18 @@ static inline __attribute__((always_inline)) int js_fixed_inline(struct js *j, u
 	int32_t s = (int32_t)dec;
 	bool neg;
 
-	if (kimp_unlikely(j->end - p < 40 || dec > VENUE_DEC_MAX))
+	if (kimp_unlikely(j->end - p < 17 || dec > VENUE_DEC_MAX))
 		goto slow;
 	neg = *p == '-';
 	d = p += neg;
 	ni = js_swar_run16(p, &v);
 	if (kimp_unlikely(!ni || ni == 16 || (ni > 1 && *d == '0')))
 		goto slow;
-	p += ni;
+	p += ni;                       /* at most d + 15: still inside */
 	if (*p == '.') {
-		nf = js_swar_run16(++p, &vf);
+		if (kimp_unlikely(j->end - ++p < 16))
+			goto slow;
+		nf = js_swar_run16(p, &vf);
 		if (kimp_unlikely(!nf || nf == 16 || ni + nf > 19))
 			goto slow;
 		p += nf;
@@ -257,8 +259,11 @@ static inline __attribute__((always_inline)) int js_fixed_inline(struct js *j, u
 		s -= (int32_t)nf;
 	}
 	if ((*p | 0x20) == 'e') {
-		bool eneg = p[1] == '-';
+		bool eneg;
 		int32_t e;
+		if (kimp_unlikely(j->end - p < 5))
+			goto slow;
+		eneg = p[1] == '-';
 		p += 1 + (p[1] == '-' || p[1] == '+');
 		if (!js_is_digit(*p))
 			goto slow;
@@ -293,12 +298,14 @@ static inline __attribute__((always_inline)) int js_u64_inline(struct js *j, uin
 	uint64_t v, v2;
 	unsigned n, n2;
 
-	if (kimp_unlikely(j->end - p < 40))
+	if (kimp_unlikely(j->end - p < 16))
 		goto slow;
 	n = js_swar_run16(p, &v);
 	if (kimp_unlikely(!n || (n > 1 && *p == '0')))
 		goto slow;
 	if (n == 16) {
+		if (j->end - p < 32)
+			goto slow;
 		n2 = js_swar_run16(p + 16, &v2);
 		if (n2 > 3)
 			goto slow;                 /* 20 digits and more: js_u64 */
@@ -323,7 +330,7 @@ static inline __attribute__((always_inline)) int js_number_inline(struct js *j)
 	const uint8_t *p = j->p;
 	unsigned n;
 
-	if (kimp_unlikely(j->end - p < 40))
+	if (kimp_unlikely(j->end - p < 17))
 		goto slow;
 	p += *p == '-';
 	n = js_swar_count16(p);
@@ -331,7 +338,9 @@ static inline __attribute__((always_inline)) int js_number_inline(struct js *j)
 		goto slow;
 	p += n;
 	if (*p == '.') {
-		n = js_swar_count16(++p);
+		if (kimp_unlikely(j->end - ++p < 16))
+			goto slow;
+		n = js_swar_count16(p);
 		if (kimp_unlikely(!n || n == 16))
 			goto slow;
 		p += n;

@@ -778,7 +778,7 @@ static inline int ub_field(struct ub *u, struct js *j, unsigned id)
 		case K_TTMS:
 			return js_ms_ns(j, &m->trade_ts_ns);
 		case K_SID:
-			return js_u64(j, &m->trade_id);   /* above 2^53 (H4) */
+			return js_u64_inline(j, &m->trade_id);   /* above 2^53 (H4) */
 		case K_BAP:
 			return ub_fixed(j, pd, &m->ask.px);
 		case K_BAS:
@@ -936,7 +936,7 @@ fail:
 const struct venue_md venue_md_upbit = {
 	.venue = KIMP_VENUE_UPBIT,
 	.name = "upbit",
-	.ws_url = "wss://api.upbit.com/websocket/v1",
+	.ws_url = "wss://api.upbit.com",   /* the origin: ws_target adds the path */
 	.rest_url = "https://api.upbit.com",
 	.quote = "KRW",
 	.book_mode = VENUE_BOOK_FULL,

@@ -175,6 +175,8 @@ struct fb_round {
 	bool have_published;
 	uint64_t published[FB_NVENUES]; /* exsim's count, delta */
 	int64_t behind[FB_NVENUES];     /* published - received, delta */
+	int64_t inflight[FB_NVENUES];   /* published - received since both started,
+					 * at the window's end */
 	uint64_t slack[FB_NVENUES];     /* the in-flight allowance */
 	struct fb_ctr ctr;              /* deltas */
 	struct fb_drain_ctr drain;      /* deltas */

@@ -176,8 +176,9 @@ void fb_print(const struct fb_results *r)
 	       "   CPU per message; capacity: 1e9 / ns/msg, what a whole core would take at that\n"
 	       "   cost; events/s: md ring events drained; p50/p99/p999: cqe_to_publish_ns, the\n"
 	       "   completion that carried the bytes to the event on the md ring, all venues;\n"
-	       "   no loss: every window within the in-flight slack, no decode error, gap,\n"
-	       "   resync, reconnect or ring drop, and the exact totals equal after the pause)\n");
+	       "   no loss: every window ending within the in-flight slack, no decode error,\n"
+	       "   gap, resync, reconnect or ring drop, and the exact totals equal after the\n"
+	       "   pause)\n");
 	notes(r);
 	best = best_mps(r, &at);
 	if (at >= 0)
@@ -313,11 +314,13 @@ static void json_round(FILE *f, const struct fb_rate_res *rr, unsigned i)
 		(unsigned long long)x->recv[BX_BINANCE], (unsigned long long)x->recv[BX_UPBIT]);
 	if (x->have_published)
 		fprintf(f, "{\"binance\": %llu, \"upbit\": %llu}, \"behind\": {\"binance\": %lld, "
-			"\"upbit\": %lld}", (unsigned long long)x->published[BX_BINANCE],
+			"\"upbit\": %lld}, \"in_flight\": {\"binance\": %lld, \"upbit\": %lld}",
+			(unsigned long long)x->published[BX_BINANCE],
 			(unsigned long long)x->published[BX_UPBIT], (long long)x->behind[BX_BINANCE],
-			(long long)x->behind[BX_UPBIT]);
+			(long long)x->behind[BX_UPBIT], (long long)x->inflight[BX_BINANCE],
+			(long long)x->inflight[BX_UPBIT]);
 	else
-		fputs("null, \"behind\": null", f);
+		fputs("null, \"behind\": null, \"in_flight\": null", f);
 	fprintf(f, ", \"slack\": {\"binance\": %llu, \"upbit\": %llu}, \"books_live\": %u, "
 		"\"books\": %u,\n          ", (unsigned long long)x->slack[BX_BINANCE],
 		(unsigned long long)x->slack[BX_UPBIT], x->books_live, x->books);
@@ -442,9 +445,10 @@ static void json_config(FILE *f, const struct fb_results *r)
 		bu_json_str(f, c->scenario);
 	else
 		fputs("null", f);
-	fprintf(f, ", \"load_rate_max\": %llu, \"slack\": \"per venue and window: 1000 "
-		"messages + 20 ms of the window's published rate + half of feedd's count's move "
-		"during the two /status requests\"},\n", (unsigned long long)BX_LOAD_RATE_MAX);
+	fprintf(f, ", \"load_rate_max\": %llu, \"slack\": \"per venue, at a window's end, "
+		"on published since exsim started - received since feedd started: 1000 messages + "
+		"100 ms of the window's published rate + half of feedd's count's move during the "
+		"two /status requests\"},\n", (unsigned long long)BX_LOAD_RATE_MAX);
 }
 
 static void json_goal(FILE *f, const struct fb_results *r)

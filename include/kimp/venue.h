@@ -142,7 +142,7 @@ static inline void vd_msg_reset(struct vd_msg *m)
 {
 	struct vd_level *b = m->bids, *a = m->asks;
 	uint32_t cap = m->cap;
-	*m = (struct vd_msg){ .bids = b, .asks = a, .cap = cap, .sym = VENUE_SYM_NONE };
+	*m = (struct vd_msg){ .sym = VENUE_SYM_NONE, .cap = cap, .bids = b, .asks = a };
 }
 
 /* ---- venues ------------------------------------------------------------ */
@@ -170,7 +170,8 @@ struct venue_sub {
 struct venue_md {
 	uint8_t venue;               /* enum kimp_venue */
 	const char *name;            /* "upbit": config sections, captures, JSON */
-	const char *ws_url;          /* the production public WebSocket */
+	const char *ws_url;          /* the production public WebSocket's origin
+					(scheme, host, port): ws_target adds the rest */
 	const char *rest_url;        /* the production REST base */
 	const char *quote;           /* the quote currency of its spot books (KRW) */
 	enum venue_book_mode book_mode;

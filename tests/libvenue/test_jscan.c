@@ -427,6 +427,61 @@ Test(jscan, fixed_inline_agrees_on_errors)
 	}
 }
 
+/*
+ * Every amount of input left after the number (0 to 48 bytes): the inline
+ * paths agree with the full ones, and read nothing past the end (ASan).
+ */
+Test(jscan, inline_paths_at_every_distance_from_the_end)
+{
+	static const char *const nums[] = {
+		"0", "7", "-7", "123456789", "137002000", "1.16539E8", "7.9276E-4", "5.0E-4",
+		"0.00077720", "106691000.00000000", "1234567890123456", "12345678901234567",
+		"17877285547970000", "18446744073709551615", "0.1583673", "1e-2", "1E+12", "-0",
+		"123456789012345.123", "1.123456789012345678", "01", "1.", "1e", "9e999",
+	};
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		for (unsigned pad = 0; pad <= 48; pad++) {
+			size_t n = strlen(nums[i]);
+			memcpy(text, nums[i], n);
+			for (unsigned k = 0; k < pad; k++)
+				text[n + k] = k ? 'x' : ',';
+			n += pad;
+			for (unsigned dec = 0; dec <= 8; dec += 8) {
+				struct buf b1, b2;
+				struct js j1 = js_of(&b1, text, n), j2 = js_of(&b2, text, n);
+				int64_t f1 = 1, f2 = 1;
+				int e1 = js_fixed(&j1, dec, &f1), e2 = js_fixed_inline(&j2, dec, &f2);
+				cr_assert_eq(e1, e2, "%s + %u at %u", nums[i], pad, dec);
+				cr_assert_eq(f1, f2, "%s + %u at %u", nums[i], pad, dec);
+				cr_assert_eq(j1.p - (const uint8_t *)b1.p, j2.p - (const uint8_t *)b2.p);
+				free(b1.p);
+				free(b2.p);
+			}
+			{
+				struct buf b1, b2;
+				struct js j1 = js_of(&b1, text, n), j2 = js_of(&b2, text, n);
+				uint64_t u1 = 1, u2 = 1;
+				cr_assert_eq(js_u64(&j1, &u1), js_u64_inline(&j2, &u2), "%s + %u", nums[i],
+					     pad);
+				cr_assert_eq(u1, u2);
+				cr_assert_eq(j1.p - (const uint8_t *)b1.p, j2.p - (const uint8_t *)b2.p);
+				free(b1.p);
+				free(b2.p);
+			}
+			{
+				struct buf b1, b2;
+				struct js j1 = js_of(&b1, text, n), j2 = js_of(&b2, text, n);
+				cr_assert_eq(js_number(&j1), js_number_inline(&j2), "%s + %u", nums[i], pad);
+				cr_assert_eq(j1.p - (const uint8_t *)b1.p, j2.p - (const uint8_t *)b2.p);
+				free(b1.p);
+				free(b2.p);
+			}
+		}
+	}
+}
+
 Test(jscan, swar_digit_runs)
 {
 #if JS_SWAR

@@ -1284,3 +1284,37 @@ Test(vd_binance, more_refusals)
 	cr_assert_eq(md->ws_target(&tab, &one, 1, NULL, out, sizeof(out)), -EINVAL);
 	cr_assert_eq(md->snapshot_target(&tab, BTCUSDT, 100, NULL, 64), -EINVAL);
 }
+
+/* The cheap pass skims values: brackets and quotes inside strings, every cut. */
+Test(vd_binance, the_cheap_pass)
+{
+	cr_assert_eq(dec("{\"x\":\"a\\\"]}[{,\",\"y\":[{\"z\":\"]\\\\\"},[]],\"n\":-1.5e3,"
+			 "\"t\":5,\"e\":\"trade\",\"E\":1,\"p\":\"2\",\"q\":\"1\",\"T\":1,"
+			 "\"m\":false,\"s\":\"ETHUSDT\"}"),
+		     0);
+	cr_assert_eq(m.kind, VD_TRADE);
+	cr_assert_eq(m.trade_id, 5);
+	cr_assert_eq(m.px, 200000000);
+	/* broken JSON is counted as broken, not as an unknown type */
+	dec_err("{\"x\":[1,,2],\"y\":1}", VD_E_SYNTAX);
+	dec_err("{\"x\":[1,2}", VD_E_SYNTAX);
+	dec_err("{\"x\":\"\\q\",\"u\":1}", VD_E_SYNTAX);
+	dec_err("{\"x\":1,\"e\":\"trade\",\"y\":tru}", VD_E_SYNTAX);
+	dec_err("{\"x\":,\"e\":\"trade\"}", VD_E_SYNTAX);
+
+	for (unsigned i = 0; i < KIMP_ARRAY_SIZE(all_lines); i++) {
+		const struct fx *f = &all_lines[i];
+		char *l = line(f->file, f->line), *r = reversed(l);
+		size_t n = strlen(r);
+		if (f->one)
+			tab_one("BNB", "BTC", 8, 8);
+		for (size_t k = 0; k < n; k++) {
+			int ret = fx_dec(f, r, k);
+			cr_assert(ret < 0 && ret > -VD_E_MAX, "%s cut at %zu: %d", r, k, ret);
+		}
+		if (f->one)
+			tab_std();
+		free(r);
+		free(l);
+	}
+}

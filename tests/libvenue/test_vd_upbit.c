@@ -240,7 +240,7 @@ Test(vd_upbit, table_holds_upbits_facts)
 	cr_assert_eq(venue_md_by_name("upbit"), v);
 	cr_assert_eq(v->venue, KIMP_VENUE_UPBIT);
 	cr_assert_str_eq(v->name, "upbit");
-	cr_assert_str_eq(v->ws_url, "wss://api.upbit.com/websocket/v1");
+	cr_assert_str_eq(v->ws_url, "wss://api.upbit.com");
 	cr_assert_str_eq(v->rest_url, "https://api.upbit.com");
 	cr_assert_str_eq(v->quote, "KRW");
 	cr_assert_eq(v->book_mode, VENUE_BOOK_FULL);
