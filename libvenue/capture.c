@@ -27,11 +27,6 @@ static void cap_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool venue_char(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
-}
-
 ssize_t kimp_capture_format(char *out, size_t cap, uint64_t t_ns, const char *venue,
 			    unsigned opcode, const void *payload, size_t len)
 {
@@ -43,7 +38,7 @@ ssize_t kimp_capture_format(char *out, size_t cap, uint64_t t_ns, const char *ve
 	    (opcode != KIMP_CAP_OP_TEXT && opcode != KIMP_CAP_OP_BINARY))
 		return -EINVAL;
 	for (size_t i = 0; i < nv; i++)
-		if (!venue_char(venue[i]))
+		if (!kimp_capture_venue_char(venue[i]))
 			return -EINVAL;
 	do {
 		digits[nd++] = (char)('0' + t_ns % 10);

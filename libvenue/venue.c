@@ -58,7 +58,10 @@ uint32_t venue_symtab_find(const struct venue_symtab *t, const char *name, size_
 		if (!e)
 			return VENUE_SYM_NONE;
 		const struct venue_sym *s = &t->sym[e - 1];
-		if (!s->name[len] && !strncasecmp(s->name, name, len))
+		/* the spelling stored is the venue's payload spelling: memcmp
+		 * first, case-folded only for stream names */
+		if (!s->name[len] && (!memcmp(s->name, name, len) ||
+				      !strncasecmp(s->name, name, len)))
 			return e - 1u;
 	}
 }

@@ -30,11 +30,6 @@ static void cap_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool venue_char(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
-}
-
 /* ---- reading ---------------------------------------------------------------- */
 
 /*
@@ -60,7 +55,7 @@ static int parse_frame(const struct sim_capture *c, const char *p, size_t n, uns
 	if (i == n || p[i] != ' ')
 		goto bad_time;
 	v0 = ++i;
-	while (i < n && venue_char(p[i]))
+	while (i < n && kimp_capture_venue_char(p[i]))
 		i++;
 	if (i == v0 || i - v0 >= SIM_CAP_VENUE_MAX || i == n || p[i] != ' ') {
 		cap_err(err, errlen, "%s:%u: expected a venue name (1 to %d of a-z 0-9 _ -) "

@@ -12,7 +12,7 @@
  * median over rounds. exsim is stopped and started afresh for each rate.
  *
  *   sim_bench.c  options, the rates and their rounds, main
- *   exsim.c      the scenario, spawning exsim, its CPU time and /status
+ *   exsim.c      exsim through bench/common/exsim.c, with this bench's settings
  *   client.c     the WebSocket connections and their counters
  *   report.c     the summary and the JSON
  */

@@ -23,6 +23,7 @@
 #ifndef KIMP_CAPTURE_H
 #define KIMP_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -34,6 +35,12 @@
 #define KIMP_CAP_OP_BINARY  2
 /* The longest line (with its newline) a frame of n payload bytes makes. */
 #define KIMP_CAP_LINE_MAX(n) (20 + 1 + (KIMP_CAP_VENUE_MAX - 1) + 3 + 2 * (size_t)(n) + 1)
+
+/* A byte a capture's venue name may hold: [a-z0-9_-]. */
+static inline bool kimp_capture_venue_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+}
 
 /*
  * One frame as a line (with its newline) into out[0..cap): the length, or

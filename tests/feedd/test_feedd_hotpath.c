@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include "../testutil.h"
+#include "../jail.h"
 #include "../../feedd/books.h"
 #include "../../feedd/dbook.h"
 
@@ -32,23 +33,6 @@ static struct feedd fd;
 static char *msgs[2][NMSG];
 static size_t lens[2][NMSG];
 
-static int jail(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = KIMP_ARRAY_SIZE(f), .filter = f };
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-}
 
 /* A feed of one venue, books in the fixture segment, no sockets. */
 static struct feed *feed_make(unsigned idx, const struct venue_md *md, const char *quote)
@@ -236,7 +220,7 @@ Test(feedd_hotpath, decode_book_and_publish_make_no_syscall_and_allocate_nothing
 	cr_assert_geq(pid, 0);
 	if (!pid) {
 		size_t before = mallinfo2().uordblks;
-		if (jail())
+		if (test_jail())
 			_exit(2);
 		run_all(bn, up, 20);
 		if (mallinfo2().uordblks != before)

@@ -20,6 +20,7 @@
 #include "kimp/seqlock.h"
 #include "kimp/wait.h"
 #include "../testutil.h"
+#include "../jail.h"
 
 TENV_SEG_FIXTURE("hot", 4 << 20)
 
@@ -96,25 +97,6 @@ static void hot_setup(struct hot *x)
 	cr_assert(x->ctr && x->h);
 }
 
-/* Allow exit and exit_group; kill the process on anything else. */
-static int jail(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = KIMP_ARRAY_SIZE(f), .filter = f };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-}
 
 Test(hotpath, jail_kills_a_syscall)
 {
@@ -122,7 +104,7 @@ Test(hotpath, jail_kills_a_syscall)
 
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
-		if (jail())
+		if (test_jail())
 			_exit(2);
 		getppid(); /* any syscall */
 		syscall(SYS_exit, 0);
@@ -143,7 +125,7 @@ Test(hotpath, no_syscall_in_a_seccomp_jail)
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
-		if (jail())
+		if (test_jail())
 			_exit(2);
 		uint64_t sum = hot_loop(&x, 200000);
 		syscall(SYS_exit, sum ? 0 : 3);
