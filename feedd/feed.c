@@ -159,6 +159,7 @@ void fd_on_message(struct fd_ws *s, unsigned opcode, uint8_t *data, size_t len)
 	uint64_t tsc = net_loop_rx_tsc(fd->loop);
 	uint64_t now = net_now_ns();
 
+	fd->msg_tsc = kimp_rdtsc();
 	s->last_rx_ns = now;
 	shm_counter_add(f->m.msgs, 1);
 	shm_counter_add(f->m.bytes, len);
@@ -481,6 +482,7 @@ static void rest_response(struct http_client *h, const struct http_client_resp *
 {
 	struct feed *f = http_client_user(h);
 	uint64_t now = net_now_ns();
+	f->fd->msg_tsc = kimp_rdtsc();
 	if (r->id >= f->tab->n)
 		return;
 	struct fd_book *b = &f->books[r->id];

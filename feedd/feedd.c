@@ -168,7 +168,9 @@ static int shm_setup(struct feedd *fd, const struct shm_opts *so, uint32_t nbook
 	fd->c_ring_full = shm_metrics_counter(fd->metrics, "md.ring_full");
 	fd->c_status = shm_metrics_counter(fd->metrics, "md.status_changes");
 	fd->h_cqe_to_pub = shm_metrics_hist(fd->metrics, "cqe_to_publish_ns");
-	if (!fd->c_events || !fd->c_ring_full || !fd->c_status || !fd->h_cqe_to_pub) {
+	fd->h_msg_to_pub = shm_metrics_hist(fd->metrics, "msg_to_publish_ns");
+	if (!fd->c_events || !fd->c_ring_full || !fd->c_status || !fd->h_cqe_to_pub ||
+	    !fd->h_msg_to_pub) {
 		ERR("segment %s: metrics region full", conf->name);
 		return -ENOSPC;
 	}

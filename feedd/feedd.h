@@ -219,6 +219,8 @@ struct feedd {
 	struct net_timer stale_timer;
 	_Atomic uint64_t *c_events, *c_ring_full, *c_status;
 	struct shm_hist *h_cqe_to_pub;
+	struct shm_hist *h_msg_to_pub;  /* from the message's turn to its event */
+	uint64_t msg_tsc;               /* TSC when the message being handled got its turn */
 	volatile int stop;
 };
 

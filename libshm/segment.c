@@ -266,7 +266,10 @@ static int seg_make(struct shm_seg *s, uint64_t total, uint32_t backing, uint64_
 		goto unlink;
 	}
 	/* reserve the memory now: running out later would be a SIGBUS */
-	err = posix_fallocate(fd, 0, (off_t)total);
+	/* a signal during a large reservation interrupts it: try again */
+	do
+		err = posix_fallocate(fd, 0, (off_t)total);
+	while (err == EINTR);
 	if (err && err != EOPNOTSUPP && err != EINVAL) {
 		err = shm_fail(-err, "reserve %llu bytes for %s: %s",
 			       (unsigned long long)total, s->path, strerror(err));
