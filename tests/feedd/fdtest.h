@@ -276,11 +276,12 @@ static inline const char *fdt_books_str(struct fdt *t)
 	for (uint32_t i = 0; i < t->books->count && n < sizeof(buf) - 128; i++) {
 		struct kimp_book b;
 		fdt_read(t, i, &b);
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "[v%u i%u %s/%s n%llu id%llu] ",
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "[v%u i%u %s/%s n%llu id%llu ts%lld] ",
 				      b.venue, b.inst, kimp_book_status_name(b.status),
 				      kimp_book_reason_name(b.reason),
 				      (unsigned long long)b.update_count,
-				      (unsigned long long)b.update_id);
+				      (unsigned long long)b.update_id,
+				      (long long)(b.venue_ts_ns / 1000000));
 	}
 	return buf;
 }

@@ -152,7 +152,9 @@ static void assert_same_book(struct fdt *t, unsigned venue, unsigned inst, const
 	struct kimp_book b;
 	exsim_book(t, vname, sym, &ex);
 	struct want_book w = { venue, inst, &ex };
-	cr_assert(fdt_wait(t, caught_up, &w), "%s %s never caught up with exsim", vname, sym);
+	cr_assert(fdt_wait(t, caught_up, &w), "%s %s never caught up with exsim (update %llu, "
+		  "ts %lld ms): %s", vname, sym, (unsigned long long)ex.update_id,
+		  (long long)ex.ts_ms, fdt_books_str(t));
 	fdt_book(t, venue, inst, &b);
 	if (venue == KIMP_VENUE_BINANCE)
 		cr_assert_eq(b.update_id, ex.update_id, "%s: update ids", sym);
@@ -332,4 +334,39 @@ Test(feedd_e2e, every_frame_is_recorded_and_replays, .timeout = 180, .init = set
 	}
 	cr_assert_gt(files, 1, "the capture rotated");
 	cr_assert_eq(frames, received, "every frame received was recorded");
+}
+
+Test(feedd_e2e, malformed_and_truncated_messages_are_counted_and_skipped, .timeout = 180,
+     .init = setup, .fini = teardown)
+{
+	fdt_exsim(&T, fast_market);
+	fdt_feedd(&T, NULL, NULL, NULL, true, true);
+	cr_assert(fdt_wait(&T, all_live, NULL), "not every book went live: %s", fdt_books_str(&T));
+	cr_assert_eq(fdt_ctl(&T, "POST", "/fault?kind=malformed&venue=binance&count=5", NULL, 0),
+		     200);
+	cr_assert_eq(fdt_ctl(&T, "POST", "/fault?kind=truncate&venue=binance&count=5", NULL, 0),
+		     200);
+	cr_assert_eq(fdt_ctl(&T, "POST", "/fault?kind=malformed&venue=upbit&count=5", NULL, 0),
+		     200);
+	cr_assert_eq(fdt_ctl(&T, "POST", "/fault?kind=truncate&venue=upbit&count=5", NULL, 0), 200);
+	struct want_count b = { "binance.decode_err.syntax", 10 }, u = { "upbit.decode_err.syntax", 10 };
+	cr_assert(fdt_wait(&T, counter_reaches, &b), "binance: %llu syntax errors counted",
+		  (unsigned long long)fdt_counter(&T, "binance.decode_err.syntax"));
+	cr_assert(fdt_wait(&T, counter_reaches, &u), "upbit: %llu syntax errors counted",
+		  (unsigned long long)fdt_counter(&T, "upbit.decode_err.syntax"));
+	/* nothing else went wrong, and once good messages follow the spoiled
+	 * ones (the last ones published may have been spoiled), the books
+	 * equal exsim's */
+	cr_assert_eq(fdt_counter(&T, "binance.reconnects") + fdt_counter(&T, "upbit.reconnects"), 0);
+	uint64_t least = UINT64_MAX;
+	for (uint32_t i = 0; i < T.books->count; i++) {
+		struct kimp_book bk;
+		fdt_read(&T, i, &bk);
+		if (bk.update_count < least)
+			least = bk.update_count;
+	}
+	struct want_updates more = { least + 10 };
+	cr_assert(fdt_wait(&T, every_book_updated, &more), "%s", fdt_books_str(&T));
+	cr_assert(fdt_wait(&T, all_live, NULL), "%s", fdt_books_str(&T));
+	assert_all_same(&T);
 }
