@@ -370,3 +370,34 @@ Test(feedd_e2e, malformed_and_truncated_messages_are_counted_and_skipped, .timeo
 	cr_assert(fdt_wait(&T, all_live, NULL), "%s", fdt_books_str(&T));
 	assert_all_same(&T);
 }
+
+static bool metrics_claimed_by(struct fdt *t, const void *arg)
+{
+	return atomic_load(&t->m->pid) == *(const pid_t *)arg;
+}
+
+Test(feedd_e2e, a_killed_feedd_restarts_on_its_segment, .timeout = 180, .init = setup,
+     .fini = teardown)
+{
+	fdt_exsim(&T, fast_market);
+	fdt_feedd(&T, NULL, NULL, NULL, true, true);
+	cr_assert(fdt_wait(&T, all_live, NULL), "not every book went live: %s", fdt_books_str(&T));
+	uint64_t head0 = atomic_load(&T.ring->head), msgs0 = fdt_counter(&T, "binance.msgs");
+	int st;
+	kill(T.feedd, SIGKILL);
+	cr_assert_eq(waitpid(T.feedd, &st, 0), T.feedd);
+	close(T.feedd_out);
+	shm_seg_detach(&T.seg);
+	T.attached = false;
+
+	/* the same configuration: the same segment, found again */
+	fdt_feedd(&T, NULL, NULL, NULL, true, true);
+	pid_t pid = T.feedd;
+	cr_assert(fdt_wait(&T, metrics_claimed_by, &pid), "the new feedd never claimed its metrics");
+	cr_assert(fdt_wait(&T, all_live, NULL), "not every book came back: %s", fdt_books_str(&T));
+	cr_assert_geq(atomic_load(&T.ring->head), head0, "the md ring went on from where it was");
+	cr_assert_geq(fdt_counter(&T, "binance.msgs"), msgs0, "counters survived the restart");
+	struct want_updates u = { 5 };
+	cr_assert(fdt_wait(&T, every_book_updated, &u));
+	assert_all_same(&T);
+}
