@@ -208,4 +208,30 @@ static inline char *test_fixture_line(const char *name, unsigned n)
 	return line;
 }
 
+/* A fresh directory /tmp/<prefix>-XXXXXX into dir[n]. */
+static inline void test_mkdtemp(char *dir, size_t n, const char *prefix)
+{
+	snprintf(dir, n, "/tmp/%s-XXXXXX", prefix);
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp %s", dir);
+}
+
+/* Remove a directory made by test_mkdtemp, and all in it. */
+static inline void test_rmtree(const char *dir)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+/* Write len bytes of text to path (created or truncated). */
+static inline void test_write_file(const char *path, const void *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fwrite(text, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
 #endif

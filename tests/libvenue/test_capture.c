@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "kimp/capture.h"
+#include "../testutil.h"
 
 static char dir[64];
 static char path[128];
@@ -20,29 +21,21 @@ static char err[512];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/kimp-capture-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	test_mkdtemp(dir, sizeof(dir), "kimp-capture");
 	snprintf(path, sizeof(path), "%s/t.cap", dir);
 	err[0] = 0;
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_expect_eq(system(cmd), 0);
+	test_rmtree(dir);
 }
 
 TestSuite(capture, .init = setup, .fini = teardown);
 
 static void put(const char *text, size_t len)
 {
-	FILE *f = fopen(path, "w");
-
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(text, 1, len, f), len);
-	cr_assert_eq(fclose(f), 0);
+	test_write_file(path, text, len);
 }
 
 static void file_is(const char *want)

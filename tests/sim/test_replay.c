@@ -21,29 +21,21 @@ static char err[512];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/kimp-cap-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	test_mkdtemp(dir, sizeof(dir), "kimp-cap");
 	snprintf(path, sizeof(path), "%s/t.cap", dir);
 	err[0] = 0;
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_expect_eq(system(cmd), 0);
+	test_rmtree(dir);
 }
 
 TestSuite(replay, .init = setup, .fini = teardown);
 
 static void put(const char *text, size_t len)
 {
-	FILE *f = fopen(path, "w");
-
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(text, 1, len, f), len);
-	cr_assert_eq(fclose(f), 0);
+	test_write_file(path, text, len);
 }
 
 static char *slurp(size_t *len)

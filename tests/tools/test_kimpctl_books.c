@@ -17,6 +17,7 @@
 #include "kimp/tsc.h"
 #include "kimp/venue_id.h"
 #include "../testutil.h"
+#include "jsoncheck.h"
 
 static struct tenv env;
 static char cfg[128];
@@ -279,115 +280,6 @@ static int count_of(const char *text, const char *needle)
 	return n;
 }
 
-/* ---- a small JSON validator ----------------------------------------------- */
-
-static bool j_value(const char **p, int depth);
-
-static void j_ws(const char **p)
-{
-	while (**p == ' ' || **p == '\n' || **p == '\t' || **p == '\r')
-		(*p)++;
-}
-
-static bool j_string(const char **p)
-{
-	const char *s = *p;
-
-	if (*s++ != '"')
-		return false;
-	while (*s != '"') {
-		if ((unsigned char)*s < 0x20)
-			return false;
-		if (*s++ != '\\')
-			continue;
-		if (!*s || !strchr("\"\\/bfnrtu", *s))
-			return false;
-		s++;
-	}
-	*p = s + 1;
-	return true;
-}
-
-static bool j_number(const char **p)
-{
-	const char *s = *p;
-
-	if (*s == '-')
-		s++;
-	if (*s < '0' || *s > '9')
-		return false;
-	if (*s == '0' && s[1] >= '0' && s[1] <= '9')
-		return false;
-	while (*s >= '0' && *s <= '9')
-		s++;
-	if (*s == '.' || *s == 'e' || *s == 'E')
-		return false;  /* decimals are strings: exact, never doubles */
-	*p = s;
-	return true;
-}
-
-static bool j_container(const char **p, int depth, bool obj)
-{
-	(*p)++;
-	j_ws(p);
-	if (**p == (obj ? '}' : ']')) {
-		(*p)++;
-		return true;
-	}
-	for (;;) {
-		j_ws(p);
-		if (obj) {
-			if (!j_string(p))
-				return false;
-			j_ws(p);
-			if (*(*p)++ != ':')
-				return false;
-		}
-		if (!j_value(p, depth + 1))
-			return false;
-		j_ws(p);
-		if (**p == ',') {
-			(*p)++;
-			continue;
-		}
-		return *(*p)++ == (obj ? '}' : ']');
-	}
-}
-
-static bool j_value(const char **p, int depth)
-{
-	j_ws(p);
-	if (depth > 32)
-		return false;
-	switch (**p) {
-	case '{':
-		return j_container(p, depth, true);
-	case '[':
-		return j_container(p, depth, false);
-	case '"':
-		return j_string(p);
-	case 't':
-		return !strncmp(*p, "true", 4) && (*p += 4);
-	case 'f':
-		return !strncmp(*p, "false", 5) && (*p += 5);
-	case 'n':
-		return !strncmp(*p, "null", 4) && (*p += 4);
-	default:
-		return j_number(p);
-	}
-}
-
-static bool json_valid(const char *text)
-{
-	const char *p = text;
-
-	if (!j_value(&p, 0))
-		return false;
-	j_ws(&p);
-	return !*p;
-}
-
-#define assert_json(text) cr_assert(json_valid(text), "not valid JSON:\n%s", text)
 
 /* ---- text ----------------------------------------------------------------- */
 
