@@ -100,7 +100,5 @@ int bx_parse_coins(const char *s, char (*coins)[12], unsigned *n);
  * none. 0, or -errno (the file cannot be read, a name is not a coin's).
  */
 int bx_scenario_coins(const char *path, char (*coins)[12], unsigned *n);
-/* "A,B", two different CPU numbers: 0 or -EINVAL. */
-int bx_parse_cpus(const char *s, int cpu[2]);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 #include "bench_util.h"
 
@@ -36,6 +37,26 @@ void bu_json_num(FILE *f, double v)
 		fputs("null", f);
 	else
 		fprintf(f, "%.3f", v);
+}
+
+void bu_json_kv(FILE *f, const char *sep, const char *key, double v)
+{
+	fprintf(f, "%s\"%s\": ", sep, key);
+	bu_json_num(f, v);
+}
+
+void bu_json_head(FILE *f, const char *name, const char *commit)
+{
+	char date[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fputs("{\n  \"bench\": ", f);
+	bu_json_str(f, name);
+	fprintf(f, ",\n  \"format\": 1,\n  \"date_utc\": \"%s\",\n  \"git_commit\": ", date);
+	bu_json_str(f, commit);
 }
 
 double bu_ratio(double a, double b)
@@ -116,6 +137,25 @@ void bu_cpu_model(char *buf, size_t len)
 		break;
 	}
 	fclose(f);
+}
+
+int bu_parse_cpus(const char *s, int cpu[2])
+{
+	uint64_t a, b;
+	char buf[32], *comma;
+
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -EINVAL;
+	comma = strchr(buf, ',');
+	if (!comma)
+		return -EINVAL;
+	*comma = 0;
+	if (bu_parse_u64(buf, 0, CPU_SETSIZE - 1, &a) ||
+	    bu_parse_u64(comma + 1, 0, CPU_SETSIZE - 1, &b) || a == b)
+		return -EINVAL;
+	cpu[0] = (int)a;
+	cpu[1] = (int)b;
+	return 0;
 }
 
 void bu_json_machine_open(FILE *f)

@@ -17,6 +17,14 @@
 void bu_json_str(FILE *f, const char *s);
 /* A JSON number with three decimals, or null for NaN and infinities. */
 void bu_json_num(FILE *f, double v);
+/* sep, then `"key": ` and v as bu_json_num writes it. */
+void bu_json_kv(FILE *f, const char *sep, const char *key, double v);
+/*
+ * Open a results object: `{`, then "bench": name, "format": 1, "date_utc"
+ * (now) and "git_commit": commit (a JSON string), one a line; the caller
+ * goes on from after the commit's closing quote.
+ */
+void bu_json_head(FILE *f, const char *name, const char *commit);
 /* a / b, or NaN when b is not positive or either is NaN. */
 double bu_ratio(double a, double b);
 /* qsort comparators. */
@@ -28,6 +36,8 @@ double bu_median(double *v, unsigned n);
 uint64_t bu_quantile(const uint64_t *s, uint64_t n, double q);
 /* A decimal in [min, max]: 0 or -EINVAL. */
 int bu_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* "A,B", two different CPU numbers: 0 or -EINVAL. */
+int bu_parse_cpus(const char *s, int cpu[2]);
 /*
  * Open the results' machine object: `  "machine": {"nproc": N, "cpu_model":
  * "...", "kernel": "..."`. The caller adds its own fields and closes it.

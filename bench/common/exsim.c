@@ -654,22 +654,3 @@ int bx_scenario_coins(const char *path, char (*coins)[12], unsigned *n)
 			snprintf(coins[(*n)++], sizeof(coins[0]), "%s", defaults[i]);
 	return 0;
 }
-
-int bx_parse_cpus(const char *s, int cpu[2])
-{
-	uint64_t a, b;
-	char buf[32], *comma;
-
-	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
-		return -EINVAL;
-	comma = strchr(buf, ',');
-	if (!comma)
-		return -EINVAL;
-	*comma = 0;
-	if (bu_parse_u64(buf, 0, CPU_SETSIZE - 1, &a) ||
-	    bu_parse_u64(comma + 1, 0, CPU_SETSIZE - 1, &b) || a == b)
-		return -EINVAL;
-	cpu[0] = (int)a;
-	cpu[1] = (int)b;
-	return 0;
-}

@@ -167,16 +167,9 @@ static void json_write(FILE *f, const void *arg)
 {
 	const struct db_run *r = arg;
 	const struct db_cfg *cfg = r->cfg;
-	char date[32];
-	time_t now = time(NULL);
-	struct tm tm;
 	unsigned missed = goal_missed(r), k = 0;
 
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(f, "{\n  \"bench\": \"decode\",\n  \"format\": 1,\n  \"date_utc\": \"%s\",\n"
-		"  \"git_commit\": ", date);
-	bu_json_str(f, cfg->commit);
+	bu_json_head(f, "decode", cfg->commit);
 	fputs(",\n  \"units\": {\"time\": \"ns per message (CPU time of the thread; *_wall_ns: "
 	      "wall time)\", \"ratio\": \"the parser's median / ours' median (above 1: ours is "
 	      "faster)\"},\n", f);

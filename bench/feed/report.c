@@ -205,12 +205,6 @@ void fb_print(const struct fb_results *r)
 
 /* ---- JSON ------------------------------------------------------------------------------- */
 
-static void json_kv(FILE *f, const char *sep, const char *key, double v)
-{
-	fprintf(f, "%s\"%s\": ", sep, key);
-	bu_json_num(f, v);
-}
-
 static void json_u(FILE *f, const char *sep, const char *key, uint64_t v)
 {
 	fprintf(f, "%s\"%s\": %llu", sep, key, (unsigned long long)v);
@@ -221,10 +215,10 @@ static void json_lat(FILE *f, const struct fb_lat *l, bool with_count)
 	fputc('{', f);
 	if (with_count)
 		json_u(f, "", "count", l->count);
-	json_kv(f, with_count ? ", " : "", "p50_ns", l->p50);
-	json_kv(f, ", ", "p99_ns", l->p99);
-	json_kv(f, ", ", "p999_ns", l->p999);
-	json_kv(f, ", ", "max_ns", l->max);
+	bu_json_kv(f, with_count ? ", " : "", "p50_ns", l->p50);
+	bu_json_kv(f, ", ", "p99_ns", l->p99);
+	bu_json_kv(f, ", ", "p999_ns", l->p999);
+	bu_json_kv(f, ", ", "max_ns", l->max);
 	fputc('}', f);
 }
 
@@ -275,25 +269,25 @@ static void json_drain(FILE *f, const struct fb_drain_ctr *d, bool with_max)
 	json_u(f, ", ", "batches", d->batches);
 	if (with_max)
 		json_u(f, ", ", "max_batch", d->max_batch);
-	json_kv(f, ", ", "cpu_ms", (double)d->cpu_ns / 1e6);
+	bu_json_kv(f, ", ", "cpu_ms", (double)d->cpu_ns / 1e6);
 	fputc('}', f);
 }
 
 static void json_figs(FILE *f, const struct fb_round *x)
 {
-	json_kv(f, "", "msgs_per_s", x->mps);
+	bu_json_kv(f, "", "msgs_per_s", x->mps);
 	fputs(", \"msgs_per_s_by_venue\": {", f);
-	json_kv(f, "", "binance", x->mps_venue[BX_BINANCE]);
-	json_kv(f, ", ", "upbit", x->mps_venue[BX_UPBIT]);
+	bu_json_kv(f, "", "binance", x->mps_venue[BX_BINANCE]);
+	bu_json_kv(f, ", ", "upbit", x->mps_venue[BX_UPBIT]);
 	fputc('}', f);
-	json_kv(f, ", ", "exsim_published_per_s", x->published_mps);
-	json_kv(f, ", ", "received_vs_published", bu_ratio(x->mps, x->published_mps));
-	json_kv(f, ", ", "mb_per_s", x->mbps);
-	json_kv(f, ", ", "feedd_cpu_share", x->feedd_share);
-	json_kv(f, ", ", "feedd_cpu_ns_per_msg", x->feedd_ns_per_msg);
-	json_kv(f, ", ", "exsim_cpu_share", x->exsim_share);
-	json_kv(f, ", ", "drain_cpu_share", x->drain_share);
-	json_kv(f, ", ", "md_events_per_s", x->events_ps);
+	bu_json_kv(f, ", ", "exsim_published_per_s", x->published_mps);
+	bu_json_kv(f, ", ", "received_vs_published", bu_ratio(x->mps, x->published_mps));
+	bu_json_kv(f, ", ", "mb_per_s", x->mbps);
+	bu_json_kv(f, ", ", "feedd_cpu_share", x->feedd_share);
+	bu_json_kv(f, ", ", "feedd_cpu_ns_per_msg", x->feedd_ns_per_msg);
+	bu_json_kv(f, ", ", "exsim_cpu_share", x->exsim_share);
+	bu_json_kv(f, ", ", "drain_cpu_share", x->drain_share);
+	bu_json_kv(f, ", ", "md_events_per_s", x->events_ps);
 	fputs(", \"others_cpu_share\": [", f);
 	bu_json_num(f, x->others_share[0]);
 	fputs(", ", f);
@@ -308,7 +302,7 @@ static void json_round(FILE *f, const struct fb_rate_res *rr, unsigned i)
 	const struct fb_round *x = &rr->round[i];
 
 	fprintf(f, "{\"round\": %u, ", i + 1);
-	json_kv(f, "", "wall_s", (double)x->wall_ns / 1e9);
+	bu_json_kv(f, "", "wall_s", (double)x->wall_ns / 1e9);
 	fprintf(f, ", \"lossless\": %s, \"received\": {\"binance\": %llu, \"upbit\": %llu}, "
 		"\"published\": ", x->lossless ? "true" : "false",
 		(unsigned long long)x->recv[BX_BINANCE], (unsigned long long)x->recv[BX_UPBIT]);
@@ -343,7 +337,7 @@ static void json_exact(FILE *f, const struct fb_rate_res *rr)
 {
 	fprintf(f, "{\"done\": %s", rr->exact_done ? "true" : "false");
 	if (rr->exact_done) {
-		json_kv(f, ", ", "settle_s", rr->settle_s);
+		bu_json_kv(f, ", ", "settle_s", rr->settle_s);
 		fputs(", \"published\": {", f);
 		json_u(f, "", "binance", rr->total_pub[BX_BINANCE]);
 		json_u(f, ", ", "upbit", rr->total_pub[BX_UPBIT]);
@@ -374,7 +368,7 @@ static void json_rate(FILE *f, const struct fb_rate_res *rr)
 	rate_str(rr->rate, name, sizeof(name));
 	fputs("    {\"rate\": ", f);
 	bu_json_str(f, name);
-	json_kv(f, ", ", "asked_msgs_per_s", rr->asked_mps);
+	bu_json_kv(f, ", ", "asked_msgs_per_s", rr->asked_mps);
 	fprintf(f, ", \"load_rate\": %llu, \"ok\": %s, \"error\": ",
 		(unsigned long long)rr->load_rate, rr->ok ? "true" : "false");
 	if (rr->ok)
@@ -383,7 +377,7 @@ static void json_rate(FILE *f, const struct fb_rate_res *rr)
 		bu_json_str(f, rr->error);
 	fputs(", \"exsim_ready\": ", f);
 	bu_json_str(f, rr->ready_line);
-	json_kv(f, ", ", "books_live_after_s", rr->live_s);
+	bu_json_kv(f, ", ", "books_live_after_s", rr->live_s);
 	fprintf(f, ",\n      \"no_loss\": %s, \"loss\": ", rr->no_loss ? "true" : "false");
 	if (rr->no_loss)
 		fputs("null", f);
@@ -394,7 +388,7 @@ static void json_rate(FILE *f, const struct fb_rate_res *rr)
 		bu_json_str(f, bound(&rr->med));
 	else
 		fputs("null", f);
-	json_kv(f, ", ", "feedd_capacity_msgs_per_s", capacity(rr));
+	bu_json_kv(f, ", ", "feedd_capacity_msgs_per_s", capacity(rr));
 	fputs(",\n      \"exact\": ", f);
 	json_exact(f, rr);
 	fputs(",\n      \"median\": {", f);
@@ -430,8 +424,8 @@ static void json_config(FILE *f, const struct fb_results *r)
 	fputs("},\n", f);
 	fprintf(f, "  \"config\": {\"mode\": \"%s\", \"rounds\": %u, ", c->ci ? "ci" : "full",
 		c->rounds);
-	json_kv(f, "", "window_s", (double)c->window_ns / 1e9);
-	json_kv(f, ", ", "warmup_s", (double)c->warm_ns / 1e9);
+	bu_json_kv(f, "", "window_s", (double)c->window_ns / 1e9);
+	bu_json_kv(f, ", ", "warmup_s", (double)c->warm_ns / 1e9);
 	fprintf(f, ", \"feed\": \"%s\", \"upbit_depth\": %u, \"conns_per_venue\": %u, "
 		"\"ring_slots\": %u, \"feedd_loop\": \"%s\", \"coins\": [",
 		c->upbit_depth == 1 ? "top" : "full", c->upbit_depth, c->conns, c->ring_slots,
@@ -462,30 +456,22 @@ static void json_goal(FILE *f, const struct fb_results *r)
 		rate_str(r->res[at].rate, name, sizeof(name));
 	fputs("  \"goal\": {\"name\": ", f);
 	bu_json_str(f, goal_name);
-	json_kv(f, ", ", "target_msgs_per_s", FB_GOAL_MPS);
-	json_kv(f, ", ", "best_no_loss_msgs_per_s", best);
+	bu_json_kv(f, ", ", "target_msgs_per_s", FB_GOAL_MPS);
+	bu_json_kv(f, ", ", "best_no_loss_msgs_per_s", best);
 	fputs(", \"best_at_rate\": ", f);
 	if (at >= 0)
 		bu_json_str(f, name);
 	else
 		fputs("null", f);
-	json_kv(f, ", ", "feedd_cpu_share_at_best", at >= 0 ? r->res[at].med.feedd_share : NAN);
-	json_kv(f, ", ", "feedd_capacity_at_best", at >= 0 ? capacity(&r->res[at]) : NAN);
+	bu_json_kv(f, ", ", "feedd_cpu_share_at_best", at >= 0 ? r->res[at].med.feedd_share : NAN);
+	bu_json_kv(f, ", ", "feedd_capacity_at_best", at >= 0 ? capacity(&r->res[at]) : NAN);
 	fprintf(f, ", \"judged\": %s, \"met\": %s}\n", isnan(best) ? "false" : "true",
 		!isnan(best) && best >= FB_GOAL_MPS ? "true" : "false");
 }
 
 static void json_write(FILE *f, const struct fb_results *r)
 {
-	char date[32];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(f, "{\n  \"bench\": \"feed\",\n  \"format\": 1,\n  \"date_utc\": \"%s\",\n"
-		"  \"git_commit\": ", date);
-	bu_json_str(f, r->cfg->commit);
+	bu_json_head(f, "feed", r->cfg->commit);
 	fputs(",\n  \"units\": {\"rate\": \"market messages per second feedd received, both "
 	      "venues\", \"latency\": \"ns, cqe_to_publish_ns\", \"cpu_share\": \"CPU time / wall "
 	      "time (1 = one core)\", \"mb\": \"1e6 payload bytes\"},\n", f);

@@ -78,25 +78,6 @@ static const struct option nb_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_cpus(const char *s, int cpu[2])
-{
-	uint64_t a, b;
-	char buf[32], *comma;
-
-	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
-		return -EINVAL;
-	comma = strchr(buf, ',');
-	if (!comma)
-		return -EINVAL;
-	*comma = 0;
-	if (bu_parse_u64(buf, 0, CPU_SETSIZE - 1, &a) ||
-	    bu_parse_u64(comma + 1, 0, CPU_SETSIZE - 1, &b) || a == b)
-		return -EINVAL;
-	cpu[0] = (int)a;
-	cpu[1] = (int)b;
-	return 0;
-}
-
 static int parse_opt(void *cv, int opt, const char *arg)
 {
 	struct nb_cfg *c = cv;
@@ -123,7 +104,7 @@ static int parse_opt(void *cv, int opt, const char *arg)
 		err = bu_parse_u64(arg, 100, 1ull << 24, &c->py_n);
 		break;
 	case OPT_CPUS:
-		err = parse_cpus(arg, c->cpu);
+		err = bu_parse_cpus(arg, c->cpu);
 		break;
 	case OPT_TIMEOUT:
 		err = bu_parse_u64(arg, 1, 86400, &v);
@@ -207,20 +188,6 @@ void nb_lat_from(struct nb_lat *l, uint64_t *ns, uint64_t n)
 	l->p999 = (double)bu_quantile(ns, n, 0.999) / 1e3;
 	l->max = (double)ns[n - 1] / 1e3;
 	l->mean = sum / (double)n / 1e3;
-}
-
-/* Median of the values that are not NaN; NaN when there are none. Sorts v. */
-double nb_median(double *v, unsigned n)
-{
-	unsigned k = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		if (!isnan(v[i]))
-			v[k++] = v[i];
-	if (!k)
-		return NAN;
-	qsort(v, k, sizeof(*v), bu_dbl_cmp);
-	return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
 }
 
 /* ---- rounds ---------------------------------------------------------------------- */

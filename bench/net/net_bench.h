@@ -179,7 +179,6 @@ extern const char *const nb_http_names[H_NR];
 
 /* ---- stats (main.c) -------------------------------------------------------- */
 
-double nb_median(double *v, unsigned n);
 void nb_lat_from(struct nb_lat *l, uint64_t *ns, uint64_t n);
 
 /* ---- report.c --------------------------------------------------------------- */

@@ -57,7 +57,7 @@ void nb_medians(struct nb_results *r)
 		for (size_t i = 0; i < KIMP_ARRAY_SIZE(ws_fields); i++) {
 			for (unsigned rd = 0; rd < n; rd++)
 				v[rd] = r->ws[rd][k].ok ? *field(&r->ws[rd][k], ws_fields[i]) : NAN;
-			*field(m, ws_fields[i]) = nb_median(v, n);
+			*field(m, ws_fields[i]) = bu_median(v, n);
 		}
 		for (unsigned rd = 0; rd < n; rd++) {
 			m->steal_ms += r->ws[rd][k].steal_ms;
@@ -77,7 +77,7 @@ void nb_medians(struct nb_results *r)
 			for (unsigned rd = 0; rd < n; rd++)
 				v[rd] = r->http[rd][k].ok ? *field(&r->http[rd][k], http_fields[i])
 							  : NAN;
-			*field(m, http_fields[i]) = nb_median(v, n);
+			*field(m, http_fields[i]) = bu_median(v, n);
 		}
 		for (unsigned rd = 0; rd < n; rd++) {
 			m->steal_ms += r->http[rd][k].steal_ms;
@@ -371,25 +371,19 @@ void nb_print(const struct nb_results *r)
 
 /* ---- JSON ------------------------------------------------------------------------------ */
 
-static void json_kv(FILE *f, const char *sep, const char *key, double v)
-{
-	fprintf(f, "%s\"%s\": ", sep, key);
-	bu_json_num(f, v);
-}
-
 static void json_ws(FILE *f, int k, const struct nb_ws_fig *x)
 {
 	fputs("{\"client\": ", f);
 	bu_json_str(f, nb_ws_names[k]);
 	fprintf(f, ", \"ok\": %s", x->ok ? "true" : "false");
-	json_kv(f, ", ", "msgs_per_s", x->ok ? x->mps : NAN);
-	json_kv(f, ", ", "cpu_ns_per_msg", x->ok ? x->cpu_ns : NAN);
-	json_kv(f, ", ", "usr_ns_per_msg", x->ok ? x->usr_ns : NAN);
-	json_kv(f, ", ", "sys_ns_per_msg", x->ok ? x->sys_ns : NAN);
-	json_kv(f, ", ", "cpu_share", x->ok ? x->share : NAN);
-	json_kv(f, ", ", "vol_ctxsw_per_1k_msgs", x->ok ? x->vcsw : NAN);
-	json_kv(f, ", ", "invol_ctxsw_per_1k_msgs", x->ok ? x->ivcsw : NAN);
-	json_kv(f, ", ", "server_queue_full_share", x->ok ? x->srv_stall : NAN);
+	bu_json_kv(f, ", ", "msgs_per_s", x->ok ? x->mps : NAN);
+	bu_json_kv(f, ", ", "cpu_ns_per_msg", x->ok ? x->cpu_ns : NAN);
+	bu_json_kv(f, ", ", "usr_ns_per_msg", x->ok ? x->usr_ns : NAN);
+	bu_json_kv(f, ", ", "sys_ns_per_msg", x->ok ? x->sys_ns : NAN);
+	bu_json_kv(f, ", ", "cpu_share", x->ok ? x->share : NAN);
+	bu_json_kv(f, ", ", "vol_ctxsw_per_1k_msgs", x->ok ? x->vcsw : NAN);
+	bu_json_kv(f, ", ", "invol_ctxsw_per_1k_msgs", x->ok ? x->ivcsw : NAN);
+	bu_json_kv(f, ", ", "server_queue_full_share", x->ok ? x->srv_stall : NAN);
 	fprintf(f, ", \"steal_ms\": %llu, \"others_ms\": [%llu, %llu]}",
 		(unsigned long long)x->steal_ms, (unsigned long long)x->others_ms[0],
 		(unsigned long long)x->others_ms[1]);
@@ -401,11 +395,11 @@ static void json_http(FILE *f, int k, const struct nb_http_fig *x)
 	bu_json_str(f, nb_http_names[k]);
 	fprintf(f, ", \"ok\": %s, \"n\": %llu", x->ok ? "true" : "false",
 		(unsigned long long)x->rtt.n);
-	json_kv(f, ", ", "p50_us", x->ok ? x->rtt.p50 : NAN);
-	json_kv(f, ", ", "p99_us", x->ok ? x->rtt.p99 : NAN);
-	json_kv(f, ", ", "p99_9_us", x->ok ? x->rtt.p999 : NAN);
-	json_kv(f, ", ", "max_us", x->ok ? x->rtt.max : NAN);
-	json_kv(f, ", ", "mean_us", x->ok ? x->rtt.mean : NAN);
+	bu_json_kv(f, ", ", "p50_us", x->ok ? x->rtt.p50 : NAN);
+	bu_json_kv(f, ", ", "p99_us", x->ok ? x->rtt.p99 : NAN);
+	bu_json_kv(f, ", ", "p99_9_us", x->ok ? x->rtt.p999 : NAN);
+	bu_json_kv(f, ", ", "max_us", x->ok ? x->rtt.max : NAN);
+	bu_json_kv(f, ", ", "mean_us", x->ok ? x->rtt.mean : NAN);
 	fprintf(f, ", \"steal_ms\": %llu, \"others_ms\": [%llu, %llu]}",
 		(unsigned long long)x->steal_ms, (unsigned long long)x->others_ms[0],
 		(unsigned long long)x->others_ms[1]);
@@ -475,8 +469,8 @@ static void json_goal(FILE *f, const struct nb_results *r)
 	for (int k = WS_KIMP_SPIN; k <= WS_KIMP_BLOCK; k++) {
 		fprintf(f, "%s{\"client\": ", k ? ", " : "");
 		bu_json_str(f, nb_ws_names[k]);
-		json_kv(f, ", ", "rate_vs_libwebsockets", g.mode[k].rate_x);
-		json_kv(f, ", ", "cpu_per_msg_vs_libwebsockets", g.mode[k].cpu_x);
+		bu_json_kv(f, ", ", "rate_vs_libwebsockets", g.mode[k].rate_x);
+		bu_json_kv(f, ", ", "cpu_per_msg_vs_libwebsockets", g.mode[k].cpu_x);
 		fprintf(f, ", \"met\": %s}", g.mode[k].met ? "true" : "false");
 	}
 	fputs("]}\n", f);
@@ -484,15 +478,7 @@ static void json_goal(FILE *f, const struct nb_results *r)
 
 static void json_write(FILE *f, const struct nb_results *r)
 {
-	char date[32];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(f, "{\n  \"bench\": \"net\",\n  \"format\": 1,\n  \"date_utc\": \"%s\",\n"
-		"  \"git_commit\": ", date);
-	bu_json_str(f, r->cfg->commit);
+	bu_json_head(f, "net", r->cfg->commit);
 	fputs(",\n  \"units\": {\"ws_rate\": \"messages per second\", \"ws_cpu\": "
 	      "\"client CPU ns (user + sys) per message\", \"http\": \"microseconds per "
 	      "round trip\"},\n", f);

@@ -303,15 +303,7 @@ static void json_targets(FILE *f, const struct bench_fig *med)
 static void json_write(FILE *f, const struct bench_cfg *c, const struct bench_env *env,
 		       const struct bench_fig *figs, const struct bench_fig *med)
 {
-	char date[32];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(f, "{\n  \"bench\": \"ring\",\n  \"format\": 1,\n  \"date_utc\": \"%s\",\n"
-		"  \"git_commit\": ", date);
-	bu_json_str(f, c->commit);
+	bu_json_head(f, "ring", c->commit);
 	fputs(",\n  \"units\": {\"latency\": \"ns, one-way\", \"throughput\": "
 	      "\"million messages per second\"},\n", f);
 	json_machine(f, env);

@@ -155,28 +155,22 @@ void sb_print(const struct sb_results *r)
 
 /* ---- JSON ------------------------------------------------------------------------------- */
 
-static void json_kv(FILE *f, const char *sep, const char *key, double v)
-{
-	fprintf(f, "%s\"%s\": ", sep, key);
-	bu_json_num(f, v);
-}
-
 static void json_figs(FILE *f, const struct sb_rate_res *rr, const struct sb_round *x)
 {
-	json_kv(f, "", "msgs_per_s", x->mps);
+	bu_json_kv(f, "", "msgs_per_s", x->mps);
 	fputs(", \"msgs_per_s_by_venue\": {", f);
-	json_kv(f, "", "binance", x->mps_venue[SB_BINANCE]);
-	json_kv(f, ", ", "upbit", x->mps_venue[SB_UPBIT]);
+	bu_json_kv(f, "", "binance", x->mps_venue[SB_BINANCE]);
+	bu_json_kv(f, ", ", "upbit", x->mps_venue[SB_UPBIT]);
 	fputc('}', f);
-	json_kv(f, ", ", "delivered_vs_asked", bu_ratio(x->mps, rr->asked_mps));
-	json_kv(f, ", ", "mb_per_s", x->mbps);
-	json_kv(f, ", ", "bytes_per_msg", x->bytes_per_msg);
-	json_kv(f, ", ", "exsim_cpu_ns_per_msg", x->exsim_ns_per_msg);
-	json_kv(f, ", ", "exsim_cpu_share", x->exsim_share);
-	json_kv(f, ", ", "client_cpu_ns_per_msg", x->client_ns_per_msg);
-	json_kv(f, ", ", "client_cpu_share", x->client_share);
-	json_kv(f, ", ", "exsim_published_per_s", x->published_mps);
-	json_kv(f, ", ", "delivered_vs_published", x->got_vs_published);
+	bu_json_kv(f, ", ", "delivered_vs_asked", bu_ratio(x->mps, rr->asked_mps));
+	bu_json_kv(f, ", ", "mb_per_s", x->mbps);
+	bu_json_kv(f, ", ", "bytes_per_msg", x->bytes_per_msg);
+	bu_json_kv(f, ", ", "exsim_cpu_ns_per_msg", x->exsim_ns_per_msg);
+	bu_json_kv(f, ", ", "exsim_cpu_share", x->exsim_share);
+	bu_json_kv(f, ", ", "client_cpu_ns_per_msg", x->client_ns_per_msg);
+	bu_json_kv(f, ", ", "client_cpu_share", x->client_share);
+	bu_json_kv(f, ", ", "exsim_published_per_s", x->published_mps);
+	bu_json_kv(f, ", ", "delivered_vs_published", x->got_vs_published);
 }
 
 
@@ -191,7 +185,7 @@ static void json_round(FILE *f, const struct sb_rate_res *rr, unsigned i)
 		bad += x->cnt[v].bad;
 	}
 	fprintf(f, "{\"round\": %u, ", i + 1);
-	json_kv(f, "", "wall_s", (double)x->wall_ns / 1e9);
+	bu_json_kv(f, "", "wall_s", (double)x->wall_ns / 1e9);
 	fprintf(f, ", \"msgs\": %llu, \"bytes\": %llu, \"malformed\": %llu, ",
 		(unsigned long long)msgs, (unsigned long long)bytes, (unsigned long long)bad);
 	json_figs(f, rr, x);
@@ -208,7 +202,7 @@ static void json_rate(FILE *f, const struct sb_rate_res *rr)
 	rate_str(rr->rate, name, sizeof(name));
 	fputs("    {\"rate\": ", f);
 	bu_json_str(f, name);
-	json_kv(f, ", ", "asked_msgs_per_s", rr->asked_mps);
+	bu_json_kv(f, ", ", "asked_msgs_per_s", rr->asked_mps);
 	fprintf(f, ", \"load_rate\": %llu, \"ok\": %s, \"error\": ",
 		(unsigned long long)rr->load_rate, rr->ok ? "true" : "false");
 	if (rr->ok)
@@ -223,7 +217,7 @@ static void json_rate(FILE *f, const struct sb_rate_res *rr)
 	else
 		fputs("null", f);
 	fprintf(f, ", \"ws_slow_closed\": %llu", (unsigned long long)rr->slow_closed);
-	json_kv(f, ", ", "delivered_vs_published", rr->got_vs_published);
+	bu_json_kv(f, ", ", "delivered_vs_published", rr->got_vs_published);
 	fputs(", \"cpu_bound\": ", f);
 	if (rr->rounds_done)
 		bu_json_str(f, bound(&rr->med));
@@ -252,8 +246,8 @@ static void json_config(FILE *f, const struct sb_results *r)
 		fputs("null},\n", f);
 	fprintf(f, "  \"config\": {\"mode\": \"%s\", \"rounds\": %u, ", c->ci ? "ci" : "full",
 		c->rounds);
-	json_kv(f, "", "window_s", (double)c->window_ns / 1e9);
-	json_kv(f, ", ", "warmup_s", (double)c->warm_ns / 1e9);
+	bu_json_kv(f, "", "window_s", (double)c->window_ns / 1e9);
+	bu_json_kv(f, ", ", "warmup_s", (double)c->warm_ns / 1e9);
 	fprintf(f, ", \"feed\": \"%s\"", c->full_feed ? "full" : "top");
 	fprintf(f, ", \"conns_per_venue\": %u, \"conns_total\": %u, \"coins\": [", c->conns,
 		c->conns * SB_NVENUES);
@@ -287,8 +281,8 @@ static void json_goal(FILE *f, const struct sb_results *r)
 		rate_str(r->res[at].rate, name, sizeof(name));
 	fputs("  \"goal\": {\"name\": ", f);
 	bu_json_str(f, goal_name);
-	json_kv(f, ", ", "target_msgs_per_s", SB_GOAL_MPS);
-	json_kv(f, ", ", "best_msgs_per_s", best);
+	bu_json_kv(f, ", ", "target_msgs_per_s", SB_GOAL_MPS);
+	bu_json_kv(f, ", ", "best_msgs_per_s", best);
 	fputs(", \"best_at_rate\": ", f);
 	if (at >= 0)
 		bu_json_str(f, name);
@@ -300,15 +294,7 @@ static void json_goal(FILE *f, const struct sb_results *r)
 
 static void json_write(FILE *f, const struct sb_results *r)
 {
-	char date[32];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(f, "{\n  \"bench\": \"sim\",\n  \"format\": 1,\n  \"date_utc\": \"%s\",\n"
-		"  \"git_commit\": ", date);
-	bu_json_str(f, r->cfg->commit);
+	bu_json_head(f, "sim", r->cfg->commit);
 	fputs(",\n  \"units\": {\"rate\": \"market messages per second, all connections\", "
 	      "\"cpu\": \"CPU ns (user + sys) per message received\", \"cpu_share\": "
 	      "\"CPU time / wall time (1 = one core)\", \"mb\": \"1e6 payload bytes\"},\n", f);

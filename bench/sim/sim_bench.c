@@ -147,7 +147,7 @@ static int parse_opt(void *cv, int opt, const char *arg)
 		c->warm_ns = v * 1000000ull;
 		break;
 	case OPT_CPUS:
-		err = bx_parse_cpus(arg, c->cpu);
+		err = bu_parse_cpus(arg, c->cpu);
 		break;
 	case OPT_COINS:
 		err = parse_coins(c, arg);
