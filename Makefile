@@ -90,6 +90,24 @@ FEEDD      := $(O)/bin/feedd
 $(FEEDD): private LDLIBS += $(LIBNET_LIBS) -lm
 $(FEEDD): $(O)/feedd/main.o $(LIBFEEDD) $(LIBVENUE) $(LIBNET) $(LIBSHM)
 
+# ---- stratd (strategy) and riskd (pre-trade risk) ---------------------------
+STRATD_SRCS := $(filter-out stratd/main.c,$(wildcard stratd/*.c))
+LIBSTRATD   := $(O)/stratd/libstratd.a
+$(LIBSTRATD): $(STRATD_SRCS:%.c=$(O)/%.o)
+STRATD      := $(O)/bin/stratd
+$(STRATD): private LDLIBS += -lm
+$(STRATD): $(O)/stratd/main.o $(LIBSTRATD) $(LIBVENUE) $(LIBSHM)
+
+RISKD_SRCS := $(filter-out riskd/main.c,$(wildcard riskd/*.c))
+LIBRISKD   := $(O)/riskd/libriskd.a
+$(LIBRISKD): $(RISKD_SRCS:%.c=$(O)/%.o)
+RISKD      := $(O)/bin/riskd
+$(RISKD): private LDLIBS += -lm
+$(RISKD): $(O)/riskd/main.o $(LIBRISKD) $(LIBVENUE) $(LIBSHM)
+# a daemon is built once its main.c exists
+STRATD_BIN := $(if $(wildcard stratd/main.c),$(STRATD))
+RISKD_BIN  := $(if $(wildcard riskd/main.c),$(RISKD))
+
 # ---- tools ----------------------------------------------------------------
 KIMPCTL_SRCS := $(wildcard tools/kimpctl/*.c)
 KIMPCTL      := $(O)/kimpctl
@@ -100,8 +118,8 @@ TEST_SRCS := $(filter-out tests/tsan/%,$(wildcard tests/*/*.c tests/*.c))
 TESTS     := $(O)/tests/kimp-tests
 $(TESTS): private LDLIBS += -lcriterion -lm $(LIBNET_LIBS)
 # the kimpctl, exsim and feedd tests run the programs themselves
-$(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBFEEDD) $(LIBSIM) $(LIBVENUE) $(LIBNET) $(LIBSHM) | \
-	  $(KIMPCTL) $(EXSIM) $(FEEDD)
+$(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBFEEDD) $(LIBSTRATD) $(LIBRISKD) $(LIBSIM) $(LIBVENUE) \
+	  $(LIBNET) $(LIBSHM) | $(KIMPCTL) $(EXSIM) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN)
 
 # The same libshm tests against a Criterion stand-in, for ThreadSanitizer
 # (Criterion itself aborts under TSan). Built and run by `make check`.
@@ -157,6 +175,18 @@ all: $(if $(FEED_BENCH_SRCS),$(FEED_BENCH))
 bench: $(if $(FEED_BENCH_SRCS),$(FEED_BENCH) $(EXSIM) $(FEEDD))
 # ---- end of the feed bench --------------------------------------------------
 
+# ---- strat bench: stratd's event-to-intent and riskd's intent-to-order ------
+STRAT_BENCH_SRCS := $(wildcard bench/strat/*.c)
+STRAT_BENCH      := $(O)/bench/strat_bench
+$(STRAT_BENCH): $(STRAT_BENCH_SRCS:%.c=$(O)/%.o) $(BENCH_UTIL) $(LIBSTRATD) $(LIBRISKD) \
+		$(LIBVENUE) $(LIBSHM)
+	@mkdir -p $(@D)
+	$(qp) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) -lm $(LDLIBS)
+all: $(if $(STRAT_BENCH_SRCS),$(STRAT_BENCH))
+bench: $(if $(STRAT_BENCH_SRCS),$(STRAT_BENCH))
+# ---- end of the strat bench -------------------------------------------------
+
 # ---- decode bench: libvenue's decoders against cJSON and simdjson ----------
 # A C driver and one C++ file (simdjson's DOM API), linked with g++.
 DECODE_BENCH_SRCS := $(wildcard bench/decode/*.c)
@@ -177,9 +207,9 @@ all: $(if $(DECODE_BENCH_SRCS),$(DECODE_BENCH))
 bench: $(if $(DECODE_BENCH_SRCS),$(DECODE_BENCH))
 # ---- end of the decode bench ------------------------------------------------
 
-BINS := $(KIMPCTL) $(EXSIM) $(FEEDD) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(TSAN_TESTS) \
+BINS := $(KIMPCTL) $(EXSIM) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(TSAN_TESTS) \
 	$(if $(SIM_BENCH_SRCS),$(SIM_BENCH))
-all: $(LIBSHM) $(LIBNET) $(LIBVENUE) $(LIBSIM) $(LIBFEEDD) $(BINS)
+all: $(LIBSHM) $(LIBNET) $(LIBVENUE) $(LIBSIM) $(LIBFEEDD) $(LIBSTRATD) $(LIBRISKD) $(BINS)
 
 # ---- rules ----------------------------------------------------------------
 $(O)/%.o: %.c
@@ -206,6 +236,12 @@ $(O)/libnet/.dir:
 $(LIBFEEDD): | $(O)/feedd/.dir
 $(O)/feedd/.dir:
 	@mkdir -p $(@D) && touch $@
+$(LIBSTRATD): | $(O)/stratd/.dir
+$(O)/stratd/.dir:
+	@mkdir -p $(@D) && touch $@
+$(LIBRISKD): | $(O)/riskd/.dir
+$(O)/riskd/.dir:
+	@mkdir -p $(@D) && touch $@
 
 # ---- actions --------------------------------------------------------------
 # Criterion runs each test in its own process; one job at a time, because
@@ -220,7 +256,8 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory test-run
 
 test-run: $(TESTS) $(KIMPCTL)
-	$(Q)KIMPCTL=$(KIMPCTL) EXSIM=$(EXSIM) FEEDD=$(FEEDD) $(TESTS) --jobs=$(TEST_JOBS) $(TEST_ARGS)
+	$(Q)KIMPCTL=$(KIMPCTL) EXSIM=$(EXSIM) FEEDD=$(FEEDD) STRATD=$(STRATD) RISKD=$(RISKD) \
+		$(TESTS) --jobs=$(TEST_JOBS) $(TEST_ARGS)
 
 # Everything under ASan+UBSan; then the rings, seqlock, wait and histogram
 # tests under TSan, scaled down (TSan is ~10x slower).
@@ -248,6 +285,7 @@ bench: deps $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(EXSIM) \
 	$(Q)$(if $(SIM_BENCH_SRCS),bench/sim/run $(SIM_BENCH) $(EXSIM) $(if $(CI),--ci))
 	$(Q)$(if $(DECODE_BENCH_SRCS),bench/decode/run $(DECODE_BENCH) $(if $(CI),--ci))
 	$(Q)$(if $(FEED_BENCH_SRCS),bench/feed/run $(FEED_BENCH) $(EXSIM) $(FEEDD) $(if $(CI),--ci))
+	$(Q)$(if $(STRAT_BENCH_SRCS),bench/strat/run $(STRAT_BENCH) $(if $(CI),--ci))
 
 clean:
 	$(qp) CLEAN $(O)

@@ -92,7 +92,10 @@ static const char *const venue_keys[] = {
 	"bbo", "trades", "ticker", "depth", "speed", "format", "conns", "stale_after",
 	"idle_reconnect", "rotate_after", "ping_every", "connect_timeout", "backoff_min",
 	"backoff_max", "backoff_stable", "connect_budget", "snapshot_limit", "book_cap",
-	"snapshots_per_min", "snap_backoff_min", "snap_backoff_max", NULL,
+	"snapshots_per_min", "snap_backoff_min", "snap_backoff_max",
+	/* read by stratd and riskd (kimp/tradeconf.h) */
+	"taker_fee", "maker_fee", "trading", "tick.*", "step.*", "min_notional", "max_notional",
+	NULL,
 };
 
 /* A u64 key within [lo, hi]. */

@@ -568,8 +568,14 @@ int kimp_conf_check_keys(const struct kimp_conf *c, const char *section,
 
 		if (strcmp(e->section, section) || !*e->key)
 			continue;
-		for (size_t k = 0; keys[k] && !known; k++)
-			known = !strcmp(keys[k], e->key);
+		for (size_t k = 0; keys[k] && !known; k++) {
+			size_t kl = strlen(keys[k]);
+			/* "tick.*": any key "tick.X" with X not empty */
+			if (kl >= 2 && !strcmp(keys[k] + kl - 2, ".*"))
+				known = !strncmp(keys[k], e->key, kl - 1) && e->key[kl - 1];
+			else
+				known = !strcmp(keys[k], e->key);
+		}
 		if (!known) {
 			conf_err(err, errlen, "%s:%u: key '%s%s%s': unknown key", c->name,
 				 e->line, e->section, *e->section ? "." : "", e->key);

@@ -1518,6 +1518,44 @@ fail:
 	return err;
 }
 
+/* ---- trading rules ---------------------------------------------------- */
+
+/*
+ * PRICE_FILTER tickSize and LOT_SIZE stepSize of the spot USDT symbols
+ * known here, as exchangeInfo gives them (venues/exchanges-global.md 1.7);
+ * any other symbol takes its tick and step from the configuration.
+ * NOTIONAL minNotional is 5 USDT on these.
+ */
+static const struct {
+	const char *base, *tick, *step;
+} bn_known_rules[] = {
+	{ "BTC", "0.01", "0.00001" },
+	{ "ETH", "0.01", "0.0001" },
+	{ "XRP", "0.0001", "0.1" },
+	{ "SOL", "0.01", "0.001" },
+	{ "DOGE", "0.00001", "1" },
+};
+
+static int bn_inst_rules(const char *base, const char *quote, unsigned px_dec, unsigned qty_dec,
+			 struct venue_inst_rules *out)
+{
+	*out = (struct venue_inst_rules){ 0 };
+	if (strcmp(quote, "USDT"))
+		return -ENOENT;
+	if (venue_fixed("5", px_dec, &out->min_notional))
+		return -ERANGE;
+	for (size_t i = 0; i < sizeof(bn_known_rules) / sizeof(bn_known_rules[0]); i++) {
+		if (strcmp(bn_known_rules[i].base, base))
+			continue;
+		if (venue_fixed(bn_known_rules[i].tick, px_dec, &out->tick) ||
+		    venue_fixed(bn_known_rules[i].step, qty_dec, &out->step))
+			return -ERANGE;
+		out->min_qty = out->step;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 const struct venue_md venue_md_binance = {
 	.venue = KIMP_VENUE_BINANCE,
 	.name = "binance",
@@ -1539,4 +1577,7 @@ const struct venue_md venue_md_binance = {
 	.split = bn_split,
 	.decode = bn_decode,
 	.decode_snapshot = bn_decode_snapshot,
+	.taker_fee = "0.001",
+	.maker_fee = "0.001",
+	.inst_rules = bn_inst_rules,
 };

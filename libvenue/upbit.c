@@ -933,6 +933,85 @@ fail:
 	return err;
 }
 
+/* ---- trading rules ---------------------------------------------------- */
+
+/*
+ * The KRW price unit per price band, in force since 2025-07-31
+ * (venues/exchanges-kr.md 1.7), as units of 1e-8 KRW from the band's floor.
+ */
+static const struct {
+	int64_t from, tick;
+} ub_krw_ticks[] = {
+	{ 100000000000000, 100000000000 },  /* >= 1,000,000: 1,000 */
+	{ 50000000000000, 50000000000 },    /* >= 500,000: 500 */
+	{ 10000000000000, 10000000000 },    /* >= 100,000: 100 */
+	{ 5000000000000, 5000000000 },      /* >= 50,000: 50 */
+	{ 1000000000000, 1000000000 },      /* >= 10,000: 10 */
+	{ 500000000000, 500000000 },        /* >= 5,000: 5 */
+	{ 10000000000, 100000000 },         /* >= 100: 1 */
+	{ 1000000000, 10000000 },           /* >= 10: 0.1 */
+	{ 100000000, 1000000 },             /* >= 1: 0.01 */
+	{ 10000000, 100000 },               /* >= 0.1: 0.001 */
+	{ 1000000, 10000 },                 /* >= 0.01: 0.0001 */
+	{ 100000, 1000 },                   /* >= 0.001 */
+	{ 10000, 100 },                     /* >= 0.0001 */
+	{ 1000, 10 },                       /* >= 0.00001 */
+};
+
+static const int64_t ub_p10[9] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+				   100000000 };
+
+/* The table's tick at px (px_dec <= 8), in px_dec decimals, at least 1. */
+static int64_t ub_tick_table(int64_t px, unsigned px_dec, bool usdt)
+{
+	int64_t p8, t = 1;
+
+	if (px_dec > 8)
+		return 0;
+	p8 = px > INT64_MAX / ub_p10[8 - px_dec] ? INT64_MAX : px * ub_p10[8 - px_dec];
+	/* KRW-USDT: 0.5 KRW from 1,000 to 10,000 KRW (the 2025-03-21 notice, 1.8) */
+	if (usdt && p8 >= 100000000000 && p8 < 1000000000000)
+		t = 50000000;
+	else
+		for (size_t i = 0; i < sizeof(ub_krw_ticks) / sizeof(ub_krw_ticks[0]); i++)
+			if (p8 >= ub_krw_ticks[i].from) {
+				t = ub_krw_ticks[i].tick;
+				break;
+			}
+	t /= ub_p10[8 - px_dec];
+	return t > 0 ? t : 1;
+}
+
+static int64_t ub_tick_krw(int64_t px, unsigned px_dec)
+{
+	return ub_tick_table(px, px_dec, false);
+}
+
+static int64_t ub_tick_krw_usdt(int64_t px, unsigned px_dec)
+{
+	return ub_tick_table(px, px_dec, true);
+}
+
+/*
+ * KRW markets: the banded tick, 1e-8 quantity, 5,000 KRW minimum and
+ * 1,000,000,000 KRW maximum per order (1.7). Other quotes are not traded
+ * here yet.
+ */
+static int ub_inst_rules(const char *base, const char *quote, unsigned px_dec, unsigned qty_dec,
+			 struct venue_inst_rules *out)
+{
+	*out = (struct venue_inst_rules){ 0 };
+	if (strcmp(quote, "KRW"))
+		return -ENOENT;
+	if (px_dec > 8 || qty_dec > 8)
+		return -ERANGE;
+	out->tick_at = strcmp(base, "USDT") ? ub_tick_krw : ub_tick_krw_usdt;
+	out->step = 1;  /* 1e-8, or the scale's unit when coarser */
+	out->min_notional = 5000 * ub_p10[px_dec];
+	out->max_notional = 1000000000 * ub_p10[px_dec];
+	return 0;
+}
+
 const struct venue_md venue_md_upbit = {
 	.venue = KIMP_VENUE_UPBIT,
 	.name = "upbit",
@@ -954,4 +1033,7 @@ const struct venue_md venue_md_upbit = {
 	.split = ub_split,
 	.decode = ub_decode,
 	.decode_snapshot = NULL,
+	.taker_fee = "0.0005",
+	.maker_fee = "0.0005",
+	.inst_rules = ub_inst_rules,
 };

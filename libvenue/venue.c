@@ -8,11 +8,19 @@
 #include <strings.h>
 #include "kimp/book.h"
 #include "kimp/venue.h"
+#include "jscan.h"
 
 static const struct venue_md *const venues[] = {
 	&venue_md_upbit,
 	&venue_md_binance,
 };
+
+int venue_fixed(const char *s, unsigned dec, int64_t *out)
+{
+	if (!s || !*s || dec > VENUE_DEC_MAX)
+		return -EINVAL;
+	return js_fixed_str(s, strlen(s), dec, out) ? -EINVAL : 0;
+}
 
 const struct venue_md *venue_md_get(enum kimp_venue v)
 {

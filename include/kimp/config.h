@@ -58,7 +58,8 @@ int kimp_conf_f64(const struct kimp_conf *c, const char *section, const char *ke
 const char *kimp_conf_next_section(const struct kimp_conf *c, size_t *iter);
 
 /*
- * Every key in 'section' is one of keys[] (NULL-terminated): 0, or -EINVAL
+ * Every key in 'section' is one of keys[] (NULL-terminated; an entry
+ * "prefix.*" takes any "prefix.X"): 0, or -EINVAL
  * with "FILE:LINE: key 'section.key': unknown key" in err.
  */
 int kimp_conf_check_keys(const struct kimp_conf *c, const char *section,

@@ -27,9 +27,12 @@ enum kimp_msg_type {
 	KIMP_MSG_MD_STATUS = 3,   /* book status changed (live/stale/resyncing) */
 	/* stratd -> riskd (intent ring) */
 	KIMP_MSG_INTENT = 16,
+	/* riskd -> stratd (verdict ring): every intent's outcome */
+	KIMP_MSG_VERDICT = 17,
 	/* riskd -> orderd (order ring) */
 	KIMP_MSG_ORDER_NEW = 32,
 	KIMP_MSG_ORDER_CANCEL = 33,
+	KIMP_MSG_ORDER_CANCEL_ALL = 34, /* kill switch: cancel every open order */
 	/* orderd -> riskd, orderd -> stratd (report rings) */
 	KIMP_MSG_EXEC_REPORT = 48,
 	KIMP_MSG_TYPE_MAX
@@ -127,31 +130,82 @@ enum kimp_tif {
 	KIMP_TIF_POST_ONLY = 3,
 };
 
+/* What an intent is for (kimp_intent.kind, kimp_order.kind). */
+enum kimp_intent_kind {
+	KIMP_INTENT_ENTRY = 0,  /* a new pair: adds exposure */
+	KIMP_INTENT_RETRY = 1,  /* the missing leg again, more aggressively */
+	KIMP_INTENT_UNWIND = 2, /* undo the filled leg of a failed pair */
+};
+
 /*
  * One leg of a trade, stratd -> riskd, 128 bytes. A trade is always a linked
  * pair: both legs carry the same pair_id and leg 0 / leg 1 of leg_count 2.
+ * A retry or an unwind is a single leg (leg_count 1) of the pair it mends.
+ *
+ * intent_id strictly increases over a stratd's life (its counter lives in
+ * its segment and starts from the creation time), so riskd refuses any id
+ * not above the last it saw: a repeat after a restart is harmless.
  */
 struct kimp_intent {
 	struct kimp_msg_hdr h;  /* venue and inst of this leg */
-	uint64_t intent_id;     /* unique per leg; repeats are harmless */
+	uint64_t intent_id;     /* strictly increasing, see above */
 	uint64_t pair_id;
 	int64_t px;             /* limit price, instrument scale */
-	int64_t qty;
+	int64_t qty;            /* instrument qty scale */
 	int64_t max_slip_px;    /* how far the leg may be chased */
 	uint64_t decision_tsc;  /* TSC when stratd decided */
 	uint8_t side;           /* enum kimp_side */
 	uint8_t tif;            /* enum kimp_tif */
 	uint8_t leg;            /* 0 or 1 */
-	uint8_t leg_count;      /* 2 */
+	uint8_t leg_count;      /* 2 for an entry, 1 for a retry or unwind */
 	uint32_t strategy;      /* strategy / instrument-pair id */
-	uint8_t pad[40];
+	uint8_t kind;           /* enum kimp_intent_kind */
+	uint8_t pad[39];
 };
 KIMP_ASSERT_SIZE(struct kimp_intent, 128);
 KIMP_ASSERT_ALIGN(struct kimp_intent, 8);
 KIMP_ASSERT_OFFSET(struct kimp_intent, intent_id, 32);
 KIMP_ASSERT_OFFSET(struct kimp_intent, side, 80);
+KIMP_ASSERT_OFFSET(struct kimp_intent, kind, 88);
 
-/* An approved order or a cancel, riskd -> orderd, 128 bytes. */
+enum kimp_verdict_kind {
+	KIMP_VERDICT_APPROVED = 1,
+	KIMP_VERDICT_TRIMMED = 2,   /* approved for less than asked */
+	KIMP_VERDICT_REJECTED = 3,
+};
+
+/*
+ * riskd's answer to one intent, riskd -> stratd, 128 bytes. Every intent
+ * gets exactly one. reason is an enum kimp_risk_reason (kimp/risk.h):
+ * KIMP_RISK_OK when approved, else the check that failed (a trim names
+ * the limit that trimmed it); limit is that check's bound and value what
+ * the intent would have made of it, both in the check's own unit.
+ */
+struct kimp_verdict {
+	struct kimp_msg_hdr h;  /* venue and inst of the leg */
+	uint64_t intent_id;
+	uint64_t pair_id;
+	uint64_t client_oid;    /* the order made of it, 0 when rejected */
+	int64_t qty;            /* approved qty (0 when rejected) */
+	int64_t px;             /* the order's price */
+	int64_t limit;
+	int64_t value;
+	uint8_t verdict;        /* enum kimp_verdict_kind */
+	uint8_t leg;
+	uint16_t reason;        /* enum kimp_risk_reason */
+	uint8_t kind;           /* the intent's enum kimp_intent_kind */
+	uint8_t pad[35];
+};
+KIMP_ASSERT_SIZE(struct kimp_verdict, 128);
+KIMP_ASSERT_ALIGN(struct kimp_verdict, 8);
+KIMP_ASSERT_OFFSET(struct kimp_verdict, intent_id, 32);
+KIMP_ASSERT_OFFSET(struct kimp_verdict, verdict, 88);
+
+/*
+ * An approved order or a cancel, riskd -> orderd, 128 bytes. A cancel
+ * names client_oid; KIMP_MSG_ORDER_CANCEL_ALL names nothing (venue 0: every
+ * venue) and asks orderd to cancel every open order it knows.
+ */
 struct kimp_order {
 	struct kimp_msg_hdr h;
 	uint64_t client_oid;    /* assigned by riskd from its journalled counter */
@@ -163,7 +217,7 @@ struct kimp_order {
 	uint8_t side;
 	uint8_t tif;
 	uint8_t leg;
-	uint8_t pad0;
+	uint8_t kind;           /* enum kimp_intent_kind */
 	uint32_t strategy;
 	uint8_t pad[40];
 };

@@ -167,6 +167,28 @@ struct venue_sub {
  * One venue's market-data facts and functions. Every string is the venue's;
  * nothing else in the engine names a venue.
  */
+/*
+ * Trading rules of one instrument, resolved once at startup (stratd and
+ * riskd round and check every price and size against them). Prices at the
+ * instrument's px_dec decimals, sizes at qty_dec, notionals in the quote
+ * currency at px_dec.
+ */
+struct venue_inst_rules {
+	int64_t tick;              /* a flat price unit, or 0: tick_at decides */
+	/* the price unit at px (a banded table, Upbit KRW); NULL with a flat tick */
+	int64_t (*tick_at)(int64_t px, unsigned px_dec);
+	int64_t step;              /* quantity unit, 0: unknown (config must say) */
+	int64_t min_qty, max_qty;  /* 0: none */
+	int64_t min_notional;      /* 0: none */
+	int64_t max_notional;      /* 0: none */
+};
+
+/* The price unit of r at px: > 0, or 0 when neither a flat tick nor a table. */
+static inline int64_t venue_tick(const struct venue_inst_rules *r, int64_t px, unsigned px_dec)
+{
+	return r->tick ? r->tick : r->tick_at ? r->tick_at(px, px_dec) : 0;
+}
+
 struct venue_md {
 	uint8_t venue;               /* enum kimp_venue */
 	const char *name;            /* "upbit": config sections, captures, JSON */
@@ -213,7 +235,27 @@ struct venue_md {
 	/* Decode a REST depth snapshot of sym: 0 (VD_SNAPSHOT) or -enum vd_err. */
 	int (*decode_snapshot)(const struct venue_symtab *t, uint32_t sym, const uint8_t *p,
 			       size_t len, struct vd_msg *m);
+
+	/* ---- trading ---- */
+	const char *taker_fee;       /* default fee rates, decimal strings ("0.0005") */
+	const char *maker_fee;
+	/*
+	 * The venue's published rules for base/quote at the given scales
+	 * (what its instrument endpoint would say for the symbols it lists):
+	 * 0, or -ENOENT when the venue has no rule known here for that symbol
+	 * (out keeps what is known venue-wide, such as the minimum notional;
+	 * the configuration must give the rest), -ERANGE when a rule does not
+	 * fit the scales.
+	 */
+	int (*inst_rules)(const char *base, const char *quote, unsigned px_dec, unsigned qty_dec,
+			  struct venue_inst_rules *out);
 };
+
+/*
+ * A decimal string ("0.0005", "1e-8", "5000") as fixed point with dec
+ * decimals: 0, or -EINVAL (not a number, or finer than dec).
+ */
+int venue_fixed(const char *s, unsigned dec, int64_t *out);
 
 /* The table for v, or NULL when libvenue has no market data for it. */
 const struct venue_md *venue_md_get(enum kimp_venue v);

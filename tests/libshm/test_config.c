@@ -476,3 +476,24 @@ Test(config, large_file_loads_past_the_first_buffer)
 	kimp_conf_free(c);
 	tmp_remove(&t, "big.conf");
 }
+
+Test(config, check_keys_prefix_pattern_takes_any_suffix_but_none)
+{
+	static const char *const keys[] = { "coins", "tick.*", NULL };
+	struct kimp_conf *c = NULL;
+
+	cr_assert_eq(kimp_conf_parse("p.conf", "[v]\ncoins = A\ntick.BTC = 1\ntick.X = 2\n", &c, err,
+				     sizeof(err)), 0, "%s", err);
+	cr_assert_eq(kimp_conf_check_keys(c, "v", keys, err, sizeof(err)), 0, "%s", err);
+	kimp_conf_free(c);
+	c = NULL;
+	cr_assert_eq(kimp_conf_parse("p.conf", "[v]\ntick. = 1\n", &c, err, sizeof(err)), 0);
+	cr_assert_eq(kimp_conf_check_keys(c, "v", keys, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "p.conf:2: key 'v.tick.': unknown key");
+	kimp_conf_free(c);
+	c = NULL;
+	cr_assert_eq(kimp_conf_parse("p.conf", "[v]\nticks = 1\n", &c, err, sizeof(err)), 0);
+	cr_assert_eq(kimp_conf_check_keys(c, "v", keys, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "p.conf:2: key 'v.ticks': unknown key");
+	kimp_conf_free(c);
+}
