@@ -139,10 +139,9 @@ void bu_cpu_model(char *buf, size_t len)
 	fclose(f);
 }
 
-int bu_parse_cpus(const char *s, int cpu[2])
+int bu_parse_pair(const char *s, uint64_t min, uint64_t max, uint64_t out[2])
 {
-	uint64_t a, b;
-	char buf[32], *comma;
+	char buf[64], *comma;
 
 	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
 		return -EINVAL;
@@ -150,11 +149,19 @@ int bu_parse_cpus(const char *s, int cpu[2])
 	if (!comma)
 		return -EINVAL;
 	*comma = 0;
-	if (bu_parse_u64(buf, 0, CPU_SETSIZE - 1, &a) ||
-	    bu_parse_u64(comma + 1, 0, CPU_SETSIZE - 1, &b) || a == b)
+	if (bu_parse_u64(buf, min, max, &out[0]) || bu_parse_u64(comma + 1, min, max, &out[1]))
 		return -EINVAL;
-	cpu[0] = (int)a;
-	cpu[1] = (int)b;
+	return 0;
+}
+
+int bu_parse_cpus(const char *s, int cpu[2])
+{
+	uint64_t v[2];
+
+	if (bu_parse_pair(s, 0, CPU_SETSIZE - 1, v) || v[0] == v[1])
+		return -EINVAL;
+	cpu[0] = (int)v[0];
+	cpu[1] = (int)v[1];
 	return 0;
 }
 

@@ -36,6 +36,8 @@ double bu_median(double *v, unsigned n);
 uint64_t bu_quantile(const uint64_t *s, uint64_t n, double q);
 /* A decimal in [min, max]: 0 or -EINVAL. */
 int bu_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* "A,B", each in [min, max]: 0 or -EINVAL. */
+int bu_parse_pair(const char *s, uint64_t min, uint64_t max, uint64_t out[2]);
 /* "A,B", two different CPU numbers: 0 or -EINVAL. */
 int bu_parse_cpus(const char *s, int cpu[2]);
 /*

@@ -74,21 +74,6 @@ static void cfg_defaults(void *cv, bool ci)
 	c->commit = "unknown";
 }
 
-static int parse_pair(const char *s, uint64_t min, uint64_t max, uint64_t out[2])
-{
-	char buf[64], *comma;
-
-	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
-		return -EINVAL;
-	comma = strchr(buf, ',');
-	if (!comma)
-		return -EINVAL;
-	*comma = 0;
-	if (bu_parse_u64(buf, min, max, &out[0]) || bu_parse_u64(comma + 1, min, max, &out[1]))
-		return -EINVAL;
-	return 0;
-}
-
 enum {
 	OPT_CI = 256, OPT_ROUNDS, OPT_PP, OPT_OW, OPT_TPUT, OPT_WARMUP, OPT_PIPE_DIV,
 	OPT_SLOTS, OPT_BATCH, OPT_GAP, OPT_CPUS, OPT_TIMEOUT, OPT_JSON, OPT_COMMIT,
@@ -139,7 +124,7 @@ static int parse_opt(void *cv, int opt, const char *arg)
 		err = bu_parse_u64(arg, 100, 1ull << 30, &c->warmup_n);
 		break;
 	case OPT_PIPE_DIV:
-		err = parse_pair(arg, 1, 1000, pair);
+		err = bu_parse_pair(arg, 1, 1000, pair);
 		c->pipe_lat_div = (unsigned int)pair[0];
 		c->pipe_tput_div = (unsigned int)pair[1];
 		break;
@@ -157,7 +142,7 @@ static int parse_opt(void *cv, int opt, const char *arg)
 		err = bu_parse_u64(arg, 0, 1000000000, &c->gap_ns);
 		break;
 	case OPT_CPUS:
-		err = parse_pair(arg, 0, CPU_SETSIZE - 1, pair);
+		err = bu_parse_pair(arg, 0, CPU_SETSIZE - 1, pair);
 		c->cpu[0] = (int)pair[0];
 		c->cpu[1] = (int)pair[1];
 		if (!err && c->cpu[0] == c->cpu[1])
