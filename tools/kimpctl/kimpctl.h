@@ -38,6 +38,11 @@ struct kimpctl_cmd {
 
 extern const struct kimpctl_cmd kimpctl_cmd_shm;
 extern const struct kimpctl_cmd kimpctl_cmd_books;
+extern const struct kimpctl_cmd kimpctl_cmd_risk;
+extern const struct kimpctl_cmd kimpctl_cmd_kill;
+extern const struct kimpctl_cmd kimpctl_cmd_pause;
+extern const struct kimpctl_cmd kimpctl_cmd_resume;
+extern const struct kimpctl_cmd kimpctl_cmd_strat;
 
 void kimpctl_usage(FILE *f);
 /* "kimpctl: <cmd>: <fmt>" on stderr; returns 'status' for tail calls. */
@@ -113,5 +118,76 @@ const char *fmt_utc(char *buf, size_t len, uint64_t real_ns, bool iso);
 /* "1234 (alive)", "1234 (dead)", or "-" for no pid. */
 const char *fmt_pid(char *buf, size_t len, pid_t pid);
 bool pid_alive(pid_t pid);
+
+/* ---- risk.c: helpers strat.c shares -------------------------------------- */
+
+/*
+ * v / 10^dec exactly into buf, the fraction without trailing zeros
+ * ("100.25", "-0.5", "3"); a dec past VENUE_DEC_MAX as the raw integer with
+ * its exponent ("12e-40"). Returns buf.
+ */
+const char *fmt_dec(char *buf, size_t len, int64_t v, unsigned dec);
+
+/*
+ * "[SEGMENT] [--json] [-h]" for the command argv[0] (usage: its help text):
+ * *name (default 'def') and *json. KIMPCTL_OK with *done false: go on;
+ * KIMPCTL_OK with *done true: the help was printed, exit; KIMPCTL_USAGE: the
+ * error was said.
+ */
+int kimpctl_seg_args(int argc, char **argv, const char *usage, const char *def,
+		     const char **name, bool *json, bool *done);
+
+/*
+ * Region 'region' of the attached segment 'seg' (named 'name'), checked to
+ * lie inside the segment and to hold at least 'min' bytes: 0 with *out (into
+ * the mapping) and *size, or KIMPCTL_FAIL with the error said.
+ */
+int kimpctl_region(const struct shm_seg *seg, const char *cmd, const char *name,
+		   const char *region, size_t min, void **out, uint64_t *size);
+
+/* The metrics region 'region' of seg (a daemon's pid, heartbeat), or NULL. */
+const struct shm_metrics *kimpctl_metrics(const struct shm_seg *seg, const char *region);
+
+/* An amount at 'dec' decimals, exact (a string in JSON). */
+void out_dec(struct out *o, const char *key, int64_t v, unsigned dec);
+/* a - b at 'dec' decimals; null when it overflows. */
+void out_diff(struct out *o, const char *key, int64_t a, int64_t b, unsigned dec);
+/* An id (may pass 2^53, which a JSON double rounds): a string in JSON. */
+void out_id(struct out *o, const char *key, uint64_t id);
+/* A null for a "..._ns" key (the text form drops the suffix, as out_ns). */
+void out_ns_null(struct out *o, const char *key);
+/* now - mono_ns ("_ns" key), 0 when in the future; null when mono_ns <= 0. */
+void out_age(struct out *o, const char *key, uint64_t now, int64_t mono_ns);
+/* The same as a table cell ("-" when never). Returns buf. */
+const char *fmt_age(char *buf, size_t len, uint64_t now, int64_t mono_ns);
+
+/*
+ * A text table: a header row, then rows of cells, printed with columns
+ * aligned (two spaces apart, left-aligned). Cells are copied; an allocation
+ * failure is remembered and reported by tbl_print.
+ */
+#define TBL_CELL 48
+#define TBL_COLS 24                 /* columns at most */
+struct tbl {
+	unsigned ncols, nrows, cap; /* nrows counts the header */
+	char (*cell)[TBL_CELL];     /* nrows * ncols, owned */
+	bool oom;
+};
+
+/* ncols at most TBL_COLS (more are dropped). */
+void tbl_init(struct tbl *t, const char *const *hdr, unsigned ncols);
+/* Start a row: every cell "-" until set. */
+void tbl_row(struct tbl *t);
+/* Set cell 'col' of the last row. */
+void tbl_set(struct tbl *t, unsigned col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Print with 'indent' before each line; frees t. -ENOMEM when a row was lost. */
+int tbl_print(struct tbl *t, FILE *f, const char *indent);
+/*
+ * Text form only: 'title' at the emitter's depth, t below it one level
+ * deeper (or "title  none" when t has no rows). Frees t. KIMPCTL_OK, or
+ * KIMPCTL_FAIL when a row was lost (said).
+ */
+int out_tbl(struct out *o, const char *title, struct tbl *t);
 
 #endif

@@ -12,6 +12,11 @@
 static const struct kimpctl_cmd *const commands[] = {
 	&kimpctl_cmd_shm,
 	&kimpctl_cmd_books,
+	&kimpctl_cmd_risk,
+	&kimpctl_cmd_kill,
+	&kimpctl_cmd_pause,
+	&kimpctl_cmd_resume,
+	&kimpctl_cmd_strat,
 };
 
 void kimpctl_usage(FILE *f)

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * riskd: pre-trade risk for kimp. Wires the modules: configuration, the
+ * segment, the loop, the signals. See riskd.h.
+ *
+ *   riskd -c FILE [--cpu N]       run
+ *   riskd -c FILE --check         check the configuration, print the limits, exit
+ *
+ * Signals: SIGUSR1 kills (halt, cancel every open order), SIGUSR2 pauses;
+ * both go through the control region like kimpctl's requests. Resume is
+ * kimpctl's alone. SIGINT / SIGTERM stop the loop; the state stays.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kimp/config.h"
+#include "riskd.h"
+
+static volatile sig_atomic_t stop_req;
+static volatile sig_atomic_t early_kill, early_pause; /* before the control region was mapped */
+static struct kimp_risk_control *_Atomic g_ctl;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_req = 1;
+}
+
+/* A request like kimpctl's: an atomic add on shared memory is async-signal-safe. */
+static void on_usr(int sig)
+{
+	struct kimp_risk_control *c = atomic_load(&g_ctl);
+
+	if (!c) {
+		if (sig == SIGUSR1)
+			early_kill = 1;
+		else
+			early_pause = 1;
+		return;
+	}
+	atomic_fetch_add_explicit(sig == SIGUSR1 ? &c->kill_req : &c->pause_req, 1,
+				  memory_order_acq_rel);
+}
+
+static void usage(FILE *o)
+{
+	fputs("usage: riskd -c FILE [--cpu N] [--check]\n"
+	      "  -c, --config FILE   the configuration ([riskd], [risk.NAME], [engine], [venue.NAME],\n"
+	      "                      [balance.NAME], [shm])\n"
+	      "      --cpu N         pin the loop to CPU N\n"
+	      "      --check         check the configuration, print the limits and exit\n"
+	      "signals: SIGUSR1 kill, SIGUSR2 pause (resume: kimpctl resume)\n",
+	      o);
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || v > max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "cpu", required_argument, NULL, 'C' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct riskd_conf conf;
+	static struct riskd d;
+	const char *cfg = NULL;
+	unsigned cpu = ~0u;
+	bool check = false;
+	char err[512] = "";
+	struct kimp_conf *kc = NULL;
+	struct shm_opts so;
+	int c, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cfg = optarg; break;
+		case 'k': check = true; break;
+		case 'C':
+			if (parse_uint(optarg, 4095, &cpu)) {
+				fprintf(stderr, "riskd: --cpu: '%s' is not a CPU number\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "riskd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!cfg) {
+		usage(stderr);
+		return 2;
+	}
+	shm_opts_default(&so);
+	if (kimp_conf_load(cfg, &kc, err, sizeof(err)) ||
+	    riskd_conf_load(kc, &conf, err, sizeof(err)) ||
+	    kimp_conf_str(kc, "shm", "hugetlbfs", so.hugetlbfs_dir, &so.hugetlbfs_dir, err,
+			  sizeof(err)) ||
+	    kimp_conf_str(kc, "shm", "shm_dir", so.shm_dir, &so.shm_dir, err, sizeof(err)) ||
+	    kimp_conf_bool(kc, "shm", "hugepages", so.allow_hugetlbfs, &so.allow_hugetlbfs, err,
+			   sizeof(err))) {
+		fprintf(stderr, "riskd: %s\n", err);
+		kimp_conf_free(kc);
+		return 2;
+	}
+	/* so's paths point into kc: keep it for the run */
+	riskd_conf_print(&conf, stdout);
+	fflush(stdout);
+	if (check) {
+		printf("riskd: %s: ok\n", cfg);
+		kimp_conf_free(kc);
+		return 0;
+	}
+	if (cpu != ~0u) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			fprintf(stderr, "riskd: cannot pin to CPU %u: %s (running unpinned)\n", cpu,
+				strerror(errno));
+	}
+
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_usr;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (riskd_open(&d, &conf, &so, err, sizeof(err))) {
+		fprintf(stderr, "riskd: %s\n", err);
+		goto free_conf;
+	}
+	atomic_store(&g_ctl, d.ctl);
+	/* a signal that came while the segment was being opened */
+	if (early_kill)
+		atomic_fetch_add(&d.ctl->kill_req, 1);
+	if (early_pause)
+		atomic_fetch_add(&d.ctl->pause_req, 1);
+	riskd_attach_inputs(&d);
+	fprintf(stderr, "riskd: %s state%s (%llu stores undone), mode %s, next client_oid %llu\n",
+		d.created ? "new" : "resumed", d.created ? " seeded from the configuration" : "",
+		(unsigned long long)d.recovered, kimp_risk_mode_name((unsigned)d.st->lim.mode),
+		(unsigned long long)d.st->lim.next_client_oid);
+	printf("riskd: ready: segment %s, loop %s\n", conf.name, shm_wait_mode_name(conf.wait));
+	fflush(stdout);
+	riskd_run(&d, &stop_req);
+	atomic_store(&g_ctl, NULL);
+	riskd_close(&d);
+	fprintf(stderr, "riskd: stopped\n");
+	ret = 0;
+free_conf:
+	kimp_conf_free(kc);
+	return ret;
+}
