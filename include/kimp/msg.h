@@ -248,7 +248,8 @@ struct kimp_exec_report {
 	int64_t last_qty;
 	int64_t cum_qty;        /* the order so far */
 	int64_t leaves_qty;
-	int64_t fee;            /* in the fee asset's scale */
+	int64_t fee;            /* the fee of this report's fill (last_qty) only, in the
+				   fee asset's scale; 0 when no new fill */
 	uint8_t state;          /* enum kimp_order_state after this report */
 	uint8_t side;
 	uint8_t leg;
