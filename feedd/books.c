@@ -25,6 +25,21 @@ void fd_book_write(struct feedd *fd, struct fd_book *b)
 	shm_seq_write_end(s);
 }
 
+/*
+ * Write only the record's header (update id, times, count): the levels in
+ * the table are already the record's, so a reader still copies a book whose
+ * levels and header belong together.
+ */
+void fd_book_write_head(struct feedd *fd, struct fd_book *b)
+{
+	struct shm_seq *s = shm_seqtab_lock(fd->table, b->slot);
+	struct kimp_book *dst = shm_seqtab_data(fd->table, b->slot);
+
+	shm_seq_write_begin(s);
+	shm_seq_store(dst, &b->rec, offsetof(struct kimp_book, bids));
+	shm_seq_write_end(s);
+}
+
 /* Reserve an event slot, or NULL (the ring is full: counted, flagged). */
 static void *ev_reserve(struct feedd *fd)
 {

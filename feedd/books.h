@@ -11,6 +11,11 @@
 /* Write b->rec (header and filled levels) to the shared table. */
 void fd_book_write(struct feedd *fd, struct fd_book *b);
 /*
+ * Write only b->rec's header (everything before the levels): for an update
+ * that left the levels the table holds as they were.
+ */
+void fd_book_write_head(struct feedd *fd, struct fd_book *b);
+/*
  * Change b's status (and why): record, table, gauge and a KIMP_MSG_MD_STATUS
  * event. Nothing when it is already so. tsc 0: now.
  */

@@ -227,7 +227,8 @@ int dbook_snapshot(struct dbook *b, const struct vd_msg *m, uint64_t now_ns,
  * DB_OVERFLOW when syncing, DB_IGNORED when idle or not a VD_DIFF.
  * *changed (may be NULL) gets the DB_TOP_* bits of the sides whose top
  * KIMP_BOOK_LEVELS changed (both when a live book was thrown away), so
- * the caller republishes only then.
+ * the caller copies the levels out only then (the local id moves with
+ * every applied diff, top changed or not).
  */
 int dbook_diff(struct dbook *b, const struct vd_msg *m, uint64_t now_ns,
 	       unsigned *changed);

@@ -65,25 +65,38 @@ static void on_full_book(struct feed *f, struct fd_book *b, const struct vd_msg 
 		    0, tsc, m->venue_ts_ns);
 }
 
-/* The diff book's top levels into the record and the table. */
-static void diff_publish(struct feed *f, struct fd_book *b, uint64_t tsc, uint64_t now,
-			 int64_t venue_ts)
+/*
+ * The diff book into the record and the table: its update id, times and
+ * count always (the record says which update its levels are as of, even
+ * when a diff only changed levels below the top the record holds), its top
+ * levels and a top event when they changed (top) or the book goes live.
+ */
+static void diff_publish(struct feed *f, struct fd_book *b, bool top, uint64_t tsc,
+			 uint64_t now, int64_t venue_ts)
 {
 	struct feedd *fd = f->fd;
-	unsigned nb, na;
 
-	dbook_top(b->db, b->rec.bids, &nb, b->rec.asks, &na, KIMP_BOOK_LEVELS);
-	b->rec.nbids = (uint8_t)nb;
-	b->rec.nasks = (uint8_t)na;
+	if (top) {
+		unsigned nb, na;
+
+		dbook_top(b->db, b->rec.bids, &nb, b->rec.asks, &na, KIMP_BOOK_LEVELS);
+		b->rec.nbids = (uint8_t)nb;
+		b->rec.nasks = (uint8_t)na;
+	}
 	b->rec.update_id = dbook_local_id(b->db);
 	touch(b, tsc, now, venue_ts);
-	if (b->rec.status != KIMP_BOOK_LIVE)
+	if (b->rec.status != KIMP_BOOK_LIVE) {
+		/* writes the whole record; a new top must follow */
 		fd_book_status(fd, b, KIMP_BOOK_LIVE, KIMP_BOOK_R_NONE, tsc, now);
-	else
+	} else if (top) {
 		fd_book_write(fd, b);
+	} else {
+		fd_book_write_head(fd, b);
+		return;
+	}
 	struct kimp_level z = { 0, 0 };
-	fd_book_top(fd, b, nb ? &b->rec.bids[0] : &z, na ? &b->rec.asks[0] : &z,
-		    b->rec.update_id, tsc, venue_ts);
+	fd_book_top(fd, b, b->rec.nbids ? &b->rec.bids[0] : &z,
+		    b->rec.nasks ? &b->rec.asks[0] : &z, b->rec.update_id, tsc, venue_ts);
 }
 
 static void snap_pump(struct feed *f, uint64_t now);
@@ -106,13 +119,10 @@ static void diff_outcome(struct feed *f, struct fd_book *b, int r, unsigned top_
 {
 	switch (r) {
 	case DB_APPLIED:
-		if (top_changed)
-			diff_publish(f, b, tsc, now, venue_ts);
-		else
-			b->last_mono_ns = now, b->rec.update_count++;
+		diff_publish(f, b, top_changed != 0, tsc, now, venue_ts);
 		break;
 	case DB_LIVE:
-		diff_publish(f, b, tsc, now, venue_ts);
+		diff_publish(f, b, true, tsc, now, venue_ts);
 		break;
 	case DB_GAP:
 		shm_counter_add(f->m.gaps, 1);

@@ -207,8 +207,14 @@ static inline void fdt_feedd(struct fdt *t, const char *extra_feedd, const char 
 				break;
 			shm_seg_detach(&t->seg);
 		}
-		int st;
-		cr_assert_eq(waitpid(t->feedd, &st, WNOHANG), 0, "feedd exited");
+		int st = 0;
+		if (waitpid(t->feedd, &st, WNOHANG) != 0) {
+			static char out[8192];
+			ssize_t r = read(t->feedd_out, out, sizeof(out) - 1);
+			out[r > 0 ? r : 0] = '\0';
+			t->feedd = 0;
+			cr_assert_fail("feedd exited (status %d):\n%s", st, out);
+		}
 		cr_assert_lt(kimp_mono_ns(), end, "feedd's segment never appeared");
 		usleep(2000);
 	}

@@ -4,7 +4,8 @@
  * exsim's level for level after a long stream, a gap exsim injects is
  * detected and resynced, a stall marks books stale and recovery clears it,
  * a disconnect is survived with no manual step, a planned reconnect leaves
- * no hole, and every frame is recorded when asked.
+ * no hole, every frame is recorded when asked, and a diff that changes only
+ * levels below the recorded top still moves the record's update id.
  */
 #include "fdtest.h"
 #include "kimp/msg.h"
@@ -400,4 +401,81 @@ Test(feedd_e2e, a_killed_feedd_restarts_on_its_segment, .timeout = 180, .init = 
 	struct want_updates u = { 5 };
 	cr_assert(fdt_wait(&T, every_book_updated, &u));
 	assert_all_same(&T);
+}
+
+/* The top KIMP_BOOK_LEVELS a side (what feedd's record holds) are the same. */
+static bool same_top(const struct exbook *a, const struct exbook *b)
+{
+	uint32_t anb = a->nb < KIMP_BOOK_LEVELS ? a->nb : KIMP_BOOK_LEVELS;
+	uint32_t ana = a->na < KIMP_BOOK_LEVELS ? a->na : KIMP_BOOK_LEVELS;
+	uint32_t bnb = b->nb < KIMP_BOOK_LEVELS ? b->nb : KIMP_BOOK_LEVELS;
+	uint32_t bna = b->na < KIMP_BOOK_LEVELS ? b->na : KIMP_BOOK_LEVELS;
+
+	return anb == bnb && ana == bna &&
+	       !memcmp(a->bids, b->bids, anb * sizeof(a->bids[0])) &&
+	       !memcmp(a->asks, b->asks, ana * sizeof(a->asks[0]));
+}
+
+/* exsim's market steps so far (GET /status). */
+static uint64_t exsim_steps(struct fdt *t)
+{
+	static char body[8192];
+	cr_assert_eq(fdt_ctl(t, "GET", "/status", body, sizeof(body)), 200, "%s", body);
+	const char *p = strstr(body, "\"steps\":");
+	cr_assert_not_null(p, "%s", body);
+	return strtoull(p + 8, NULL, 10);
+}
+
+static bool steps_reach(struct fdt *t, const void *arg)
+{
+	return exsim_steps(t) >= *(const uint64_t *)arg;
+}
+
+/* Prices that stay put and deep books: steps that change only deep levels are common. */
+static const char *deep_market =
+	"[exsim]\nstep = 50ms\n[coin.BTC]\nvol = 0\n[coin.ETH]\nvol = 0\n[coin.XRP]\nvol = 0\n"
+	"[venue.binance]\npublish = 50ms\ndepth = 1000\n";
+
+/*
+ * A diff that changes only levels below the top the record holds still
+ * moves the record's update id (and times): feedd once applied such a diff
+ * but left the record at the update before it, so a reader (and
+ * a_disconnect_is_survived, once, on a loaded machine where exsim's steps
+ * were few) saw a book behind the venue's for as long as no diff changed
+ * the top. Each cycle lets one 50 ms step follow a 100 ms diff point and
+ * pauses: exsim's flush is then a diff of that one step, which in this
+ * market often changes deep levels only; the cycles go on until three did.
+ */
+Test(feedd_e2e, a_diff_below_the_recorded_top_still_moves_the_update_id, .timeout = 180,
+     .init = setup, .fini = teardown)
+{
+	static const char *const syms[3] = { "BTCUSDT", "ETHUSDT", "XRPUSDT" };
+	static const unsigned insts[3] = { INST_BTC, INST_ETH, INST_XRP };
+	unsigned seen = 0, cycles;
+
+	fdt_exsim(&T, deep_market);
+	fdt_feedd(&T, NULL, NULL, NULL, false, true);
+	cr_assert(fdt_wait(&T, all_live, NULL), "not every book went live: %s", fdt_books_str(&T));
+	for (cycles = 0; cycles < 200 && seen < 3; cycles++) {
+		static struct exbook before[3], after;
+		struct want_count d = { "binance.msgs.diff", fdt_counter(&T, "binance.msgs.diff") + 1 };
+
+		/* just past a diff point */
+		cr_assert(fdt_wait(&T, counter_reaches, &d), "the diffs stopped");
+		cr_assert(fdt_wait(&T, all_live, NULL), "%s", fdt_books_str(&T));
+		for (int k = 0; k < 3; k++)
+			exsim_book(&T, "binance", syms[k], &before[k]);
+		/* one more step: what it changed is held until the next diff point */
+		uint64_t steps = exsim_steps(&T) + 1;
+		cr_assert(fdt_wait(&T, steps_reach, &steps), "exsim stopped stepping");
+		cr_assert_eq(fdt_ctl(&T, "POST", "/pause", NULL, 0), 200);
+		for (int k = 0; k < 3; k++) {
+			exsim_book(&T, "binance", syms[k], &after);
+			if (after.update_id > before[k].update_id && same_top(&before[k], &after))
+				seen++;
+			assert_same_book(&T, KIMP_VENUE_BINANCE, insts[k], "binance", syms[k]);
+		}
+		cr_assert_eq(fdt_ctl(&T, "POST", "/resume", NULL, 0), 200);
+	}
+	cr_assert_geq(seen, 1, "no diff in %u cycles changed only levels below the top", cycles);
 }
