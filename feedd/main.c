@@ -11,12 +11,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kimp/config.h"
+#include "kimp/daemon.h"
 #include "kimp/tsc.h"
 #include "feedd.h"
 
@@ -37,16 +37,6 @@ static void usage(FILE *o)
 	      "      --check         check the configuration and exit\n"
 	      "      --decode VENUE  decode raw messages (one per line) from stdin\n",
 	      o);
-}
-
-static int parse_uint(const char *s, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *end || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -73,14 +63,14 @@ int main(int argc, char **argv)
 		case 'k': check = true; break;
 		case 'd': decode = optarg; break;
 		case 'C':
-			if (parse_uint(optarg, 4095, &cpu)) {
+			if (kimp_parse_uint(optarg, 4095, &cpu)) {
 				fprintf(stderr, "feedd: --cpu: '%s' is not a CPU number\n", optarg);
 				return 2;
 			}
 			break;
 		case 'p':
 		case 'q':
-			if (parse_uint(optarg, VENUE_DEC_MAX, c == 'p' ? &px_dec : &qty_dec)) {
+			if (kimp_parse_uint(optarg, VENUE_DEC_MAX, c == 'p' ? &px_dec : &qty_dec)) {
 				fprintf(stderr, "feedd: --%s: 0..%d\n", c == 'p' ? "px-dec" : "qty-dec",
 					VENUE_DEC_MAX);
 				return 2;
@@ -110,14 +100,9 @@ int main(int argc, char **argv)
 	struct kimp_conf *kc = NULL;
 	static struct feedd_conf conf;
 	struct shm_opts so;
-	shm_opts_default(&so);
 	if (kimp_conf_load(cfg, &kc, err, sizeof(err)) ||
 	    feedd_conf_load(kc, &conf, err, sizeof(err)) ||
-	    kimp_conf_str(kc, "shm", "hugetlbfs", so.hugetlbfs_dir, &so.hugetlbfs_dir, err,
-			  sizeof(err)) ||
-	    kimp_conf_str(kc, "shm", "shm_dir", so.shm_dir, &so.shm_dir, err, sizeof(err)) ||
-	    kimp_conf_bool(kc, "shm", "hugepages", so.allow_hugetlbfs, &so.allow_hugetlbfs, err,
-			   sizeof(err))) {
+	    kimp_shm_opts_conf(kc, &so, err, sizeof(err))) {
 		fprintf(stderr, "feedd: %s\n", err);
 		kimp_conf_free(kc);
 		return 2;
@@ -127,20 +112,9 @@ int main(int argc, char **argv)
 		printf("feedd: %s: %u venue(s) ok\n", cfg, conf.nfeeds);
 		return 0;
 	}
-	if (cpu != ~0u) {
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			fprintf(stderr, "feedd: cannot pin to CPU %u: %s (running unpinned)\n", cpu,
-				strerror(errno));
-	}
+	kimp_pin_cpu("feedd", cpu);
 
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	kimp_stop_signals(on_signal);
 
 	static struct feedd fd;
 	if (feedd_open(&fd, &conf, &so, err, sizeof(err))) {

@@ -10,14 +10,13 @@
  * both go through the control region like kimpctl's requests. Resume is
  * kimpctl's alone. SIGINT / SIGTERM stop the loop; the state stays.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kimp/config.h"
+#include "kimp/daemon.h"
 #include "riskd.h"
 
 static volatile sig_atomic_t stop_req;
@@ -57,16 +56,6 @@ static void usage(FILE *o)
 	      o);
 }
 
-static int parse_uint(const char *s, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *end || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -91,7 +80,7 @@ int main(int argc, char **argv)
 		case 'c': cfg = optarg; break;
 		case 'k': check = true; break;
 		case 'C':
-			if (parse_uint(optarg, 4095, &cpu)) {
+			if (kimp_parse_uint(optarg, 4095, &cpu)) {
 				fprintf(stderr, "riskd: --cpu: '%s' is not a CPU number\n", optarg);
 				return 2;
 			}
@@ -109,14 +98,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	shm_opts_default(&so);
 	if (kimp_conf_load(cfg, &kc, err, sizeof(err)) ||
 	    riskd_conf_load(kc, &conf, err, sizeof(err)) ||
-	    kimp_conf_str(kc, "shm", "hugetlbfs", so.hugetlbfs_dir, &so.hugetlbfs_dir, err,
-			  sizeof(err)) ||
-	    kimp_conf_str(kc, "shm", "shm_dir", so.shm_dir, &so.shm_dir, err, sizeof(err)) ||
-	    kimp_conf_bool(kc, "shm", "hugepages", so.allow_hugetlbfs, &so.allow_hugetlbfs, err,
-			   sizeof(err))) {
+	    kimp_shm_opts_conf(kc, &so, err, sizeof(err))) {
 		fprintf(stderr, "riskd: %s\n", err);
 		kimp_conf_free(kc);
 		return 2;
@@ -129,23 +113,13 @@ int main(int argc, char **argv)
 		kimp_conf_free(kc);
 		return 0;
 	}
-	if (cpu != ~0u) {
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			fprintf(stderr, "riskd: cannot pin to CPU %u: %s (running unpinned)\n", cpu,
-				strerror(errno));
-	}
+	kimp_pin_cpu("riskd", cpu);
 
-	struct sigaction sa = { .sa_handler = on_stop };
+	kimp_stop_signals(on_stop);
+	struct sigaction sa = { .sa_handler = on_usr };
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_usr;
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	if (riskd_open(&d, &conf, &so, err, sizeof(err))) {
 		fprintf(stderr, "riskd: %s\n", err);

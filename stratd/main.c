@@ -6,14 +6,13 @@
  *   stratd -c FILE [--cpu N]      run
  *   stratd -c FILE --check        check the configuration, print it, exit
  */
-#include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kimp/config.h"
+#include "kimp/daemon.h"
 #include "stratd.h"
 
 static struct stratd sd;
@@ -32,16 +31,6 @@ static void usage(FILE *o)
 	      "      --cpu N         pin the loop to CPU N\n"
 	      "      --check         check the configuration, print the parameters and exit\n",
 	      o);
-}
-
-static int parse_uint(const char *s, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *end || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -65,7 +54,7 @@ int main(int argc, char **argv)
 		case 'c': cfg = optarg; break;
 		case 'k': check = true; break;
 		case 'C':
-			if (parse_uint(optarg, 4095, &cpu)) {
+			if (kimp_parse_uint(optarg, 4095, &cpu)) {
 				fprintf(stderr, "stratd: --cpu: '%s' is not a CPU number\n", optarg);
 				return 2;
 			}
@@ -86,14 +75,9 @@ int main(int argc, char **argv)
 
 	struct kimp_conf *kc = NULL;
 	struct shm_opts so;
-	shm_opts_default(&so);
 	if (kimp_conf_load(cfg, &kc, err, sizeof(err)) ||
 	    stratd_conf_load(kc, &conf, err, sizeof(err)) ||
-	    kimp_conf_str(kc, "shm", "hugetlbfs", so.hugetlbfs_dir, &so.hugetlbfs_dir, err,
-			  sizeof(err)) ||
-	    kimp_conf_str(kc, "shm", "shm_dir", so.shm_dir, &so.shm_dir, err, sizeof(err)) ||
-	    kimp_conf_bool(kc, "shm", "hugepages", so.allow_hugetlbfs, &so.allow_hugetlbfs, err,
-			   sizeof(err))) {
+	    kimp_shm_opts_conf(kc, &so, err, sizeof(err))) {
 		fprintf(stderr, "stratd: %s\n", err);
 		kimp_conf_free(kc);
 		return 2;
@@ -106,20 +90,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	stratd_conf_print(&conf, stderr);
-	if (cpu != ~0u) {
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			fprintf(stderr, "stratd: cannot pin to CPU %u: %s (running unpinned)\n", cpu,
-				strerror(errno));
-	}
+	kimp_pin_cpu("stratd", cpu);
 
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	kimp_stop_signals(on_signal);
 
 	if (stratd_open(&sd, &conf, &so, err, sizeof(err))) {
 		fprintf(stderr, "stratd: %s\n", err);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include "kimp/daemon.h"
 #include "kimpctl.h"
 
 int kimpctl_conf_load(const char *path, struct kimp_conf **out, const char **used,
@@ -22,16 +23,5 @@ int kimpctl_conf_load(const char *path, struct kimp_conf **out, const char **use
 int kimpctl_shm_opts(const struct kimp_conf *c, struct shm_opts *o, char *err,
 		     size_t errlen)
 {
-	int ret;
-
-	shm_opts_default(o);
-	ret = kimp_conf_str(c, "shm", "hugetlbfs", o->hugetlbfs_dir, &o->hugetlbfs_dir,
-			    err, errlen);
-	if (!ret)
-		ret = kimp_conf_str(c, "shm", "shm_dir", o->shm_dir, &o->shm_dir,
-				    err, errlen);
-	if (!ret)
-		ret = kimp_conf_bool(c, "shm", "hugepages", o->allow_hugetlbfs,
-				     &o->allow_hugetlbfs, err, errlen);
-	return ret;
+	return kimp_shm_opts_conf(c, o, err, errlen);
 }
