@@ -15,6 +15,7 @@
 #include "kimp/segment.h"
 #include "kimp/seqlock.h"
 #include "../testutil.h"
+#include "ctlrun.h"
 #include "jsoncheck.h"
 
 static struct tenv env;
@@ -93,79 +94,15 @@ TestSuite(kimpctl, .init = setup, .fini = teardown);
 
 /* ---- running the binary --------------------------------------------------- */
 
-struct run {
-	int status;
-	char out[65536];
-	char err[8192];
-};
-
 static struct run r;
 
-static const char *kimpctl_path(void)
-{
-	const char *p = getenv("KIMPCTL");
-
-	return p && *p ? p : "build/kimpctl";
-}
-
-static void slurp(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	cr_assert_geq(fd, 0, "open %s", path);
-	n = read(fd, buf, len - 1);
-	cr_assert_geq(n, 0);
-	cr_assert_lt((size_t)n, len - 1, "%s: more output than the test expects", path);
-	buf[n] = 0;
-	close(fd);
-	unlink(path);
-}
-
-/*
- * Run kimpctl with the NULL-terminated args; $KIMP_CONFIG is 'env_conf' (or
- * unset). Fills r.
- */
+/* Run kimpctl with the args; $KIMP_CONFIG is env_conf (or unset). Fills r. */
 static void run_env(const char *env_conf, const char *const *args)
 {
-	char outp[128], errp[128];
-	const char *argv[16];
-	size_t n = 0;
-	pid_t pid;
-
-	argv[n++] = kimpctl_path();
-	cr_assert_eq(access(argv[0], X_OK), 0,
-		     "%s: %s (run `make all` first, or set KIMPCTL)", argv[0], strerror(errno));
-	while (*args && n < 15)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	snprintf(outp, sizeof(outp), "%s/stdout", env.dir);
-	snprintf(errp, sizeof(errp), "%s/stderr", env.dir);
-
-	fflush(NULL);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		if (env_conf)
-			setenv("KIMP_CONFIG", env_conf, 1);
-		else
-			unsetenv("KIMP_CONFIG");
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	r.status = test_wait_child(pid);
-	slurp(outp, r.out, sizeof(r.out));
-	slurp(errp, r.err, sizeof(r.err));
+	ctl_run(&r, env.dir, env_conf, args);
 }
 
-#define assert_status(n) \
-	cr_assert_eq(r.status, n, "exit %d, not %d; stderr:\n%s\nstdout:\n%s", r.status, n, \
-		     r.err, r.out)
+#define assert_status(n) ctl_assert_status(r, n)
 
 #define RUN(...) run_env(NULL, (const char *const[]){ __VA_ARGS__, NULL })
 #define RUN_CFG(...) RUN("-c", cfg, __VA_ARGS__)
@@ -181,18 +118,6 @@ static const char *line_starting(const char *text, const char *start, char *buf,
 		return buf;
 	}
 	return NULL;
-}
-
-/* Runs of spaces in s squeezed to one, in place. */
-static char *squeeze(char *s)
-{
-	char *w = s;
-
-	for (const char *p = s; *p; p++)
-		if (*p != ' ' || w == s || w[-1] != ' ')
-			*w++ = *p;
-	*w = 0;
-	return s;
 }
 
 static bool ends_with(const char *s, const char *end)

@@ -23,6 +23,7 @@
 #include "kimp/tsc.h"
 #include "kimp/venue_id.h"
 #include "../testutil.h"
+#include "ctlrun.h"
 #include "jsoncheck.h"
 
 #define SEC         UINT64_C(1000000000)
@@ -37,20 +38,7 @@ static uint64_t t0;                         /* CLOCK_MONOTONIC at the fixture */
 
 /* ---- running the binary --------------------------------------------------- */
 
-struct run {
-	int status;
-	char out[65536];
-	char err[8192];
-};
-
 static struct run r;
-
-static const char *kimpctl_path(void)
-{
-	const char *p = getenv("KIMPCTL");
-
-	return p && *p ? p : "build/kimpctl";
-}
 
 static void write_cfg(const char *extra)
 {
@@ -61,99 +49,21 @@ static void write_cfg(const char *extra)
 	test_write_file(cfg, text, strlen(text));
 }
 
-static void slurp(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	cr_assert_geq(fd, 0, "open %s", path);
-	n = read(fd, buf, len - 1);
-	cr_assert_geq(n, 0);
-	cr_assert_lt((size_t)n, len - 1, "%s: more output than the test expects", path);
-	buf[n] = 0;
-	close(fd);
-	unlink(path);
-}
-
 /* Run kimpctl -c cfg with the NULL-terminated args. Fills r. */
 static void run(const char *const *args)
 {
-	char outp[128], errp[128];
-	const char *argv[16];
-	size_t n = 0;
-	pid_t pid;
+	const char *argv[16] = { "-c", cfg };
+	size_t n = 2;
 
-	argv[n++] = kimpctl_path();
-	cr_assert_eq(access(argv[0], X_OK), 0,
-		     "%s: %s (run `make all` first, or set KIMPCTL)", argv[0], strerror(errno));
-	argv[n++] = "-c";
-	argv[n++] = cfg;
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	snprintf(outp, sizeof(outp), "%s/stdout", env.dir);
-	snprintf(errp, sizeof(errp), "%s/stderr", env.dir);
-
-	fflush(NULL);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		unsetenv("KIMP_CONFIG");
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	r.status = test_wait_child(pid);
-	slurp(outp, r.out, sizeof(r.out));
-	slurp(errp, r.err, sizeof(r.err));
+	ctl_run(&r, env.dir, NULL, argv);
 }
 
 #define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
 
-#define assert_status(n) \
-	cr_assert_eq(r.status, n, "exit %d, not %d; stderr:\n%s\nstdout:\n%s", r.status, n, \
-		     r.err, r.out)
-#define assert_has(text, needle) \
-	cr_assert_not_null(strstr(text, needle), "no '%s' in:\n%s", needle, text)
-#define assert_lacks(text, needle) \
-	cr_assert_null(strstr(text, needle), "'%s' in:\n%s", needle, text)
-
-/* Runs of spaces squeezed to one, in place. */
-static char *squeeze(char *s)
-{
-	char *w = s;
-
-	for (const char *p = s; *p; p++)
-		if (*p != ' ' || w == s || w[-1] != ' ')
-			*w++ = *p;
-	*w = 0;
-	return s;
-}
-
-/* Every space and newline dropped, in place (JSON whose strings hold none). */
-static char *compact(char *s)
-{
-	char *w = s;
-
-	for (const char *p = s; *p; p++)
-		if (*p != ' ' && *p != '\n')
-			*w++ = *p;
-	*w = 0;
-	return s;
-}
-
-/* The number that follows 'key' in s. */
-static uint64_t number_after(const char *s, const char *key)
-{
-	const char *p = strstr(s, key);
-
-	cr_assert_not_null(p, "no '%s' in:\n%s", key, s);
-	return strtoull(p + strlen(key), NULL, 10);
-}
+#define assert_status(n) ctl_assert_status(r, n)
 
 static int count_of(const char *text, const char *needle)
 {
