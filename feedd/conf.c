@@ -98,22 +98,6 @@ static const char *const venue_keys[] = {
 	NULL,
 };
 
-/* A u64 key within [lo, hi]. */
-static int u64_in(const struct kimp_conf *c, const char *sec, const char *key, uint64_t def,
-		  uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t errlen)
-{
-	int e = kimp_conf_u64(c, sec, key, def, out, err, errlen);
-	if (e)
-		return e;
-	if (*out < lo || *out > hi) {
-		ERR("%s:%u: key '%s.%s': %llu is out of range %llu..%llu", kimp_conf_name(c),
-		    kimp_conf_line(c, sec, key), sec, key, (unsigned long long)*out,
-		    (unsigned long long)lo, (unsigned long long)hi);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int url_key(const struct kimp_conf *c, const char *sec, const char *key,
 		   const char *def, struct feed_url *u, char *err, size_t errlen)
 {
@@ -193,10 +177,10 @@ static int venue_load(const struct kimp_conf *c, const char *sec, const struct v
 		    sec);
 		return -EINVAL;
 	}
-	if ((e = u64_in(c, sec, "px_dec", 8, 0, VENUE_DEC_MAX, &v, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "px_dec", 8, 0, VENUE_DEC_MAX, &v, err, errlen)))
 		return e;
 	f->px_dec = (uint8_t)v;
-	if ((e = u64_in(c, sec, "qty_dec", 8, 0, VENUE_DEC_MAX, &v, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "qty_dec", 8, 0, VENUE_DEC_MAX, &v, err, errlen)))
 		return e;
 	f->qty_dec = (uint8_t)v;
 	if ((e = kimp_conf_bool(c, sec, "book", true, &f->sub.book, err, errlen)) ||
@@ -209,7 +193,7 @@ static int venue_load(const struct kimp_conf *c, const char *sec, const struct v
 		    kimp_conf_line(c, sec, "book"), sec);
 		return -EINVAL;
 	}
-	if ((e = u64_in(c, sec, "depth", 0, 0, 5000, &v, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "depth", 0, 0, 5000, &v, err, errlen)))
 		return e;
 	f->sub.depth = (uint32_t)v;
 	if ((e = kimp_conf_ns(c, sec, "speed", 100000000ull, &v, err, errlen)))
@@ -228,7 +212,7 @@ static int venue_load(const struct kimp_conf *c, const char *sec, const struct v
 		return -EINVAL;
 	}
 	f->sub.simple = !strcmp(s, "simple");
-	if ((e = u64_in(c, sec, "conns", 1, 1, FEEDD_CONNS_MAX, &v, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "conns", 1, 1, FEEDD_CONNS_MAX, &v, err, errlen)))
 		return e;
 	f->conns = (uint32_t)v;
 	if ((e = kimp_conf_ns(c, sec, "stale_after", md->stale_after_ns, &f->stale_after_ns,
@@ -269,20 +253,21 @@ static int venue_load(const struct kimp_conf *c, const char *sec, const struct v
 		    kimp_conf_name(c), kimp_conf_line(c, sec, "backoff_max"), sec);
 		return -EINVAL;
 	}
-	if ((e = u64_in(c, sec, "connect_budget", 30, 1, NET_BACKOFF_BUDGET_MAX, &v, err,
-			errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "connect_budget", 30, 1, NET_BACKOFF_BUDGET_MAX, &v,
+				  err, errlen)))
 		return e;
 	f->backoff.budget = (uint32_t)v;
 	f->backoff.window_ns = 60000000000ull;
-	if ((e = u64_in(c, sec, "snapshot_limit", md->snapshot_limit ? md->snapshot_limit : 1000,
-			1, 5000, &v, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "snapshot_limit",
+				  md->snapshot_limit ? md->snapshot_limit : 1000, 1, 5000, &v,
+				  err, errlen)))
 		return e;
 	f->snapshot_limit = (uint32_t)v;
-	if ((e = u64_in(c, sec, "book_cap", 2 * (uint64_t)f->snapshot_limit + 64, KIMP_BOOK_LEVELS,
-			1000000, &v, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "book_cap", 2 * (uint64_t)f->snapshot_limit + 64,
+				  KIMP_BOOK_LEVELS, 1000000, &v, err, errlen)))
 		return e;
 	f->book_cap = (uint32_t)v;
-	if ((e = u64_in(c, sec, "snapshots_per_min", 60, 1, 64, &v, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "snapshots_per_min", 60, 1, 64, &v, err, errlen)))
 		return e;
 	f->snapshots_per_min = (uint32_t)v;
 	if ((e = kimp_conf_ns(c, sec, "snap_backoff_min", 250000000ull, &f->snap_backoff_min_ns,
@@ -337,7 +322,7 @@ int feedd_conf_load(const struct kimp_conf *c, struct feedd_conf *out, char *err
 		return -EINVAL;
 	}
 	strcpy(out->name, s);
-	if ((e = u64_in(c, "feedd", "ring_slots", 65536, 64, 1u << 24, &v, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, "feedd", "ring_slots", 65536, 64, 1u << 24, &v, err, errlen)))
 		return e;
 	if (!kimp_is_pow2(v)) {
 		ERR("%s:%u: key 'feedd.ring_slots': a power of two", kimp_conf_name(c),
@@ -362,12 +347,12 @@ int feedd_conf_load(const struct kimp_conf *c, struct feedd_conf *out, char *err
 		return -EINVAL;
 	}
 	strcpy(out->capture, s);
-	if ((e = u64_in(c, "feedd", "capture_max", 256ull << 20, 4096, 1ull << 40,
-			&out->capture_max_bytes, err, errlen)) ||
-	    (e = u64_in(c, "feedd", "capture_ring", 16ull << 20, 1ull << 16, 1ull << 32,
-			&out->capture_ring_bytes, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, "feedd", "capture_max", 256ull << 20, 4096, 1ull << 40,
+				  &out->capture_max_bytes, err, errlen)) ||
+	    (e = kimp_conf_u64_in(c, "feedd", "capture_ring", 16ull << 20, 1ull << 16,
+				  1ull << 32, &out->capture_ring_bytes, err, errlen)))
 		return e;
-	if ((e = u64_in(c, "feedd", "capture_keep", 8, 1, 1000, &v, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, "feedd", "capture_keep", 8, 1, 1000, &v, err, errlen)))
 		return e;
 	out->capture_keep = (uint32_t)v;
 	memcpy(out->coins, ecoins, sizeof(ecoins));

@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -595,4 +596,34 @@ unsigned kimp_conf_line(const struct kimp_conf *c, const char *section, const ch
 const char *kimp_conf_name(const struct kimp_conf *c)
 {
 	return c ? c->name : "";
+}
+
+static int conf_in_range(const struct kimp_conf *c, const char *section, const char *key,
+			 uint64_t v, uint64_t lo, uint64_t hi, const char *unit, char *err,
+			 size_t errlen)
+{
+	if (v >= lo && v <= hi)
+		return 0;
+	conf_err(err, errlen, "%s:%u: key '%s.%s': %" PRIu64 "%s is out of range %" PRIu64
+		 "%s..%" PRIu64 "%s", c->name, kimp_conf_line(c, section, key), section, key, v,
+		 unit, lo, unit, hi, unit);
+	return -EINVAL;
+}
+
+int kimp_conf_u64_in(const struct kimp_conf *c, const char *section, const char *key,
+		     uint64_t def, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
+		     size_t errlen)
+{
+	int e = kimp_conf_u64(c, section, key, def, out, err, errlen);
+
+	return e ? e : conf_in_range(c, section, key, *out, lo, hi, "", err, errlen);
+}
+
+int kimp_conf_ns_in(const struct kimp_conf *c, const char *section, const char *key,
+		    uint64_t def, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
+		    size_t errlen)
+{
+	int e = kimp_conf_ns(c, section, key, def, out, err, errlen);
+
+	return e ? e : conf_in_range(c, section, key, *out, lo, hi, " ns", err, errlen);
 }

@@ -64,22 +64,6 @@ static int name_key(const struct kimp_conf *c, const char *sec, const char *key,
 	return e ? e : seg_name(c, sec, key, s, out, err, errlen);
 }
 
-/* A u64 key within [lo, hi]. */
-static int u64_in(const struct kimp_conf *c, const char *sec, const char *key, uint64_t def,
-		  uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t errlen)
-{
-	int e = kimp_conf_u64(c, sec, key, def, out, err, errlen);
-
-	if (e)
-		return e;
-	if (*out < lo || *out > hi) {
-		ERR("%s:%u: key '%s.%s': %" PRIu64 " is out of range %" PRIu64 "..%" PRIu64,
-		    WHERE(c, sec, key), *out, lo, hi);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int pow2_key(const struct kimp_conf *c, const char *sec, const char *key, uint64_t def,
 		    uint32_t *out, char *err, size_t errlen)
 {
@@ -94,22 +78,6 @@ static int pow2_key(const struct kimp_conf *c, const char *sec, const char *key,
 		return -EINVAL;
 	}
 	*out = (uint32_t)v;
-	return 0;
-}
-
-/* A duration within [lo, hi] ns. */
-static int ns_in(const struct kimp_conf *c, const char *sec, const char *key, uint64_t def,
-		 uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t errlen)
-{
-	int e = kimp_conf_ns(c, sec, key, def, out, err, errlen);
-
-	if (e)
-		return e;
-	if (*out < lo || *out > hi) {
-		ERR("%s:%u: key '%s.%s': %" PRIu64 " ns is out of range %" PRIu64 "..%" PRIu64 " ns",
-		    WHERE(c, sec, key), *out, lo, hi);
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -299,19 +267,19 @@ static int risk_venue_load(const struct kimp_conf *c, struct riskd_conf *rc, uns
 		if ((e = coin_limits(c, sec, rc, v, i, err, errlen)))
 			return e;
 	}
-	if ((e = u64_in(c, sec, "max_open_orders", 32, 0, 1000000, &vc->max_open_orders, err,
-			errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "max_open_orders", 32, 0, 1000000,
+				  &vc->max_open_orders, err, errlen)))
 		return e;
 	for (unsigned w = 0; w < KIMP_RISK_WINDOWS; w++)
-		if ((e = u64_in(c, sec, rate_keys[w], rate_def[w], 0, 1000000000, &vc->rate_max[w],
-				err, errlen)))
+		if ((e = kimp_conf_u64_in(c, sec, rate_keys[w], rate_def[w], 0, 1000000000,
+					  &vc->rate_max[w], err, errlen)))
 			return e;
-	if ((e = u64_in(c, sec, "price_band_bps", 200, 0, 10000, &vc->price_band_bps, err,
-			errlen)) ||
-	    (e = u64_in(c, sec, "max_slippage_bps", 50, 0, 10000, &vc->slippage_bps, err,
-			errlen)) ||
-	    (e = ns_in(c, sec, "max_quote_age", 2000000000ull, 1000000ull, 3600000000000ull,
-		       &vc->max_quote_age_ns, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "price_band_bps", 200, 0, 10000, &vc->price_band_bps,
+				  err, errlen)) ||
+	    (e = kimp_conf_u64_in(c, sec, "max_slippage_bps", 50, 0, 10000, &vc->slippage_bps,
+				  err, errlen)) ||
+	    (e = kimp_conf_ns_in(c, sec, "max_quote_age", 2000000000ull, 1000000ull,
+				 3600000000000ull, &vc->max_quote_age_ns, err, errlen)))
 		return e;
 	if (vc->max_open_orders > rc->order_slots) {
 		ERR("%s:%u: key '%s.%s': %" PRIu64 " open orders do not fit the order table "
@@ -466,7 +434,8 @@ static int riskd_section(const struct kimp_conf *c, struct riskd_conf *rc, char 
 	    (e = feeds_key(c, rc, err, errlen)) ||
 	    (e = pow2_key(c, sec, "orders_slots", 4096, &rc->orders_slots, err, errlen)) ||
 	    (e = pow2_key(c, sec, "verdicts_slots", 4096, &rc->verdicts_slots, err, errlen)) ||
-	    (e = u64_in(c, sec, "order_slots", 4096, 16, 1u << 20, &rc->order_slots, err, errlen)))
+	    (e = kimp_conf_u64_in(c, sec, "order_slots", 4096, 16, 1u << 20, &rc->order_slots,
+				  err, errlen)))
 		return e;
 	if ((e = kimp_conf_str(c, sec, "wait", "hybrid", &s, err, errlen)))
 		return e;
@@ -474,22 +443,22 @@ static int riskd_section(const struct kimp_conf *c, struct riskd_conf *rc, char 
 		ERR("%s:%u: key '%s.%s': '%s' is not spin or hybrid", WHERE(c, sec, "wait"), s);
 		return -EINVAL;
 	}
-	if ((e = ns_in(c, sec, "idle_wait", 1000000, 1000, 1000000000, &rc->idle_wait_ns, err,
-		       errlen)) ||
-	    (e = ns_in(c, sec, "spin", 50000, 0, 1000000000, &rc->spin_ns, err, errlen)) ||
-	    (e = ns_in(c, sec, "housekeeping", 10000000, 1000000, 10000000000ull,
-		       &rc->housekeeping_ns, err, errlen)) ||
+	if ((e = kimp_conf_ns_in(c, sec, "idle_wait", 1000000, 1000, 1000000000,
+				 &rc->idle_wait_ns, err, errlen)) ||
+	    (e = kimp_conf_ns_in(c, sec, "spin", 50000, 0, 1000000000, &rc->spin_ns, err, errlen)) ||
+	    (e = kimp_conf_ns_in(c, sec, "housekeeping", 10000000, 1000000, 10000000000ull,
+				 &rc->housekeeping_ns, err, errlen)) ||
 	    (e = rate_load(c, rc, err, errlen)) ||
 	    (e = dec_key(c, sec, "loss_limit", KIMP_RISK_KRW_DEC, false, &rc->loss_limit, NULL, err,
 			 errlen)) ||
 	    (e = dec_key(c, sec, "drawdown_limit", KIMP_RISK_KRW_DEC, false, &rc->drawdown_limit,
 			 NULL, err, errlen)) ||
-	    (e = u64_in(c, sec, "breaker_count", 5, 0, KIMP_RISK_BREAKER_MAX, &rc->breaker_count,
-			err, errlen)) ||
-	    (e = ns_in(c, sec, "breaker_window", 10000000000ull, 1000000, 86400000000000ull,
-		       &rc->breaker_window_ns, err, errlen)) ||
-	    (e = ns_in(c, sec, "breaker_cooldown", 60000000000ull, 1000000, 86400000000000ull,
-		       &rc->breaker_cooldown_ns, err, errlen)))
+	    (e = kimp_conf_u64_in(c, sec, "breaker_count", 5, 0, KIMP_RISK_BREAKER_MAX,
+				  &rc->breaker_count, err, errlen)) ||
+	    (e = kimp_conf_ns_in(c, sec, "breaker_window", 10000000000ull, 1000000,
+				 86400000000000ull, &rc->breaker_window_ns, err, errlen)) ||
+	    (e = kimp_conf_ns_in(c, sec, "breaker_cooldown", 60000000000ull, 1000000,
+				 86400000000000ull, &rc->breaker_cooldown_ns, err, errlen)))
 		return e;
 	for (uint32_t i = 1; i < KIMP_RISK_INSTS; i++) {
 		rc->net_exposure[i] = RISKD_NONE_MAX;

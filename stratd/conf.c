@@ -65,36 +65,6 @@ static int seg_key(const struct kimp_conf *c, const char *sec, const char *key, 
 	return 0;
 }
 
-static int u64_in(const struct kimp_conf *c, const char *sec, const char *key, uint64_t def,
-		  uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t errlen)
-{
-	int e = kimp_conf_u64(c, sec, key, def, out, err, errlen);
-
-	if (e)
-		return e;
-	if (*out < lo || *out > hi) {
-		ERR("%s:%u: key '%s.%s': %" PRIu64 " is out of range %" PRIu64 "..%" PRIu64,
-		    WHERE(c, sec, key), *out, lo, hi);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int ns_in(const struct kimp_conf *c, const char *sec, const char *key, uint64_t def,
-		 uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t errlen)
-{
-	int e = kimp_conf_ns(c, sec, key, def, out, err, errlen);
-
-	if (e)
-		return e;
-	if (*out < lo || *out > hi) {
-		ERR("%s:%u: key '%s.%s': %" PRIu64 " ns is out of range %" PRIu64 "..%" PRIu64 " ns",
-		    WHERE(c, sec, key), *out, lo, hi);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* A fraction as a decimal string (0.001 = 0.1%) in [0, max_e8] 1e-8 units. */
 static int frac_key(const struct kimp_conf *c, const char *sec, const char *key, int64_t def,
 		    int64_t max_e8, int64_t *e8, char *err, size_t errlen)
@@ -186,12 +156,12 @@ static int model_keys(const struct kimp_conf *c, const char *sec, struct pair_de
 	if ((e = f64_in(c, sec, "entry_sigma", d->entry_sigma, 0, 100, &d->entry_sigma, err,
 			errlen)) ||
 	    (e = frac_key(c, sec, "slippage", d->slip_e8, 10000000, &d->slip_e8, err, errlen)) ||
-	    (e = ns_in(c, sec, "half_life", d->half_life_ns, 1000000ull, 30ull * 86400000000000ull,
-		       &d->half_life_ns, err, errlen)) ||
-	    (e = ns_in(c, sec, "warmup", d->warmup_ns, 0, 30ull * 86400000000000ull, &d->warmup_ns,
-		       err, errlen)) ||
-	    (e = u64_in(c, sec, "warmup_samples", d->warmup_n, 1, 1000000000, &d->warmup_n, err,
-			errlen)))
+	    (e = kimp_conf_ns_in(c, sec, "half_life", d->half_life_ns, 1000000ull,
+				 30ull * 86400000000000ull, &d->half_life_ns, err, errlen)) ||
+	    (e = kimp_conf_ns_in(c, sec, "warmup", d->warmup_ns, 0, 30ull * 86400000000000ull,
+				 &d->warmup_ns, err, errlen)) ||
+	    (e = kimp_conf_u64_in(c, sec, "warmup_samples", d->warmup_n, 1, 1000000000,
+				  &d->warmup_n, err, errlen)))
 		return e;
 	return 0;
 }
@@ -446,7 +416,7 @@ int stratd_conf_load(const struct kimp_conf *c, struct stratd_conf *out, char *e
 	    (e = seg_key(c, sec, "riskd", "riskd", out->riskd, err, errlen)) ||
 	    (e = seg_key(c, sec, "orderd", "orderd", out->orderd, err, errlen)))
 		return e;
-	if ((e = u64_in(c, sec, "ring_slots", 1024, 2, 1u << 24, &v, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "ring_slots", 1024, 2, 1u << 24, &v, err, errlen)))
 		return e;
 	if (!kimp_is_pow2(v)) {
 		ERR("%s:%u: key '%s.%s': %" PRIu64 " is not a power of two", WHERE(c, sec, "ring_slots"),
@@ -460,19 +430,20 @@ int stratd_conf_load(const struct kimp_conf *c, struct stratd_conf *out, char *e
 		ERR("%s:%u: key '%s.%s': '%s' is neither spin nor hybrid", WHERE(c, sec, "wait"), s);
 		return -EINVAL;
 	}
-	if ((e = ns_in(c, sec, "idle_wait", 1000000, 1000, 1000000000, &out->idle_wait_ns, err,
-		       errlen)) ||
-	    (e = ns_in(c, sec, "spin", 50000, 0, 1000000000, &out->spin_ns, err, errlen)) ||
-	    (e = ns_in(c, sec, "heartbeat", 10000000, 100000, 10000000000ull, &out->heartbeat_ns,
-		       err, errlen)) ||
-	    (e = ns_in(c, sec, "quote_age", 1000000000, 1000000, 3600000000000ull,
-		       &out->quote_age_ns, err, errlen)) ||
-	    (e = ns_in(c, sec, "leg_timeout", 10000000000ull, 1000000, 86400000000000ull,
-		       &out->leg_timeout_ns, err, errlen)) ||
-	    (e = ns_in(c, sec, "cooldown", 1000000000, 0, 86400000000000ull, &out->cooldown_ns,
-		       err, errlen)))
+	if ((e = kimp_conf_ns_in(c, sec, "idle_wait", 1000000, 1000, 1000000000,
+				 &out->idle_wait_ns, err, errlen)) ||
+	    (e = kimp_conf_ns_in(c, sec, "spin", 50000, 0, 1000000000, &out->spin_ns, err,
+				 errlen)) ||
+	    (e = kimp_conf_ns_in(c, sec, "heartbeat", 10000000, 100000, 10000000000ull,
+				 &out->heartbeat_ns, err, errlen)) ||
+	    (e = kimp_conf_ns_in(c, sec, "quote_age", 1000000000, 1000000, 3600000000000ull,
+				 &out->quote_age_ns, err, errlen)) ||
+	    (e = kimp_conf_ns_in(c, sec, "leg_timeout", 10000000000ull, 1000000,
+				 86400000000000ull, &out->leg_timeout_ns, err, errlen)) ||
+	    (e = kimp_conf_ns_in(c, sec, "cooldown", 1000000000, 0, 86400000000000ull,
+				 &out->cooldown_ns, err, errlen)))
 		return e;
-	if ((e = u64_in(c, sec, "max_pairs", 4, 1, KIMP_STRAT_PAIRS, &v, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "max_pairs", 4, 1, KIMP_STRAT_PAIRS, &v, err, errlen)))
 		return e;
 	out->max_pairs = (uint32_t)v;
 	if ((e = kimp_conf_str(c, sec, "leg_policy", "retry", &s, err, errlen)))
@@ -487,11 +458,11 @@ int stratd_conf_load(const struct kimp_conf *c, struct stratd_conf *out, char *e
 		return -EINVAL;
 	}
 	/* an entry, its retries and the unwinds share a leg's order slots */
-	if ((e = u64_in(c, sec, "retry_max", 2, 0, 3, &v, err, errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "retry_max", 2, 0, 3, &v, err, errlen)))
 		return e;
 	out->retry_max = (uint32_t)v;
-	if ((e = u64_in(c, sec, "unwind_max", 3, 1, KIMP_STRAT_ORDERS - 1 - out->retry_max, &v,
-			err, errlen)))
+	if ((e = kimp_conf_u64_in(c, sec, "unwind_max", 3, 1,
+				  KIMP_STRAT_ORDERS - 1 - out->retry_max, &v, err, errlen)))
 		return e;
 	out->unwind_max = (uint32_t)v;
 	if ((e = frac_key(c, sec, "slip_cap", 300000, 10000000, &out->slip_cap_e8, err, errlen)))

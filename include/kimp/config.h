@@ -47,6 +47,18 @@ int kimp_conf_bool(const struct kimp_conf *c, const char *section, const char *k
 int kimp_conf_ns(const struct kimp_conf *c, const char *section, const char *key,
 		 uint64_t def, uint64_t *out, char *err, size_t errlen);
 
+/*
+ * The same as kimp_conf_u64 / kimp_conf_ns, and the value must lie in
+ * [lo, hi]: else -EINVAL with "FILE:LINE: key 'section.key': V is out of
+ * range LO..HI" (" ns" after each for durations).
+ */
+int kimp_conf_u64_in(const struct kimp_conf *c, const char *section, const char *key,
+		     uint64_t def, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
+		     size_t errlen);
+int kimp_conf_ns_in(const struct kimp_conf *c, const char *section, const char *key,
+		    uint64_t def, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
+		    size_t errlen);
+
 /* A number (strtod syntax, finite). Same contract as the getters above. */
 int kimp_conf_f64(const struct kimp_conf *c, const char *section, const char *key,
 		  double def, double *out, char *err, size_t errlen);

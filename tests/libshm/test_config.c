@@ -497,3 +497,22 @@ Test(config, check_keys_prefix_pattern_takes_any_suffix_but_none)
 	cr_assert_str_eq(err, "p.conf:2: key 'v.ticks': unknown key");
 	kimp_conf_free(c);
 }
+
+Test(config, range_getters_take_the_bounds_and_refuse_past_them)
+{
+	struct kimp_conf *c = NULL;
+	uint64_t v;
+
+	cr_assert_eq(kimp_conf_parse("r.conf", "[s]\nn = 10\nd = 2s\n", &c, err, sizeof(err)), 0);
+	cr_assert_eq(kimp_conf_u64_in(c, "s", "n", 0, 10, 10, &v, err, sizeof(err)), 0);
+	cr_assert_eq(v, 10);
+	cr_assert_eq(kimp_conf_u64_in(c, "s", "n", 0, 11, 20, &v, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "r.conf:2: key 's.n': 10 is out of range 11..20");
+	cr_assert_eq(kimp_conf_u64_in(c, "s", "absent", 5, 0, 9, &v, err, sizeof(err)), 0);
+	cr_assert_eq(v, 5);
+	cr_assert_eq(kimp_conf_ns_in(c, "s", "d", 0, 1, 2000000000ull, &v, err, sizeof(err)), 0);
+	cr_assert_eq(kimp_conf_ns_in(c, "s", "d", 0, 1, 1999999999ull, &v, err, sizeof(err)),
+		     -EINVAL);
+	cr_assert_str_eq(err, "r.conf:3: key 's.d': 2000000000 ns is out of range 1 ns..1999999999 ns");
+	kimp_conf_free(c);
+}
