@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include "kimp/config.h"
+#include "kimp/segment.h"
 
 #define CONF_MAX_BYTES (1u << 20)
 #define BAD_NAME       "bad name (letters, digits, '.', '_', '-')"
@@ -626,4 +627,22 @@ int kimp_conf_ns_in(const struct kimp_conf *c, const char *section, const char *
 	int e = kimp_conf_ns(c, section, key, def, out, err, errlen);
 
 	return e ? e : conf_in_range(c, section, key, *out, lo, hi, " ns", err, errlen);
+}
+
+int kimp_conf_segment(const struct kimp_conf *c, const char *section, const char *key,
+		      const char *def, char *out, char *err, size_t errlen)
+{
+	const char *s;
+	int e = kimp_conf_str(c, section, key, def, &s, err, errlen);
+
+	if (e)
+		return e;
+	if (!s || !shm_name_ok(s)) {
+		conf_err(err, errlen, "%s:%u: key '%s.%s': '%s' is not a segment name (1 to %d of "
+			 "A-Z a-z 0-9 . _ -, not starting with '.')", c->name,
+			 kimp_conf_line(c, section, key), section, key, s ? s : "", SHM_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
 }

@@ -22,6 +22,5 @@ static inline uint64_t shm_align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-bool shm_name_ok(const char *name);
 
 #endif

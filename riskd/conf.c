@@ -39,31 +39,18 @@ static const char *const rate_keys[KIMP_RISK_WINDOWS] = {
 	"rate_second", "rate_minute", "rate_hour", "rate_day",
 };
 
-/* A segment name: 1..SHM_NAME_MAX-1 of [A-Za-z0-9._-]. */
+/* One segment name of a list key, as kimp_conf_segment takes a whole key. */
 static int seg_name(const struct kimp_conf *c, const char *sec, const char *key, const char *s,
 		    char *out, char *err, size_t errlen)
 {
-	size_t l = strlen(s);
-
-	if (!l || l >= SHM_NAME_MAX || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					 "0123456789._-") != l) {
-		ERR("%s:%u: key '%s.%s': '%s' is not a segment name (1 to %d of A-Z a-z 0-9 . _ -)",
-		    WHERE(c, sec, key), s, SHM_NAME_MAX - 1);
+	if (!shm_name_ok(s)) {
+		ERR("%s:%u: key '%s.%s': '%s' is not a segment name (1 to %d of A-Z a-z 0-9 . _ -, "
+		    "not starting with '.')", WHERE(c, sec, key), s, SHM_NAME_MAX - 1);
 		return -EINVAL;
 	}
-	memcpy(out, s, l + 1);
+	memcpy(out, s, strlen(s) + 1);
 	return 0;
 }
-
-static int name_key(const struct kimp_conf *c, const char *sec, const char *key, const char *def,
-		    char *out, char *err, size_t errlen)
-{
-	const char *s;
-	int e = kimp_conf_str(c, sec, key, def, &s, err, errlen);
-
-	return e ? e : seg_name(c, sec, key, s, out, err, errlen);
-}
-
 static int pow2_key(const struct kimp_conf *c, const char *sec, const char *key, uint64_t def,
 		    uint32_t *out, char *err, size_t errlen)
 {
@@ -428,9 +415,9 @@ static int riskd_section(const struct kimp_conf *c, struct riskd_conf *rc, char 
 	keys[n] = NULL;
 	if ((e = kimp_conf_check_keys(c, sec, keys, err, errlen)))
 		return e;
-	if ((e = name_key(c, sec, "name", KIMP_RISK_SEGMENT, rc->name, err, errlen)) ||
-	    (e = name_key(c, sec, "stratd", "stratd", rc->stratd, err, errlen)) ||
-	    (e = name_key(c, sec, "orderd", "orderd", rc->orderd, err, errlen)) ||
+	if ((e = kimp_conf_segment(c, sec, "name", KIMP_RISK_SEGMENT, rc->name, err, errlen)) ||
+	    (e = kimp_conf_segment(c, sec, "stratd", "stratd", rc->stratd, err, errlen)) ||
+	    (e = kimp_conf_segment(c, sec, "orderd", "orderd", rc->orderd, err, errlen)) ||
 	    (e = feeds_key(c, rc, err, errlen)) ||
 	    (e = pow2_key(c, sec, "orders_slots", 4096, &rc->orders_slots, err, errlen)) ||
 	    (e = pow2_key(c, sec, "verdicts_slots", 4096, &rc->verdicts_slots, err, errlen)) ||

@@ -45,26 +45,6 @@ struct pair_defaults {
 	uint64_t half_life_ns, warmup_ns, warmup_n;
 };
 
-static int seg_key(const struct kimp_conf *c, const char *sec, const char *key, const char *def,
-		   char *out, char *err, size_t errlen)
-{
-	const char *s;
-	int e = kimp_conf_str(c, sec, key, def, &s, err, errlen);
-	size_t l;
-
-	if (e)
-		return e;
-	l = strlen(s);
-	if (!l || l >= SHM_NAME_MAX || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					 "0123456789._-") != l) {
-		ERR("%s:%u: key '%s.%s': '%s' is not a segment name (1 to %d of A-Z a-z 0-9 . _ -)",
-		    WHERE(c, sec, key), s, SHM_NAME_MAX - 1);
-		return -EINVAL;
-	}
-	memcpy(out, s, l + 1);
-	return 0;
-}
-
 /* A fraction as a decimal string (0.001 = 0.1%) in [0, max_e8] 1e-8 units. */
 static int frac_key(const struct kimp_conf *c, const char *sec, const char *key, int64_t def,
 		    int64_t max_e8, int64_t *e8, char *err, size_t errlen)
@@ -411,10 +391,10 @@ int stratd_conf_load(const struct kimp_conf *c, struct stratd_conf *out, char *e
 		}
 	keys[nk] = NULL;
 	if ((e = kimp_conf_check_keys(c, sec, keys, err, errlen)) ||
-	    (e = seg_key(c, sec, "name", "stratd", out->name, err, errlen)) ||
-	    (e = seg_key(c, sec, "feedd", "feedd", out->feedd, err, errlen)) ||
-	    (e = seg_key(c, sec, "riskd", "riskd", out->riskd, err, errlen)) ||
-	    (e = seg_key(c, sec, "orderd", "orderd", out->orderd, err, errlen)))
+	    (e = kimp_conf_segment(c, sec, "name", "stratd", out->name, err, errlen)) ||
+	    (e = kimp_conf_segment(c, sec, "feedd", "feedd", out->feedd, err, errlen)) ||
+	    (e = kimp_conf_segment(c, sec, "riskd", "riskd", out->riskd, err, errlen)) ||
+	    (e = kimp_conf_segment(c, sec, "orderd", "orderd", out->orderd, err, errlen)))
 		return e;
 	if ((e = kimp_conf_u64_in(c, sec, "ring_slots", 1024, 2, 1u << 24, &v, err, errlen)))
 		return e;

@@ -59,6 +59,14 @@ int kimp_conf_ns_in(const struct kimp_conf *c, const char *section, const char *
 		    uint64_t def, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
 		    size_t errlen);
 
+/*
+ * A segment name (what shm_seg_create takes: 1 to SHM_NAME_MAX - 1 of
+ * A-Z a-z 0-9 . _ -, not starting with '.'), copied into out (SHM_NAME_MAX
+ * bytes). Same contract as the getters above.
+ */
+int kimp_conf_segment(const struct kimp_conf *c, const char *section, const char *key,
+		      const char *def, char *out, char *err, size_t errlen);
+
 /* A number (strtod syntax, finite). Same contract as the getters above. */
 int kimp_conf_f64(const struct kimp_conf *c, const char *section, const char *key,
 		  double def, double *out, char *err, size_t errlen);

@@ -90,6 +90,11 @@ struct shm_opts {
 				     * no prefault, no mlock, no region adds */
 };
 
+/*
+ * A valid segment or region name: 1 to SHM_NAME_MAX - 1 of A-Z a-z 0-9
+ * . _ -, not starting with '.'.
+ */
+bool shm_name_ok(const char *name);
 void shm_opts_default(struct shm_opts *o);
 
 /* A process's handle on a mapped segment. Process-private. */

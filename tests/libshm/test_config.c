@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "kimp/config.h"
+#include "kimp/segment.h"
 
 TestSuite(config);
 
@@ -514,5 +515,23 @@ Test(config, range_getters_take_the_bounds_and_refuse_past_them)
 	cr_assert_eq(kimp_conf_ns_in(c, "s", "d", 0, 1, 1999999999ull, &v, err, sizeof(err)),
 		     -EINVAL);
 	cr_assert_str_eq(err, "r.conf:3: key 's.d': 2000000000 ns is out of range 1 ns..1999999999 ns");
+	kimp_conf_free(c);
+}
+
+Test(config, segment_key_takes_what_a_segment_may_be_called)
+{
+	struct kimp_conf *c = NULL;
+	char out[SHM_NAME_MAX];
+
+	cr_assert_eq(kimp_conf_parse("g.conf", "[s]\na = feedd-2.x_y\nb = .hidden\nc = a/b\n", &c,
+				     err, sizeof(err)), 0);
+	cr_assert_eq(kimp_conf_segment(c, "s", "a", "x", out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(out, "feedd-2.x_y");
+	cr_assert_eq(kimp_conf_segment(c, "s", "absent", "riskd", out, err, sizeof(err)), 0);
+	cr_assert_str_eq(out, "riskd");
+	cr_assert_eq(kimp_conf_segment(c, "s", "b", "x", out, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "g.conf:3: key 's.b': '.hidden' is not a segment name (1 to 31 of "
+			      "A-Z a-z 0-9 . _ -, not starting with '.')");
+	cr_assert_eq(kimp_conf_segment(c, "s", "c", "x", out, err, sizeof(err)), -EINVAL);
 	kimp_conf_free(c);
 }
