@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kimp/tradeconf.h"
 #include "feedd.h"
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
@@ -92,11 +93,22 @@ static const char *const venue_keys[] = {
 	"bbo", "trades", "ticker", "depth", "speed", "format", "conns", "stale_after",
 	"idle_reconnect", "rotate_after", "ping_every", "connect_timeout", "backoff_min",
 	"backoff_max", "backoff_stable", "connect_budget", "snapshot_limit", "book_cap",
-	"snapshots_per_min", "snap_backoff_min", "snap_backoff_max",
-	/* read by stratd and riskd (kimp/tradeconf.h) */
-	"taker_fee", "maker_fee", "trading", "tick.*", "step.*", "min_notional", "max_notional",
-	NULL,
+	"snapshots_per_min", "snap_backoff_min", "snap_backoff_max", NULL,
 };
+
+/* feedd's keys and the trading keys stratd and riskd read (kimp/tradeconf.h). */
+static int venue_keys_check(const struct kimp_conf *c, const char *sec, char *err, size_t errlen)
+{
+	const char *all[KIMP_ARRAY_SIZE(venue_keys) + 16];
+	size_t n = 0;
+
+	for (size_t i = 0; venue_keys[i]; i++)
+		all[n++] = venue_keys[i];
+	for (size_t i = 0; kimp_trade_venue_keys[i] && n < KIMP_ARRAY_SIZE(all) - 1; i++)
+		all[n++] = kimp_trade_venue_keys[i];
+	all[n] = NULL;
+	return kimp_conf_check_keys(c, sec, all, err, errlen);
+}
 
 static int url_key(const struct kimp_conf *c, const char *sec, const char *key,
 		   const char *def, struct feed_url *u, char *err, size_t errlen)
@@ -124,7 +136,7 @@ static int venue_load(const struct kimp_conf *c, const char *sec, const struct v
 
 	memset(f, 0, sizeof(*f));
 	f->md = md;
-	if ((e = kimp_conf_check_keys(c, sec, venue_keys, err, errlen)))
+	if ((e = venue_keys_check(c, sec, err, errlen)))
 		return e;
 	if ((e = url_key(c, sec, "ws_url", md->ws_url, &f->ws, err, errlen)) ||
 	    (e = url_key(c, sec, "rest_url", md->rest_url, &f->rest, err, errlen)))

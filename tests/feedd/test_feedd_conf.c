@@ -141,3 +141,15 @@ Test(feedd_conf, urls)
 	cr_assert_neq(feed_url_parse("wss://h?x", &u), 0);
 	cr_assert_neq(feed_url_parse("tcp://h", &u), 0);
 }
+
+Test(feedd_conf, the_trading_keys_stratd_and_riskd_read_are_accepted)
+{
+	char err[512] = "";
+
+	cr_assert_eq(load("[engine]\ncoins = BTC\n[venue.binance]\ntaker_fee = 0.001\n"
+			  "maker_fee = 0.001\ntrading = false\ntick.BTC = 0.01\nstep.BTC = 0.001\n"
+			  "min_notional = 5\nmax_notional = 9\n", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(load("[engine]\ncoins = BTC\n[venue.binance]\ntick = 0.01\n", err,
+			  sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "feedd.conf:4: key 'venue.binance.tick': unknown key");
+}
