@@ -104,22 +104,34 @@ $(LIBRISKD): $(RISKD_SRCS:%.c=$(O)/%.o)
 RISKD      := $(O)/bin/riskd
 $(RISKD): private LDLIBS += -lm
 $(RISKD): $(O)/riskd/main.o $(LIBRISKD) $(LIBVENUE) $(LIBSHM)
+
+# ---- orderd (order entry) -----------------------------------------------------
+ORDERD_SRCS := $(filter-out orderd/main.c,$(wildcard orderd/*.c))
+LIBORDERD   := $(O)/orderd/liborderd.a
+$(LIBORDERD): $(ORDERD_SRCS:%.c=$(O)/%.o)
+ORDERD      := $(O)/bin/orderd
+$(ORDERD): private LDLIBS += $(LIBNET_LIBS) -lm -lpthread
+$(ORDERD): $(O)/orderd/main.o $(LIBORDERD) $(LIBVENUE) $(LIBNET) $(LIBSHM)
 # a daemon is built once its main.c exists
 STRATD_BIN := $(if $(wildcard stratd/main.c),$(STRATD))
 RISKD_BIN  := $(if $(wildcard riskd/main.c),$(RISKD))
+ORDERD_BIN := $(if $(wildcard orderd/main.c),$(ORDERD))
 
 # ---- tools ----------------------------------------------------------------
 KIMPCTL_SRCS := $(wildcard tools/kimpctl/*.c)
 KIMPCTL      := $(O)/kimpctl
-$(KIMPCTL): $(KIMPCTL_SRCS:%.c=$(O)/%.o) $(LIBVENUE) $(LIBSHM)
+$(KIMPCTL): private LDLIBS += $(LIBNET_LIBS) -lpthread
+$(KIMPCTL): $(KIMPCTL_SRCS:%.c=$(O)/%.o) $(LIBORDERD) $(LIBVENUE) $(LIBNET) $(LIBSHM)
 
 # ---- tests ----------------------------------------------------------------
 TEST_SRCS := $(filter-out tests/tsan/%,$(wildcard tests/*/*.c tests/*.c))
 TESTS     := $(O)/tests/kimp-tests
 $(TESTS): private LDLIBS += -lcriterion -lm $(LIBNET_LIBS)
 # the kimpctl, exsim and feedd tests run the programs themselves
-$(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBFEEDD) $(LIBSTRATD) $(LIBRISKD) $(LIBSIM) $(LIBVENUE) \
-	  $(LIBNET) $(LIBSHM) | $(KIMPCTL) $(EXSIM) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN)
+$(TESTS): private LDLIBS += -lpthread
+$(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBFEEDD) $(LIBSTRATD) $(LIBRISKD) $(LIBORDERD) $(LIBSIM) \
+	  $(LIBVENUE) $(LIBNET) $(LIBSHM) | $(KIMPCTL) $(EXSIM) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN) \
+	  $(ORDERD_BIN)
 
 # The same libshm tests against a Criterion stand-in, for ThreadSanitizer
 # (Criterion itself aborts under TSan). Built and run by `make check`.
@@ -187,6 +199,19 @@ all: $(if $(STRAT_BENCH_SRCS),$(STRAT_BENCH))
 bench: $(if $(STRAT_BENCH_SRCS),$(STRAT_BENCH))
 # ---- end of the strat bench -------------------------------------------------
 
+# ---- order bench: orderd's per-order cost in process, and against exsim ----
+ORDER_BENCH_SRCS := $(wildcard bench/order/*.c)
+ORDER_BENCH      := $(O)/bench/order_bench
+$(ORDER_BENCH): private LDLIBS += $(LIBNET_LIBS)
+$(ORDER_BENCH): $(ORDER_BENCH_SRCS:%.c=$(O)/%.o) $(BENCH_UTIL) $(LIBORDERD) $(LIBVENUE) \
+		$(LIBNET) $(LIBSHM)
+	@mkdir -p $(@D)
+	$(qp) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) -lm $(LDLIBS)
+all: $(if $(ORDER_BENCH_SRCS),$(ORDER_BENCH))
+bench: $(if $(ORDER_BENCH_SRCS),$(ORDER_BENCH) $(EXSIM) $(ORDERD_BIN))
+# ---- end of the order bench -------------------------------------------------
+
 # ---- decode bench: libvenue's decoders against cJSON and simdjson ----------
 # A C driver and one C++ file (simdjson's DOM API), linked with g++.
 DECODE_BENCH_SRCS := $(wildcard bench/decode/*.c)
@@ -207,9 +232,10 @@ all: $(if $(DECODE_BENCH_SRCS),$(DECODE_BENCH))
 bench: $(if $(DECODE_BENCH_SRCS),$(DECODE_BENCH))
 # ---- end of the decode bench ------------------------------------------------
 
-BINS := $(KIMPCTL) $(EXSIM) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(TSAN_TESTS) \
+BINS := $(KIMPCTL) $(EXSIM) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN) $(ORDERD_BIN) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(TSAN_TESTS) \
 	$(if $(SIM_BENCH_SRCS),$(SIM_BENCH))
-all: $(LIBSHM) $(LIBNET) $(LIBVENUE) $(LIBSIM) $(LIBFEEDD) $(LIBSTRATD) $(LIBRISKD) $(BINS)
+all: $(LIBSHM) $(LIBNET) $(LIBVENUE) $(LIBSIM) $(LIBFEEDD) $(LIBSTRATD) $(LIBRISKD) $(LIBORDERD) \
+	$(BINS)
 
 # ---- rules ----------------------------------------------------------------
 $(O)/%.o: %.c
@@ -242,6 +268,9 @@ $(O)/stratd/.dir:
 $(LIBRISKD): | $(O)/riskd/.dir
 $(O)/riskd/.dir:
 	@mkdir -p $(@D) && touch $@
+$(LIBORDERD): | $(O)/orderd/.dir
+$(O)/orderd/.dir:
+	@mkdir -p $(@D) && touch $@
 
 # ---- actions --------------------------------------------------------------
 # Criterion runs each test in its own process; one job at a time, because
@@ -257,7 +286,7 @@ test: deps
 
 test-run: $(TESTS) $(KIMPCTL)
 	$(Q)KIMPCTL=$(KIMPCTL) EXSIM=$(EXSIM) FEEDD=$(FEEDD) STRATD=$(STRATD) RISKD=$(RISKD) \
-		$(TESTS) --jobs=$(TEST_JOBS) $(TEST_ARGS)
+		ORDERD=$(ORDERD) $(TESTS) --jobs=$(TEST_JOBS) $(TEST_ARGS)
 
 # Everything under ASan+UBSan; then the rings, seqlock, wait and histogram
 # tests under TSan, scaled down (TSan is ~10x slower).
@@ -286,6 +315,7 @@ bench: deps $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(EXSIM) \
 	$(Q)$(if $(DECODE_BENCH_SRCS),bench/decode/run $(DECODE_BENCH) $(if $(CI),--ci))
 	$(Q)$(if $(FEED_BENCH_SRCS),bench/feed/run $(FEED_BENCH) $(EXSIM) $(FEEDD) $(if $(CI),--ci))
 	$(Q)$(if $(STRAT_BENCH_SRCS),bench/strat/run $(STRAT_BENCH) $(if $(CI),--ci))
+	$(Q)$(if $(ORDER_BENCH_SRCS),bench/order/run $(ORDER_BENCH) $(EXSIM) $(ORDERD) $(if $(CI),--ci))
 
 clean:
 	$(qp) CLEAN $(O)

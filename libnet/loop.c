@@ -21,6 +21,7 @@
 #include "kimp/tsc.h"
 #include <unistd.h>
 #include "kimp/net.h"
+#include "loop_int.h"
 
 #define BGID     7
 #define OP_MASK  0xfull
@@ -39,7 +40,12 @@ enum op_kind {
 	OP_LISTEN_CLOSE,
 	OP_TIMER,
 	OP_TIMER_REMOVE,
+	/* futex.c's (loop_int.h) */
+	OP_FUTEX = NET_OP_FUTEX,
+	OP_FUTEX_CANCEL = NET_OP_FUTEX_CANCEL,
 };
+_Static_assert(OP_TIMER_REMOVE < NET_OP_FUTEX && NET_OP_FUTEX_CANCEL <= OP_MASK,
+	       "operation kinds fit the tag and do not overlap");
 
 enum conn_state {
 	C_FREE = 0,
@@ -98,6 +104,7 @@ struct net_loop {
 	size_t conn_mem_bytes;
 	struct net_loop_stats st;
 	uint64_t rx_tsc;         /* TSC when the receive being delivered was reaped */
+	int8_t futex;            /* futex.c's probe: 0 not yet, 1 yes, -1 no */
 };
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -130,6 +137,22 @@ static struct io_uring_sqe *get_sqe(struct net_loop *l)
 	l->st.sq_full++;
 	io_uring_submit(&l->ring);
 	return io_uring_get_sqe(&l->ring);
+}
+
+/* For futex.c (loop_int.h). */
+struct io_uring_sqe *net_loop_sqe(struct net_loop *l)
+{
+	return get_sqe(l);
+}
+
+struct io_uring *net_loop_uring(struct net_loop *l)
+{
+	return &l->ring;
+}
+
+int8_t *net_loop_futex_state(struct net_loop *l)
+{
+	return &l->futex;
 }
 
 static void return_buf(struct net_loop *l, uint16_t bid)
@@ -895,6 +918,11 @@ static void handle(struct net_loop *l, struct io_uring_cqe *cqe)
 		on_timer(p, cqe->res);
 		break;
 	case OP_TIMER_REMOVE:
+		break;
+	case OP_FUTEX:
+		net_futex_done(p, cqe->res);
+		break;
+	case OP_FUTEX_CANCEL:
 		break;
 	}
 }

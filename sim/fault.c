@@ -9,6 +9,10 @@
  *       later fault of the same kind replaces the time (so a duration of 0
  *       ends one early), and delay also replaces the delay.
  *   clock_skew: the venue's clock is off by skew_ms from now on (0 resets).
+ *   ban: armed now; the next request (sim_fault_banned) starts a ban of
+ *       'duration', and it and every request until the ban ends are
+ *       answered 418. A ban applied while armed replaces the duration; one
+ *       applied during a ban arms a new one for the next request after it.
  *   disconnect: the server closes the connections; here it is only counted.
  *
  * applied[kind] counts the faults applied (not the messages they spoiled),
@@ -82,6 +86,10 @@ void sim_fault_apply(struct sim_venue *v, const struct sim_fault *f, uint64_t no
 	case SIM_FAULT_CLOCK_SKEW:
 		s->skew_ms = f->skew_ms;
 		break;
+	case SIM_FAULT_BAN:
+		s->ban_armed = true;
+		s->ban_ns = f->duration_ns;
+		break;
 	case SIM_FAULT_NONE:
 	case SIM_FAULT_KIND_COUNT:
 	default:
@@ -133,4 +141,46 @@ bool sim_fault_429(const struct sim_venue *v, uint64_t now_ns)
 uint64_t sim_fault_delay(const struct sim_venue *v, uint64_t now_ns)
 {
 	return now_ns < v->fs.delay_until_ns ? v->fs.delay_ns : 0;
+}
+
+#define MS_NS 1000000ull
+
+bool sim_fault_banned(struct sim_venue *v, uint64_t now_ns, uint64_t *left_ns)
+{
+	struct sim_fault_state *s = &v->fs;
+	uint64_t left;
+
+	if (s->ban_armed) {
+		s->ban_armed = false;
+		s->ban_until_ns = until(now_ns, s->ban_ns);
+	} else if (now_ns >= s->ban_until_ns) {
+		return false;
+	}
+	left = s->ban_until_ns > now_ns ? s->ban_until_ns - now_ns : 0;
+	*left_ns = left < MS_NS ? MS_NS : left;
+	return true;
+}
+
+void sim_venue_answered(struct sim_venue *v, unsigned status)
+{
+	if (status == 429)
+		v->sent_429++;
+	else if (status == 418)
+		v->sent_418++;
+}
+
+void sim_fault_status(const struct sim_venue *v, struct jw *w, uint64_t now_ns)
+{
+	const struct sim_fault_state *s = &v->fs;
+
+	jw_lit(w, ",\"sent_429\":");
+	jw_u64(w, v->sent_429);
+	jw_lit(w, ",\"sent_418\":");
+	jw_u64(w, v->sent_418);
+	jw_lit(w, ",\"ban_armed\":");
+	jw_lit(w, s->ban_armed ? "true" : "false");
+	jw_lit(w, ",\"ban_left_ms\":");
+	jw_u64(w, now_ns < s->ban_until_ns ? (s->ban_until_ns - now_ns + MS_NS - 1) / MS_NS : 0);
+	jw_lit(w, ",\"rate_limits\":");
+	jw_lit(w, !v->cfg || v->cfg->rate_limits ? "true" : "false");
 }

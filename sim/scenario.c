@@ -93,6 +93,7 @@ static const char *const fault_names[SIM_FAULT_KIND_COUNT] = {
 	[SIM_FAULT_HTTP_5XX] = "http_5xx",
 	[SIM_FAULT_BURST_429] = "burst_429",
 	[SIM_FAULT_CLOCK_SKEW] = "clock_skew",
+	[SIM_FAULT_BAN] = "ban",
 };
 
 /* Which of a fault's parameters a kind needs (must be set) and allows. */
@@ -110,6 +111,7 @@ static const struct {
 	[SIM_FAULT_HTTP_5XX] = { 0, P_COUNT },
 	[SIM_FAULT_BURST_429] = { P_DURATION, P_DURATION },
 	[SIM_FAULT_CLOCK_SKEW] = { P_SKEW, P_SKEW },
+	[SIM_FAULT_BAN] = { P_DURATION, P_DURATION },
 };
 
 #define FAULT_COUNT_MAX  UINT64_C(1000000)
@@ -191,6 +193,7 @@ static void venue_defaults(struct sim_venue_cfg *v, const struct venue_def *d,
 	v->maker_fee = d->maker_fee;
 	v->taker_fee = d->taker_fee;
 	v->recv_window_ms = d->recv_window_ms;
+	v->rate_limits = true;
 }
 
 void sim_scenario_defaults(struct sim_scenario *sc)
@@ -531,7 +534,7 @@ static int load_coin(struct ld *l, const char *section, const char *name)
 
 static const char *const venue_keys[] = {
 	"enabled", "rest_port", "ws_port", "api_port", "order_latency", "publish", "depth",
-	"maker_fee", "taker_fee", "recv_window", NULL
+	"maker_fee", "taker_fee", "recv_window", "rate_limits", NULL
 };
 
 static int venue_index(const struct sim_scenario *sc, const char *name)
@@ -574,6 +577,8 @@ static int load_venue(struct ld *l, const char *section, const char *name)
 	depth = v->depth;
 	rw_ns = v->recv_window_ms * NS_PER_MS;
 	ret = get_bool(l, &s, "enabled", &v->enabled);
+	if (!ret)
+		ret = get_bool(l, &s, "rate_limits", &v->rate_limits);
 	if (!ret)
 		ret = get_port(l, &s, "rest_port", &v->rest_port);
 	if (!ret)
@@ -825,12 +830,12 @@ static int read_fault(const struct ld *l, const struct sec *s, struct sim_fault 
 			    "scenario files");
 	if (!kind)
 		return serr(l, s, "kind", "required (disconnect, stall, gap, malformed, "
-			    "truncate, drop_response, delay, http_5xx, burst_429, clock_skew)");
+			    "truncate, drop_response, delay, http_5xx, burst_429, clock_skew, ban)");
 	k = fault_kind(kind);
 	if (k < 0)
 		return serr(l, s, "kind", "unknown fault '%s' (disconnect, stall, gap, "
 			    "malformed, truncate, drop_response, delay, http_5xx, burst_429, "
-			    "clock_skew)", kind);
+			    "clock_skew, ban)", kind);
 	f->kind = (enum sim_fault_kind)k;
 	need = fault_params[k].need;
 	allow = fault_params[k].allow;

@@ -781,7 +781,9 @@ static void ctrl_status(struct sim_server *s, struct http_sconn *sc)
 				jw_lit(&w, ",");
 			jw_u64(&w, v->fs.applied[k]);
 		}
-		jw_lit(&w, "]}");
+		jw_lit(&w, "]");
+		sim_fault_status(v, &w, mono_ns());
+		jw_lit(&w, "}");
 	}
 	jw_lit(&w, "]}\n");
 	r = http_sconn_reply(sc, jw_done(&w) ? 200 : 500, 0);

@@ -120,6 +120,9 @@ struct sim_fault_state {
 	uint64_t burst429_until_ns;
 	uint32_t gap, malformed, truncate, drop_response, http5xx;
 	int64_t skew_ms;
+	/* ban: armed by the fault, started by the next request (ban_ns long) */
+	bool ban_armed;
+	uint64_t ban_ns, ban_until_ns;
 	uint64_t applied[SIM_FAULT_KIND_COUNT];        /* how many took effect */
 };
 
@@ -138,6 +141,9 @@ struct sim_venue {
 	struct sim_fault_state fs;
 	void *priv;
 	uint64_t published;             /* market messages sent */
+	/* answers sent with status 429 / 418 (REST, WS API, refused upgrades):
+	 * sim_venue_answered counts them, GET /status shows them */
+	uint64_t sent_429, sent_418;
 };
 
 /* The venue table: every venue exsim speaks (venue_*.c). */
@@ -222,6 +228,20 @@ bool sim_fault_stalled(const struct sim_venue *v, uint64_t now_ns);
 bool sim_fault_429(const struct sim_venue *v, uint64_t now_ns);
 /* Extra response delay now (the delay fault), ns. */
 uint64_t sim_fault_delay(const struct sim_venue *v, uint64_t now_ns);
+/*
+ * The ban fault, asked once per request: true when the request is to be
+ * answered 418, with *left_ns how long the ban still runs (at least 1 ms).
+ * An armed ban starts here, at the request, and lasts its duration; every
+ * request before its end is banned.
+ */
+bool sim_fault_banned(struct sim_venue *v, uint64_t now_ns, uint64_t *left_ns);
+/* Count an answer sent with this status (429 and 418 are kept). */
+void sim_venue_answered(struct sim_venue *v, unsigned status);
+/*
+ * GET /status's per-venue extras, each starting with a comma:
+ * "sent_429", "sent_418", "ban_armed", "ban_left_ms", "rate_limits".
+ */
+void sim_fault_status(const struct sim_venue *v, struct jw *w, uint64_t now_ns);
 
 /* ---- the server ------------------------------------------------------------- */
 

@@ -107,6 +107,7 @@ struct sim_venue_cfg {
 	double maker_fee;       /* 0.0005 = 0.05% */
 	double taker_fee;
 	uint64_t recv_window_ms;        /* Binance default recvWindow */
+	bool rate_limits;       /* false: no request/order rate limits (benches) */
 };
 
 struct sim_account_cfg {
@@ -133,6 +134,7 @@ enum sim_fault_kind {
 	SIM_FAULT_HTTP_5XX,     /* the next 'count' REST requests get 503 (orders: after matching) */
 	SIM_FAULT_BURST_429,    /* every REST/API request gets 429 for 'duration' */
 	SIM_FAULT_CLOCK_SKEW,   /* the venue's clock is off by 'skew_ms' from now on */
+	SIM_FAULT_BAN,          /* the next request gets 418, and all for 'duration' after */
 	SIM_FAULT_KIND_COUNT,
 };
 

@@ -43,7 +43,10 @@
  * order counts when it arrives, uncounts when it is rejected and at its
  * first fill (faqs/order_count_decrement.md). Over the weight limit: 429
  * and -1003; BN_BAN_AFTER more requests inside the 429 window: 418 and an
- * IP ban of 2 minutes doubling up to 3 days.
+ * IP ban of 2 minutes doubling up to 3 days. The scenario's rate_limits =
+ * false turns all of these off (nothing counted, the headers show 0). The
+ * ban fault answers every request, REST or WS API, 418 -1003 from the
+ * next one until its duration is over, whatever the limits.
  *
  * Orders: decoded, checked against the symbol's filters (-1013, as the
  * API does before the matching engine) and deferred by the venue's order
@@ -1442,17 +1445,37 @@ static void bn_send_err(struct bn_ctx *x)
 	else
 		bn_rest_send(x, x->e.status, bn_rest_headers(x, hdr, sizeof(hdr), x->e.retry_ms),
 			     w.p, w.len);
+	sim_venue_answered(x->v, x->e.status);
 }
 
 /* ---- request weight, raw requests, bans, order counts --------------------------------- */
 
-static int bn_banned(struct bn_ctx *x)
+/* 418 -1003 until_ms, as the venue words it [binance-wsapi.jsonl line 4]. */
+static int bn_banned_until(struct bn_ctx *x, uint64_t until_ms)
 {
-	x->e.retry_ms = x->b->ban_until_ms;
+	x->e.retry_ms = until_ms;
 	return bn_fail(x, 418, -1003,
 		       "Way too much request weight used; IP banned until %" PRIu64
 		       ". Please use WebSocket Streams for live updates to avoid bans.",
-		       x->b->ban_until_ms);
+		       until_ms);
+}
+
+static int bn_banned(struct bn_ctx *x)
+{
+	return bn_banned_until(x, x->b->ban_until_ms);
+}
+
+/*
+ * The ban fault, before anything else of a request (REST or WS API): 0, or
+ * the 418 to answer, retryAfter at the ban's end on the venue clock.
+ */
+static int bn_ban_fault(struct bn_ctx *x)
+{
+	uint64_t left_ns;
+
+	if (!sim_fault_banned(x->v, net_now_ns(), &left_ns))
+		return 0;
+	return bn_banned_until(x, x->now_ms + (left_ns + 999999) / 1000000);
 }
 
 /*
@@ -1477,6 +1500,9 @@ static int bn_admit(struct bn_ctx *x, uint32_t weight)
 			       "per 1 MINUTE. Please use WebSocket Streams for live updates to "
 			       "avoid polling the API.", BN_WEIGHT_LIMIT);
 	}
+	/* rate_limits = false (benches): nothing counted, nothing refused */
+	if (!v->cfg->rate_limits)
+		return 0;
 	b->raw++;
 	b->weight += weight;
 	if (b->weight <= BN_WEIGHT_LIMIT && b->raw <= BN_RAW_LIMIT)
@@ -1515,6 +1541,8 @@ static int bn_orders_admit(struct bn_ctx *x)
 {
 	struct bn_orders *o = bn_orders_now(x->b, x->acct, x->now_ms);
 
+	if (!x->v->cfg->rate_limits)
+		return 0;
 	if (o->s10 >= BN_ORDERS_10S) {
 		x->e.retry_ms = (o->s10_idx + 1) * 10000;
 		return bn_fail(x, 429, -1015,
@@ -3486,6 +3514,8 @@ static void bn_api_message(struct sim_venue *v, struct bn *b, struct sim_ws *c, 
 			"string matching '^[a-zA-Z0-9-_]{1,36}$', or null.");
 		goto fail;
 	}
+	if (bn_ban_fault(&x))
+		goto fail;
 	tm = jr_get(src, t, 0, "method");
 	ml = tm >= 0 ? jr_str(src, &t[tm], method, sizeof(method)) : -1;
 	if (ml <= 0) {
@@ -3520,7 +3550,7 @@ static void bn_ws_open(struct sim_venue *v, struct sim_ws *c)
 	struct bn *b = v->priv;
 
 	/* connecting to the WebSocket API costs 2 weight [1.4] */
-	if (c->kind == SIM_WS_API) {
+	if (c->kind == SIM_WS_API && v->cfg->rate_limits) {
 		bn_weight_roll(b, sim_venue_now_ms(v));
 		b->weight += 2;
 	}
@@ -3573,6 +3603,8 @@ static void bn_rest(struct sim_venue *v, struct http_sconn *sc, const struct net
 	bn_ready(v, b);
 	bn_ctx_init(&x, v, BN_REST);
 	x.sc = sc;
+	if (bn_ban_fault(&x))
+		goto fail;
 	for (size_t i = 0; i < KIMP_ARRAY_SIZE(bn_routes) && !fn; i++) {
 		if (!bn_seq(path.p, path.len, bn_routes[i].path))
 			continue;

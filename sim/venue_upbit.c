@@ -29,7 +29,9 @@
  * REST (1.2-1.6): orders, order lookups, cancel (asynchronous), open
  * orders, order chance, accounts, markets, orderbook and tick sizes; JWT
  * auth with query_hash; Remaining-Req on every response; 429, then 418
- * blocks that grow.
+ * blocks that grow. The scenario's rate_limits = false lifts the request
+ * groups and the upgrade rate (Remaining-Req then always shows the full
+ * budget); the ban fault answers every REST request 418 until it ends.
  *
  * Choices where the doc is silent or conflicts, each explained at its code:
  * KRW-USDT tick (setup), the unknown-access-key error name (auth), the
@@ -214,6 +216,7 @@ struct upbit {
 	uint32_t strikes;
 	uint32_t blocks;
 	uint64_t blocked_until_ms;
+	bool unlimited;                 /* the scenario's rate_limits = false */
 	/* nonces seen: two generations of open-addressed hashes, the older
 	 * dropped when the newer is half full */
 	uint64_t nonce[2][UPB_NONCES];
@@ -555,6 +558,7 @@ static kimp_cold int upb_setup(struct sim_venue *v)
 	if (!u)
 		return -ENOMEM;
 	v->priv = u;
+	u->unlimited = !v->cfg->rate_limits;
 	for (uint32_t c = 0; c < sc->ncoins; c++) {
 		snprintf(sym, sizeof(sym), "KRW-%s", sc->coins[c].name);
 		in = sim_market_add_inst(v->m, v->idx, (int)c, sym, sc->coins[c].name, "KRW");
@@ -804,6 +808,8 @@ static bool rl_take(struct upbit *u, unsigned who, unsigned g, uint64_t now_ms)
 {
 	struct upb_win *w = win_at(&u->rl[who][g], now_ms, 1000);
 
+	if (u->unlimited)
+		return true;
 	if (w->used >= groups[g].per_sec)
 		return false;
 	w->used++;
@@ -814,7 +820,7 @@ static uint32_t rl_left(struct upbit *u, unsigned who, unsigned g, uint64_t now_
 {
 	const struct upb_win *w = &u->rl[who][g];
 
-	if (!w->used || now_ms - w->start_ms >= 1000)
+	if (u->unlimited || !w->used || now_ms - w->start_ms >= 1000)
 		return groups[g].per_sec;
 	return w->used >= groups[g].per_sec ? 0 : groups[g].per_sec - w->used;
 }
@@ -887,7 +893,8 @@ static void send_reply(struct sim_venue *v, struct http_sconn *sc, unsigned who,
 	n = strlen(hdr);
 	if (extra && n + strlen(extra) < sizeof(hdr))
 		memcpy(hdr + n, extra, strlen(extra) + 1);
-	sim_rest_reply(v, sc, status, hdr, body, len);
+	if (!sim_rest_reply(v, sc, status, hdr, body, len))
+		sim_venue_answered(v, status);
 }
 
 /* A reply from a job, after the order latency (sim_rest_reply sends it). */
@@ -2121,7 +2128,7 @@ static void upb_rest(struct sim_venue *v, struct http_sconn *sc, const struct ne
 	struct upbit *u = v->priv;
 	struct net_http_str path = net_http_path(p);
 	const struct upb_route *rt = NULL;
-	uint64_t now_ns = net_now_ns(), left;
+	uint64_t now_ns = net_now_ns(), left, ban_ns;
 	bool known = false;
 	struct upb_req r;
 
@@ -2138,6 +2145,11 @@ static void upb_rest(struct sim_venue *v, struct http_sconn *sc, const struct ne
 	if (r.query.p && !r.query.len)
 		r.query.p = NULL;
 	r.body = net_http_body(p);
+	/* the ban fault: every request, known or not, until it ends */
+	if (sim_fault_banned(v, now_ns, &ban_ns)) {
+		reply_blocked(&r, (ban_ns + NS_PER_MS - 1) / NS_PER_MS);
+		return;
+	}
 	for (size_t i = 0; i < KIMP_ARRAY_SIZE(routes) && !rt; i++) {
 		if (strlen(routes[i].path) != path.len || memcmp(routes[i].path, path.p, path.len))
 			continue;
@@ -2484,6 +2496,8 @@ static bool conn_take(struct upbit *u, unsigned who, uint64_t now_ms)
 {
 	struct upb_win *w = win_at(&u->ws_conn[who], now_ms, 1000);
 
+	if (u->unlimited)
+		return true;
 	if (w->used >= UPB_CONN_SEC)
 		return false;
 	w->used++;
@@ -2562,6 +2576,7 @@ static unsigned upb_ws_upgrade(struct sim_venue *v, struct sim_ws *c, bool api,
 	if (pl == 13 && !memcmp(path, "/websocket/v1", 13)) {
 		if (!conn_take(u, UPB_IP, now)) {
 			ws_conn_reject_body(&c->ws, errs[E_TOO_MANY].body);
+			sim_venue_answered(v, 429);
 			return 429;
 		}
 		c->kind = SIM_WS_MARKET;
@@ -2581,6 +2596,7 @@ static unsigned upb_ws_upgrade(struct sim_venue *v, struct sim_ws *c, bool api,
 		}
 		if (!conn_take(u, (unsigned)acct, now)) {
 			ws_conn_reject_body(&c->ws, errs[E_TOO_MANY].body);
+			sim_venue_answered(v, 429);
 			return 429;
 		}
 		c->kind = SIM_WS_PRIVATE;

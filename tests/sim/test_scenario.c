@@ -609,13 +609,15 @@ Test(scenario, fault_errors)
 {
 	load_fails("[fault.x]\nat = 1s\n", 2,
 		   "key 'fault.x.kind': required (disconnect, stall, gap, malformed, truncate, "
-		   "drop_response, delay, http_5xx, burst_429, clock_skew)");
+		   "drop_response, delay, http_5xx, burst_429, clock_skew, ban)");
 	load_fails("[fault.x]\nkind = explode\n", 2,
 		   "key 'fault.x.kind': unknown fault 'explode' (disconnect, stall, gap, "
-		   "malformed, truncate, drop_response, delay, http_5xx, burst_429, clock_skew)");
+		   "malformed, truncate, drop_response, delay, http_5xx, burst_429, "
+		   "clock_skew, ban)");
 	load_fails("[fault.x]\nkind = none\n", 2,
 		   "key 'fault.x.kind': unknown fault 'none' (disconnect, stall, gap, "
-		   "malformed, truncate, drop_response, delay, http_5xx, burst_429, clock_skew)");
+		   "malformed, truncate, drop_response, delay, http_5xx, burst_429, "
+		   "clock_skew, ban)");
 	load_fails("[fault.x]\nkind = gap\nvenue = okx\n", 3,
 		   "key 'fault.x.venue': unknown venue 'okx' (exsim speaks upbit, binance; "
 		   "leave it out for every venue)");
@@ -712,7 +714,8 @@ Test(scenario, fault_parse_every_kind_by_name)
 		char text[128];
 
 		snprintf(text, sizeof(text), "kind=%s%s", sim_fault_name(k),
-			 k == SIM_FAULT_STALL || k == SIM_FAULT_BURST_429 ? "&duration=1s" :
+			 k == SIM_FAULT_STALL || k == SIM_FAULT_BURST_429 ||
+			 k == SIM_FAULT_BAN ? "&duration=1s" :
 			 k == SIM_FAULT_DELAY ? "&duration=1s&delay=1ms" :
 			 k == SIM_FAULT_CLOCK_SKEW ? "&skew=100" : "");
 		parse_ok(&f, text);
@@ -733,10 +736,11 @@ Test(scenario, fault_parse_errors)
 	parse_fails("kind=gap&#count=3", "'#count=3' is not key=value");
 	parse_fails("kind=gap [x=3", "'[x=3' is not key=value");
 	parse_fails("venue=upbit", "key 'fault.kind': required (disconnect, stall, gap, "
-		    "malformed, truncate, drop_response, delay, http_5xx, burst_429, clock_skew)");
+		    "malformed, truncate, drop_response, delay, http_5xx, burst_429, "
+		    "clock_skew, ban)");
 	parse_fails("kind=boom", "key 'fault.kind': unknown fault 'boom' (disconnect, stall, "
 		    "gap, malformed, truncate, drop_response, delay, http_5xx, burst_429, "
-		    "clock_skew)");
+		    "clock_skew, ban)");
 	parse_fails("kind=gap&at=5s", "key 'fault.at': a run-time fault applies now; 'at' is "
 		    "for scenario files");
 	parse_fails("kind=gap&colour=red", "key 'fault.colour': unknown key");

@@ -43,6 +43,8 @@ extern const struct kimpctl_cmd kimpctl_cmd_kill;
 extern const struct kimpctl_cmd kimpctl_cmd_pause;
 extern const struct kimpctl_cmd kimpctl_cmd_resume;
 extern const struct kimpctl_cmd kimpctl_cmd_strat;
+extern const struct kimpctl_cmd kimpctl_cmd_journal;
+extern const struct kimpctl_cmd kimpctl_cmd_sign;
 
 void kimpctl_usage(FILE *f);
 /* "kimpctl: <cmd>: <fmt>" on stderr; returns 'status' for tail calls. */

@@ -17,6 +17,8 @@ static const struct kimpctl_cmd *const commands[] = {
 	&kimpctl_cmd_pause,
 	&kimpctl_cmd_resume,
 	&kimpctl_cmd_strat,
+	&kimpctl_cmd_journal,
+	&kimpctl_cmd_sign,
 };
 
 void kimpctl_usage(FILE *f)

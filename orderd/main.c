@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * orderd: order entry for kimp. Wires the modules: configuration, keys,
+ * the segment, the loop, the signals. See orderd.h.
+ *
+ *   orderd -c FILE [--cpu N]       run
+ *   orderd -c FILE --check         check the configuration, print it (never a
+ *                                  secret), exit
+ *
+ * SIGINT / SIGTERM stop the loop: the journal is closed, the sessions are
+ * closed, and nothing is cancelled (open orders stay at the venue: the
+ * supervisor decides).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kimp/config.h"
+#include "kimp/daemon.h"
+#include "orderd.h"
+
+static volatile sig_atomic_t stop_req;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_req = 1;
+}
+
+static void usage(FILE *o)
+{
+	fputs("usage: orderd -c FILE [--cpu N] [--check]\n"
+	      "  -c, --config FILE   the configuration ([orderd], [order.NAME], [engine], [venue.NAME],\n"
+	      "                      [shm])\n"
+	      "      --cpu N         pin the loop to CPU N (over [orderd] cpu)\n"
+	      "      --check         check the configuration, print it and exit\n",
+	      o);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "cpu", required_argument, NULL, 'C' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct orderd_conf conf;
+	static struct orderd d;
+	static struct orderd_keys keys;
+	const char *cfg = NULL;
+	unsigned cpu = ~0u;
+	bool check = false;
+	char err[768] = "";
+	struct kimp_conf *kc = NULL;
+	struct shm_opts so;
+	int c, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cfg = optarg; break;
+		case 'k': check = true; break;
+		case 'C':
+			if (kimp_parse_uint(optarg, 4095, &cpu)) {
+				fprintf(stderr, "orderd: --cpu: '%s' is not a CPU number\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "orderd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!cfg) {
+		usage(stderr);
+		return 2;
+	}
+	if (kimp_conf_load(cfg, &kc, err, sizeof(err)) ||
+	    orderd_conf_load(kc, &conf, err, sizeof(err)) ||
+	    kimp_shm_opts_conf(kc, &so, err, sizeof(err))) {
+		fprintf(stderr, "orderd: %s\n", err);
+		kimp_conf_free(kc);
+		return 2;
+	}
+	orderd_conf_print(&conf, stdout);
+	fflush(stdout);
+	if (check) {
+		printf("orderd: %s: ok\n", cfg);
+		kimp_conf_free(kc);
+		return 0;
+	}
+	if (cpu == ~0u)
+		cpu = conf.cpu;
+	kimp_pin_cpu("orderd", cpu);
+	kimp_stop_signals(on_stop);
+	if (orderd_keys_load(&conf, &keys, err, sizeof(err))) {
+		fprintf(stderr, "orderd: %s\n", err);
+		goto free_conf;
+	}
+	if (orderd_open(&d, &conf, &keys, &so, err, sizeof(err))) {
+		fprintf(stderr, "orderd: %s\n", err);
+		goto free_keys;
+	}
+	printf("orderd: ready: segment %s, loop %s\n", conf.name, shm_wait_mode_name(conf.wait));
+	fflush(stdout);
+	orderd_run(&d, &stop_req);
+	orderd_close(&d);
+	fprintf(stderr, "orderd: stopped\n");
+	ret = 0;
+free_keys:
+	orderd_keys_free(&keys);
+free_conf:
+	kimp_conf_free(kc);
+	return ret;
+}
