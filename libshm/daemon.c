@@ -1,12 +1,52 @@
 /* SPDX-License-Identifier: MIT */
 /* A daemon's common start-up steps (kimp/daemon.h). */
 #include <errno.h>
+#include <getopt.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kimp/daemon.h"
+
+int kimp_daemon_args(int argc, char **argv, const char *prog, void (*usage)(FILE *o),
+		     struct kimp_daemon_args *a)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "cpu", required_argument, NULL, 'C' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*a = (struct kimp_daemon_args){ .cpu = ~0u };
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': a->cfg = optarg; break;
+		case 'k': a->check = true; break;
+		case 'C':
+			if (kimp_parse_uint(optarg, 4095, &a->cpu)) {
+				fprintf(stderr, "%s: --cpu: '%s' is not a CPU number\n", prog, optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!a->cfg) {
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
 
 int kimp_parse_uint(const char *s, unsigned max, unsigned *out)
 {

@@ -11,7 +11,6 @@
  * closed, and nothing is cancelled (open orders stay at the venue: the
  * supervisor decides).
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,48 +39,19 @@ static void usage(FILE *o)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "cpu", required_argument, NULL, 'C' },
-		{ "check", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static struct orderd_conf conf;
 	static struct orderd d;
 	static struct orderd_keys keys;
-	const char *cfg = NULL;
-	unsigned cpu = ~0u;
-	bool check = false;
+	struct kimp_daemon_args args;
 	char err[768] = "";
 	struct kimp_conf *kc = NULL;
 	struct shm_opts so;
 	int c, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': cfg = optarg; break;
-		case 'k': check = true; break;
-		case 'C':
-			if (kimp_parse_uint(optarg, 4095, &cpu)) {
-				fprintf(stderr, "orderd: --cpu: '%s' is not a CPU number\n", optarg);
-				return 2;
-			}
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "orderd: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (!cfg) {
-		usage(stderr);
-		return 2;
-	}
-	if (kimp_conf_load(cfg, &kc, err, sizeof(err)) ||
+	c = kimp_daemon_args(argc, argv, "orderd", usage, &args);
+	if (c >= 0)
+		return c;
+	if (kimp_conf_load(args.cfg, &kc, err, sizeof(err)) ||
 	    orderd_conf_load(kc, &conf, err, sizeof(err)) ||
 	    kimp_shm_opts_conf(kc, &so, err, sizeof(err))) {
 		fprintf(stderr, "orderd: %s\n", err);
@@ -90,14 +60,12 @@ int main(int argc, char **argv)
 	}
 	orderd_conf_print(&conf, stdout);
 	fflush(stdout);
-	if (check) {
-		printf("orderd: %s: ok\n", cfg);
+	if (args.check) {
+		printf("orderd: %s: ok\n", args.cfg);
 		kimp_conf_free(kc);
 		return 0;
 	}
-	if (cpu == ~0u)
-		cpu = conf.cpu;
-	kimp_pin_cpu("orderd", cpu);
+	kimp_pin_cpu("orderd", args.cpu == ~0u ? conf.cpu : args.cpu);
 	kimp_stop_signals(on_stop);
 	if (orderd_keys_load(&conf, &keys, err, sizeof(err))) {
 		fprintf(stderr, "orderd: %s\n", err);

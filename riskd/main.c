@@ -10,7 +10,6 @@
  * both go through the control region like kimpctl's requests. Resume is
  * kimpctl's alone. SIGINT / SIGTERM stop the loop; the state stays.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,47 +57,18 @@ static void usage(FILE *o)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "cpu", required_argument, NULL, 'C' },
-		{ "check", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static struct riskd_conf conf;
 	static struct riskd d;
-	const char *cfg = NULL;
-	unsigned cpu = ~0u;
-	bool check = false;
+	struct kimp_daemon_args args;
 	char err[512] = "";
 	struct kimp_conf *kc = NULL;
 	struct shm_opts so;
 	int c, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': cfg = optarg; break;
-		case 'k': check = true; break;
-		case 'C':
-			if (kimp_parse_uint(optarg, 4095, &cpu)) {
-				fprintf(stderr, "riskd: --cpu: '%s' is not a CPU number\n", optarg);
-				return 2;
-			}
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "riskd: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (!cfg) {
-		usage(stderr);
-		return 2;
-	}
-	if (kimp_conf_load(cfg, &kc, err, sizeof(err)) ||
+	c = kimp_daemon_args(argc, argv, "riskd", usage, &args);
+	if (c >= 0)
+		return c;
+	if (kimp_conf_load(args.cfg, &kc, err, sizeof(err)) ||
 	    riskd_conf_load(kc, &conf, err, sizeof(err)) ||
 	    kimp_shm_opts_conf(kc, &so, err, sizeof(err))) {
 		fprintf(stderr, "riskd: %s\n", err);
@@ -108,12 +78,12 @@ int main(int argc, char **argv)
 	/* so's paths point into kc: keep it for the run */
 	riskd_conf_print(&conf, stdout);
 	fflush(stdout);
-	if (check) {
-		printf("riskd: %s: ok\n", cfg);
+	if (args.check) {
+		printf("riskd: %s: ok\n", args.cfg);
 		kimp_conf_free(kc);
 		return 0;
 	}
-	kimp_pin_cpu("riskd", cpu);
+	kimp_pin_cpu("riskd", args.cpu);
 
 	kimp_stop_signals(on_stop);
 	struct sigaction sa = { .sa_handler = on_usr };

@@ -6,7 +6,6 @@
  *   stratd -c FILE [--cpu N]      run
  *   stratd -c FILE --check        check the configuration, print it, exit
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,47 +34,18 @@ static void usage(FILE *o)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "cpu", required_argument, NULL, 'C' },
-		{ "check", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static struct stratd_conf conf;
-	const char *cfg = NULL;
-	unsigned cpu = ~0u;
-	bool check = false;
+	struct kimp_daemon_args args;
 	char err[512] = "";
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': cfg = optarg; break;
-		case 'k': check = true; break;
-		case 'C':
-			if (kimp_parse_uint(optarg, 4095, &cpu)) {
-				fprintf(stderr, "stratd: --cpu: '%s' is not a CPU number\n", optarg);
-				return 2;
-			}
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "stratd: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (!cfg) {
-		usage(stderr);
-		return 2;
-	}
+	c = kimp_daemon_args(argc, argv, "stratd", usage, &args);
+	if (c >= 0)
+		return c;
 
 	struct kimp_conf *kc = NULL;
 	struct shm_opts so;
-	if (kimp_conf_load(cfg, &kc, err, sizeof(err)) ||
+	if (kimp_conf_load(args.cfg, &kc, err, sizeof(err)) ||
 	    stratd_conf_load(kc, &conf, err, sizeof(err)) ||
 	    kimp_shm_opts_conf(kc, &so, err, sizeof(err))) {
 		fprintf(stderr, "stratd: %s\n", err);
@@ -83,14 +53,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* the paths point into kc: keep it for the run */
-	if (check) {
+	if (args.check) {
 		stratd_conf_print(&conf, stdout);
-		printf("stratd: %s: %u pair(s) ok\n", cfg, conf.npairs);
+		printf("stratd: %s: %u pair(s) ok\n", args.cfg, conf.npairs);
 		kimp_conf_free(kc);
 		return 0;
 	}
 	stratd_conf_print(&conf, stderr);
-	kimp_pin_cpu("stratd", cpu);
+	kimp_pin_cpu("stratd", args.cpu);
 
 	kimp_stop_signals(on_signal);
 
@@ -101,7 +71,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "stratd: %s: %u pair(s), segment %s, next intent id %llu, %lld pair(s) "
 			"in flight, wait %s\n",
-		cfg, conf.npairs, conf.name, (unsigned long long)sd.st->next_intent_id,
+		args.cfg, conf.npairs, conf.name, (unsigned long long)sd.st->next_intent_id,
 		(long long)sd.st->pairs_open, shm_wait_mode_name(conf.wait));
 	stratd_attach(&sd);
 	stratd_run(&sd);

@@ -7,10 +7,28 @@
 #ifndef KIMP_DAEMON_H
 #define KIMP_DAEMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "kimp/compiler.h"
 #include "kimp/config.h"
 #include "kimp/segment.h"
+
+/* The command line every daemon takes. */
+struct kimp_daemon_args {
+	const char *cfg;        /* -c, --config FILE (required) */
+	unsigned cpu;           /* --cpu N, ~0u when not given */
+	bool check;             /* --check */
+};
+
+/*
+ * Parse -c/--config FILE, --cpu N, --check and -h/--help into *a.
+ * Returns -1 when the daemon should go on; otherwise the status main
+ * returns: 0 after --help (usage on stdout), 2 after a usage error (said
+ * on stderr as "PROG: ..." with usage). Cold.
+ */
+int kimp_daemon_args(int argc, char **argv, const char *prog, void (*usage)(FILE *o),
+		     struct kimp_daemon_args *a) kimp_cold;
 
 /* A decimal in [0, max]: 0, or -EINVAL. */
 int kimp_parse_uint(const char *s, unsigned max, unsigned *out) kimp_cold;

@@ -2,6 +2,7 @@
 /* A daemon's common start-up steps (kimp/daemon.h). */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "kimp/daemon.h"
 
@@ -36,4 +37,53 @@ Test(daemon, shm_opts_from_the_shm_section)
 	cr_assert_eq(kimp_shm_opts_conf(c, &o, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "d.conf:2: key 'shm.hugepages'"), "%s", err);
 	kimp_conf_free(c);
+}
+
+static void no_usage(FILE *o)
+{
+	(void)o;
+}
+
+/* getopt keeps state: start it again for each command line. */
+extern int optind;
+
+/* The command line argv[0..argc) (literals: copied, getopt may permute). */
+static int parse(struct kimp_daemon_args *a, int argc, const char *const *argv)
+{
+	static char buf[8][16];
+	char *v[9] = { NULL };
+
+	cr_assert_leq(argc, 8);
+	for (int i = 0; i < argc; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "%s", argv[i]);
+		v[i] = buf[i];
+	}
+	optind = 0;
+	return kimp_daemon_args(argc, v, "t", no_usage, a);
+}
+
+Test(daemon, args_parse_config_cpu_check_and_refuse_the_rest)
+{
+	struct kimp_daemon_args a;
+	const char *const run[] = { "t", "-c", "k.conf", "--cpu", "3", NULL };
+	const char *const chk[] = { "t", "--config", "k.conf", "--check", NULL };
+	const char *const cpu_max[] = { "t", "-c", "k", "--cpu", "4095", NULL };
+	const char *const cpu_over[] = { "t", "-c", "k", "--cpu", "4096", NULL };
+	const char *const none[] = { "t", "--check", NULL };
+	const char *const extra[] = { "t", "-c", "k", "more", NULL };
+	const char *const help[] = { "t", "-h", NULL };
+
+	cr_assert_eq(parse(&a, 5, run), -1, "go on");
+	cr_assert_str_eq(a.cfg, "k.conf");
+	cr_assert_eq(a.cpu, 3);
+	cr_assert_not(a.check);
+	cr_assert_eq(parse(&a, 4, chk), -1);
+	cr_assert(a.check);
+	cr_assert_eq(a.cpu, ~0u, "no --cpu");
+	cr_assert_eq(parse(&a, 5, cpu_max), -1);
+	cr_assert_eq(a.cpu, 4095);
+	cr_assert_eq(parse(&a, 5, cpu_over), 2);
+	cr_assert_eq(parse(&a, 2, none), 2, "no config");
+	cr_assert_eq(parse(&a, 4, extra), 2);
+	cr_assert_eq(parse(&a, 2, help), 0);
 }
