@@ -12,7 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "kimp/segment.h"
@@ -232,6 +237,75 @@ static inline void test_write_file(const char *path, const void *text, size_t le
 	cr_assert_not_null(f, "%s", path);
 	cr_assert_eq(fwrite(text, 1, len, f), len);
 	cr_assert_eq(fclose(f), 0);
+}
+
+/* A program's path from the environment variable env, else def. */
+static inline const char *test_bin(const char *env, const char *def)
+{
+	const char *p = getenv(env);
+	return p ? p : def;
+}
+
+/*
+ * Start argv[0] (NULL-terminated argv) with its stdout and stderr on a
+ * pipe (*out: the read end); it dies with the test (PR_SET_PDEATHSIG).
+ */
+static inline pid_t test_spawn(const char *const *argv, int *out)
+{
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		execv(argv[0], (char *const *)argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	*out = fds[0];
+	return pid;
+}
+
+/* Write text (a C string) to path (created or truncated). */
+static inline void test_write_text(const char *path, const char *text)
+{
+	test_write_file(path, text, strlen(text));
+}
+
+/*
+ * Read fd into all[0..cap) (NUL-terminated, appending to what is there)
+ * until a whole line starts with 'want': true, or false at end of input
+ * or when all is full.
+ */
+static inline bool test_read_until(int fd, const char *want, char *all, size_t cap)
+{
+	size_t len = strlen(all), wl = strlen(want);
+	for (;;) {
+		for (const char *l = all; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+			if (!strncmp(l, want, wl) && strchr(l, '\n'))
+				return true;
+		if (len + 1 >= cap)
+			return false;
+		ssize_t r = read(fd, all + len, cap - 1 - len);
+		if (r <= 0)
+			return false;
+		len += (size_t)r;
+		all[len] = '\0';
+	}
+}
+
+/* The port after "KEY ...:" in s (exsim's listen lines), or 0 when none. */
+static inline uint16_t test_port_after(const char *s, const char *key)
+{
+	const char *p = strstr(s, key);
+	if (!p)
+		return 0;
+	p = strchr(p + strlen(key), ':');
+	return p ? (uint16_t)atoi(p + 1) : 0;
 }
 
 #endif

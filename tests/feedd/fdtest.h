@@ -33,6 +33,7 @@
 #include "kimp/segment.h"
 #include "kimp/tsc.h"
 #include "kimp/venue.h"
+#include "../testutil.h"
 
 #define FDT_DEADLINE_NS (60ull * 1000000000ull) /* a hang guard, not a timing bound */
 
@@ -51,65 +52,14 @@ struct fdt {
 	struct shm_ring *ring;
 };
 
-static inline const char *fdt_bin(const char *env, const char *def)
-{
-	const char *p = getenv(env);
-	return p ? p : def;
-}
-
-static inline pid_t fdt_spawn(const char *const *argv, int *out)
-{
-	int fds[2];
-	cr_assert_eq(pipe(fds), 0);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (!pid) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		close(fds[0]);
-		execv(argv[0], (char *const *)argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(fds[1]);
-	*out = fds[0];
-	return pid;
-}
-
-static inline void fdt_write(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	fputs(text, f);
-	fclose(f);
-}
-
-/* Read p's output until a line starts with 'want'; the whole output in all. */
-static inline bool fdt_read_until(int fd, const char *want, char *all, size_t cap)
-{
-	size_t len = strlen(all), wl = strlen(want);
-	for (;;) {
-		for (const char *l = all; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-			if (!strncmp(l, want, wl) && strchr(l, '\n'))
-				return true;
-		if (len + 1 >= cap)
-			return false;
-		ssize_t r = read(fd, all + len, cap - 1 - len);
-		if (r <= 0)
-			return false;
-		len += (size_t)r;
-		all[len] = '\0';
-	}
-}
-
 static inline uint16_t fdt_port_after(const char *s, const char *key)
 {
-	const char *p = strstr(s, key);
-	cr_assert_not_null(p, "no '%s' in '%s'", key, s);
-	p = strchr(p + strlen(key), ':');
-	cr_assert_not_null(p, "no port after '%s' in '%s'", key, s);
-	return (uint16_t)atoi(p + 1);
+	uint16_t port;
+
+	cr_assert_not_null(strstr(s, key), "no '%s' in '%s'", key, s);
+	port = test_port_after(s, key);
+	cr_assert_neq(port, 0, "no port after '%s' in '%s'", key, s);
+	return port;
 }
 
 /* Start exsim with a scenario (NULL: defaults). */
@@ -120,18 +70,18 @@ static inline void fdt_exsim(struct fdt *t, const char *scenario)
 	int n = 0;
 
 	snprintf(state, sizeof(state), "%s/exsim", t->dir);
-	argv[n++] = fdt_bin("EXSIM", "build/exsim");
+	argv[n++] = test_bin("EXSIM", "build/exsim");
 	argv[n++] = "--state";
 	argv[n++] = state;
 	if (scenario) {
 		snprintf(scn, sizeof(scn), "%s/test.scn", t->dir);
-		fdt_write(scn, scenario);
+		test_write_text(scn, scenario);
 		argv[n++] = "--scenario";
 		argv[n++] = scn;
 	}
 	argv[n] = NULL;
-	t->exsim = fdt_spawn(argv, &t->exsim_out);
-	cr_assert(fdt_read_until(t->exsim_out, "exsim: ready", out, sizeof(out)),
+	t->exsim = test_spawn(argv, &t->exsim_out);
+	cr_assert(test_read_until(t->exsim_out, "exsim: ready", out, sizeof(out)),
 		  "exsim did not come up:\n%s", out);
 	for (char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		char line[512];
@@ -189,9 +139,9 @@ static inline void fdt_feedd(struct fdt *t, const char *extra_feedd, const char 
 			      t->ws[KIMP_VENUE_BINANCE], t->rest[KIMP_VENUE_BINANCE], t->ca,
 			      extra_binance ? extra_binance : "");
 	snprintf(path, sizeof(path), "%s/feedd.conf", t->dir);
-	fdt_write(path, conf);
-	const char *argv[] = { fdt_bin("FEEDD", "build/bin/feedd"), "-c", path, NULL };
-	t->feedd = fdt_spawn(argv, &t->feedd_out);
+	test_write_text(path, conf);
+	const char *argv[] = { test_bin("FEEDD", "build/bin/feedd"), "-c", path, NULL };
+	t->feedd = test_spawn(argv, &t->feedd_out);
 	fcntl(t->feedd_out, F_SETFL, O_NONBLOCK);
 
 	/* its segment appears once it has made everything */

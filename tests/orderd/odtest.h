@@ -33,6 +33,7 @@
 #include "kimp/segment.h"
 #include "kimp/tsc.h"
 #include "kimp/venue.h"
+#include "../testutil.h"
 
 #define ODT_DEADLINE_NS (20ull * 1000000000ull) /* a hang guard, not a timing bound */
 #define ODT_REPS 8192
@@ -59,66 +60,6 @@ struct odt {
 	bool no_priv;           /* Upbit without its private stream (fills by query only) */
 };
 
-static inline const char *odt_bin(const char *env, const char *def)
-{
-	const char *p = getenv(env);
-	return p ? p : def;
-}
-
-static inline pid_t odt_spawn(const char *const *argv, int *out)
-{
-	int fds[2];
-	cr_assert_eq(pipe(fds), 0);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (!pid) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		close(fds[0]);
-		execv(argv[0], (char *const *)argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(fds[1]);
-	*out = fds[0];
-	return pid;
-}
-
-static inline void odt_write(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	fputs(text, f);
-	fclose(f);
-}
-
-static inline bool odt_read_until(int fd, const char *want, char *all, size_t cap)
-{
-	size_t len = strlen(all), wl = strlen(want);
-	for (;;) {
-		for (const char *l = all; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-			if (!strncmp(l, want, wl) && strchr(l, '\n'))
-				return true;
-		if (len + 1 >= cap)
-			return false;
-		ssize_t r = read(fd, all + len, cap - 1 - len);
-		if (r <= 0)
-			return false;
-		len += (size_t)r;
-		all[len] = '\0';
-	}
-}
-
-static inline uint16_t odt_port_after(const char *s, const char *key)
-{
-	const char *p = strstr(s, key);
-	if (!p)
-		return 0;
-	p = strchr(p + strlen(key), ':');
-	return p ? (uint16_t)atoi(p + 1) : 0;
-}
-
 static inline void odt_init(struct odt *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -143,18 +84,18 @@ static inline void odt_exsim(struct odt *t, const char *scenario)
 	int n = 0;
 
 	snprintf(state, sizeof(state), "%s/exsim", t->dir);
-	argv[n++] = odt_bin("EXSIM", "build/exsim");
+	argv[n++] = test_bin("EXSIM", "build/exsim");
 	argv[n++] = "--state";
 	argv[n++] = state;
 	if (scenario) {
 		snprintf(scn, sizeof(scn), "%s/test.scn", t->dir);
-		odt_write(scn, scenario);
+		test_write_text(scn, scenario);
 		argv[n++] = "--scenario";
 		argv[n++] = scn;
 	}
 	argv[n] = NULL;
-	t->exsim = odt_spawn(argv, &t->exsim_out);
-	cr_assert(odt_read_until(t->exsim_out, "exsim: ready", out, sizeof(out)),
+	t->exsim = test_spawn(argv, &t->exsim_out);
+	cr_assert(test_read_until(t->exsim_out, "exsim: ready", out, sizeof(out)),
 		  "exsim did not come up:\n%s", out);
 	for (char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		char line[512];
@@ -164,14 +105,14 @@ static inline void odt_exsim(struct odt *t, const char *scenario)
 		else if (!strncmp(line, "exsim: ledger ", 14))
 			snprintf(t->ledger, sizeof(t->ledger), "%.200s", line + 14);
 		else if (!strncmp(line, "exsim: control ", 15))
-			t->ctrl = odt_port_after(line, "http://");
+			t->ctrl = test_port_after(line, "http://");
 		else if (!strncmp(line, "exsim: upbit ", 13)) {
-			t->rest[KIMP_VENUE_UPBIT] = odt_port_after(line, "rest https://");
-			t->ws[KIMP_VENUE_UPBIT] = odt_port_after(line, "ws wss://");
+			t->rest[KIMP_VENUE_UPBIT] = test_port_after(line, "rest https://");
+			t->ws[KIMP_VENUE_UPBIT] = test_port_after(line, "ws wss://");
 		} else if (!strncmp(line, "exsim: binance ", 15)) {
-			t->rest[KIMP_VENUE_BINANCE] = odt_port_after(line, "rest https://");
-			t->ws[KIMP_VENUE_BINANCE] = odt_port_after(line, "ws wss://");
-			t->api[KIMP_VENUE_BINANCE] = odt_port_after(line, "api wss://");
+			t->rest[KIMP_VENUE_BINANCE] = test_port_after(line, "rest https://");
+			t->ws[KIMP_VENUE_BINANCE] = test_port_after(line, "ws wss://");
+			t->api[KIMP_VENUE_BINANCE] = test_port_after(line, "api wss://");
 		}
 	}
 	cr_assert(t->ca[0] && t->ctrl && t->rest[KIMP_VENUE_UPBIT] && t->api[KIMP_VENUE_BINANCE],
@@ -251,7 +192,7 @@ static inline void odt_conf(struct odt *t, unsigned venues, const char *extra_or
 	setenv("ODT_BINANCE_SECRET",
 	       "exsimBinanceSecretKey0000000000000000000000000000000000000000000", 1);
 	snprintf(path, pathlen, "%s/orderd.conf", t->dir);
-	odt_write(path, conf);
+	test_write_text(path, conf);
 }
 
 static inline void odt_orderd(struct odt *t, unsigned venues, const char *extra_orderd,
@@ -260,8 +201,8 @@ static inline void odt_orderd(struct odt *t, unsigned venues, const char *extra_
 	char path[160];
 
 	odt_conf(t, venues, extra_orderd, extra_upbit, extra_binance, path, sizeof(path));
-	const char *argv[] = { odt_bin("ORDERD", "build/bin/orderd"), "-c", path, NULL };
-	t->orderd = odt_spawn(argv, &t->orderd_out);
+	const char *argv[] = { test_bin("ORDERD", "build/bin/orderd"), "-c", path, NULL };
+	t->orderd = test_spawn(argv, &t->orderd_out);
 	fcntl(t->orderd_out, F_SETFL, O_NONBLOCK);
 	if (t->od_att)
 		return;
