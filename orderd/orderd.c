@@ -108,27 +108,7 @@ static void snap_one(void *arg, struct kimp_ord_entry *e)
 	struct journal *j = arg;
 	struct jr_rec r;
 
-	memset(&r, 0, sizeof(r));
-	r.type = JR_SNAP;
-	r.client_oid = e->client_oid;
-	r.u.o.intent_id = e->intent_id;
-	r.u.o.pair_id = e->pair_id;
-	r.u.o.px = e->px;
-	r.u.o.qty = e->qty;
-	r.u.o.inst = e->inst;
-	r.u.o.venue = e->venue;
-	r.u.o.side = e->side;
-	r.u.o.tif = e->tif;
-	r.u.o.type = e->type;
-	r.u.o.leg = e->leg;
-	r.u.o.kind = e->kind;
-	r.u.o.state = e->state;
-	r.u.o.fee_asset = e->fee_asset;
-	r.u.o.cum_qty = e->cum_qty;
-	r.u.o.cum_quote = e->cum_quote;
-	r.u.o.cum_fee = e->cum_fee;
-	r.u.o.reject_code = e->reject_code;
-	r.u.o.flags = e->flags;
+	jr_snap_from_entry(&r, e);
 	journal_append(j, &r);
 	if (e->oid[0]) {
 		memset(&r, 0, sizeof(r));
