@@ -45,6 +45,7 @@ extern const struct kimpctl_cmd kimpctl_cmd_resume;
 extern const struct kimpctl_cmd kimpctl_cmd_strat;
 extern const struct kimpctl_cmd kimpctl_cmd_journal;
 extern const struct kimpctl_cmd kimpctl_cmd_sign;
+extern const struct kimpctl_cmd kimpctl_cmd_reset;
 
 void kimpctl_usage(FILE *f);
 /* "kimpctl: <cmd>: <fmt>" on stderr; returns 'status' for tail calls. */
@@ -65,6 +66,34 @@ int kimpctl_conf_load(const char *path, struct kimp_conf **out, const char **use
  */
 int kimpctl_shm_opts(const struct kimp_conf *c, struct shm_opts *o, char *err,
 		     size_t errlen);
+
+/* ---- ctl.c: a request to a daemon through its control region ------------ */
+
+#define KIMPCTL_WAIT_MAX_NS 3600000000000ull   /* --wait at most 3600s */
+
+/* "N" then ns, us, ms or s, at most KIMPCTL_WAIT_MAX_NS: 0, or -EINVAL. */
+int kimpctl_parse_wait(const char *s, uint64_t *out);
+
+struct kimpctl_req {
+	const char *cmd;            /* "kill", "reset" */
+	const char *daemon;         /* "riskd", "orderd" */
+	const char *segment;        /* the segment's name, for the message */
+	const char *metrics;        /* the daemon's metrics region (its pid) */
+	_Atomic uint64_t *req, *done;
+	uint64_t wait_ns;
+};
+
+/*
+ * Increment *rq->req and wait up to rq->wait_ns for *rq->done to reach it.
+ * KIMPCTL_OK when the daemon acted; KIMPCTL_FAIL with the reason said (the
+ * daemon alive but busy, or not running) and the request left recorded.
+ */
+int kimpctl_request(const struct shm_seg *seg, const struct kimpctl_req *rq);
+
+/* ---- order.c --------------------------------------------------------------- */
+
+/* "upbit, binance": the venues libvenue has order entry for, into buf. */
+const char *kimpctl_ord_venues(char *buf, size_t cap);
 
 /* ---- out.c: one emitter, two forms ---------------------------------------- */
 

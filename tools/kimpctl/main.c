@@ -19,6 +19,7 @@ static const struct kimpctl_cmd *const commands[] = {
 	&kimpctl_cmd_strat,
 	&kimpctl_cmd_journal,
 	&kimpctl_cmd_sign,
+	&kimpctl_cmd_reset,
 };
 
 void kimpctl_usage(FILE *f)

@@ -35,8 +35,6 @@
 #include "kimpctl.h"
 
 #define RISK_WAIT_DEFAULT_NS 5000000000ull     /* kill/pause/resume: 5 s */
-#define RISK_WAIT_MAX_NS     3600000000000ull  /* --wait at most 3600s */
-#define RISK_POLL_NS         10000000ull       /* 10 ms between looks */
 #define CELL TBL_CELL
 
 static const char risk_usage[] =
@@ -926,31 +924,6 @@ const struct kimpctl_cmd kimpctl_cmd_risk = {
 
 enum ctl_what { CTL_KILL, CTL_PAUSE, CTL_RESUME };
 
-/* "N" then ns, us, ms or s, at most RISK_WAIT_MAX_NS: 0, or -EINVAL. */
-static int parse_wait(const char *s, uint64_t *out)
-{
-	static const struct { const char *unit; uint64_t mul; } units[] = {
-		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
-	};
-	uint64_t v = 0;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++)
-		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *p - '0', &v))
-			return -EINVAL;
-	for (size_t i = 0; i < KIMP_ARRAY_SIZE(units); i++) {
-		if (strcmp(p, units[i].unit))
-			continue;
-		if (__builtin_mul_overflow(v, units[i].mul, &v) || v > RISK_WAIT_MAX_NS)
-			return -EINVAL;
-		*out = v;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 /* What riskd says after acting, from its state when readable. */
 static void ctl_said(const struct shm_seg *seg, const char *cmd, const char *name,
 		     enum ctl_what what)
@@ -990,38 +963,16 @@ static void ctl_said(const struct shm_seg *seg, const char *cmd, const char *nam
 	fflush(stdout);
 }
 
-/*
- * Why riskd did not act, from its metrics region's pid when there is one:
- * true when that riskd is alive (it acts when it gets to it).
- */
-static bool ctl_why(char *buf, size_t len, const struct shm_seg *seg)
-{
-	const struct shm_metrics *m = kimpctl_metrics(seg, KIMP_RISK_METRICS);
-	pid_t pid = m ? atomic_load(&m->pid) : 0;
-
-	if (pid > 0 && pid_alive(pid)) {
-		snprintf(buf, len, "riskd (pid %d) is alive but did not act (stuck or busy)",
-			 (int)pid);
-		return true;
-	}
-	if (pid > 0)
-		snprintf(buf, len, "riskd is not running (its last pid %d is gone)", (int)pid);
-	else
-		snprintf(buf, len, "riskd is not running");
-	return false;
-}
-
 static int ctl_run(struct kimpctl *k, int argc, char **argv)
 {
 	const char *cmd = argv[0], *name = NULL, *usage, *wv;
 	enum ctl_what what = !strcmp(cmd, "kill") ? CTL_KILL :
 			     !strcmp(cmd, "pause") ? CTL_PAUSE : CTL_RESUME;
-	const struct timespec poll = { 0, RISK_POLL_NS };
-	uint64_t wait_ns = RISK_WAIT_DEFAULT_NS, target, done, deadline, now;
-	_Atomic uint64_t *req_c, *done_c;
+	uint64_t wait_ns = RISK_WAIT_DEFAULT_NS;
+	struct kimpctl_req rq = { .cmd = cmd, .daemon = "riskd",
+				  .metrics = KIMP_RISK_METRICS };
 	struct kimp_risk_control *ctl;
 	struct shm_seg seg;
-	char why[128], dur[32];
 	bool opts = true;
 	int status;
 
@@ -1038,7 +989,7 @@ static int ctl_run(struct kimpctl *k, int argc, char **argv)
 			wv = a[6] ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
 			if (!wv)
 				return usage_err(cmd, usage, "--wait needs a duration");
-			if (parse_wait(wv, &wait_ns))
+			if (kimpctl_parse_wait(wv, &wait_ns))
 				return usage_err(cmd, usage, "--wait '%s': not a duration 0s..3600s "
 						 "(a whole number and ns, us, ms or s)", wv);
 		} else if (opts && a[0] == '-' && a[1]) {
@@ -1051,6 +1002,7 @@ static int ctl_run(struct kimpctl *k, int argc, char **argv)
 	}
 	if (!name)
 		name = KIMP_RISK_SEGMENT;
+	rq.segment = name;
 
 	/* a command writes: the one place kimpctl maps a segment writable */
 	k->shm.readonly = false;
@@ -1062,39 +1014,14 @@ static int ctl_run(struct kimpctl *k, int argc, char **argv)
 	status = control_find(&seg, cmd, name, &ctl);
 	if (status)
 		goto detach;
-	req_c = what == CTL_KILL ? &ctl->kill_req : what == CTL_PAUSE ? &ctl->pause_req :
-		&ctl->resume_req;
-	done_c = what == CTL_KILL ? &ctl->kill_done : what == CTL_PAUSE ? &ctl->pause_done :
-		 &ctl->resume_done;
-
-	/* pairs with riskd's acquire load of the request */
-	target = atomic_fetch_add_explicit(req_c, 1, memory_order_acq_rel) + 1;
-	deadline = kimp_mono_ns() + wait_ns;
-	for (;;) {
-		/* pairs with riskd's release store after its state is committed */
-		done = atomic_load_explicit(done_c, memory_order_acquire);
-		if (done >= target)
-			break;
-		now = kimp_mono_ns();
-		if (now >= deadline) {
-			bool alive = ctl_why(why, sizeof(why), &seg);
-
-			status = kimpctl_err(KIMPCTL_FAIL, "%s: riskd did not act within %s: %s. "
-					     "The request stays recorded in segment '%s' (%s "
-					     "requested %" PRIu64 ", done %" PRIu64 "): riskd "
-					     "acts on it %s", cmd,
-					     fmt_ns(dur, sizeof(dur), wait_ns), why, name, cmd,
-					     target, done,
-					     alive ? "when it gets to it" : "when it starts");
-			goto detach;
-		}
-		if (deadline - now < RISK_POLL_NS) {
-			const struct timespec last = { 0, (long)(deadline - now) };
-			nanosleep(&last, NULL);
-		} else {
-			nanosleep(&poll, NULL);
-		}
-	}
+	rq.req = what == CTL_KILL ? &ctl->kill_req : what == CTL_PAUSE ? &ctl->pause_req :
+		 &ctl->resume_req;
+	rq.done = what == CTL_KILL ? &ctl->kill_done : what == CTL_PAUSE ? &ctl->pause_done :
+		  &ctl->resume_done;
+	rq.wait_ns = wait_ns;
+	status = kimpctl_request(&seg, &rq);
+	if (status)
+		goto detach;
 	ctl_said(&seg, cmd, name, what);
 	status = KIMPCTL_OK;
 detach:

@@ -75,21 +75,6 @@ static int sign_usage_err(const char *fmt, ...)
 	return KIMPCTL_USAGE;
 }
 
-/* "upbit, binance": the venues libvenue has order entry for. */
-static const char *venue_list(char *buf, size_t cap)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (int v = KIMP_VENUE_NONE + 1; v < KIMP_VENUE_MAX; v++) {
-		const struct venue_ord *vo = venue_ord_get((enum kimp_venue)v);
-
-		if (vo && n < cap)
-			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", vo->name);
-	}
-	return buf;
-}
-
 /* Drop one trailing "\n" (or "\r\n") from s[0..*n). */
 static void chomp(char *s, size_t *n)
 {
@@ -332,7 +317,7 @@ static int sign_run(struct kimpctl *k, int argc, char **argv)
 	vo = venue_ord_by_name(a.venue);
 	if (!vo || !vo->key_init || !vo->sign_payload)
 		return sign_usage_err("unknown venue '%s' (order entry knows %s)", a.venue,
-				      venue_list(list, sizeof(list)));
+				      kimpctl_ord_venues(list, sizeof(list)));
 	if (a.secret_env) {
 		snprintf(env_name, sizeof(env_name), "%s", a.secret_env);
 	} else {

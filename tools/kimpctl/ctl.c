@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How kimpctl asks a daemon to do something: a pair of counters in the
+ * daemon's control region. kimpctl increments the request counter (atomic
+ * fetch_add: several requesters never lose one), then waits, bounded, for
+ * the daemon's done counter to reach the value it made. A daemon that is
+ * not running does not act in time: kimpctl says so, names what it found
+ * of the daemon (alive and stuck, or gone) and exits 1; the request stays
+ * recorded for the daemon to act on when it starts.
+ *
+ * Used by kill, pause and resume (riskd) and reset (orderd).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+#include "kimp/tsc.h"
+#include "kimpctl.h"
+
+#define CTL_POLL_NS 10000000ull       /* 10 ms between looks */
+
+int kimpctl_parse_wait(const char *s, uint64_t *out)
+{
+	static const struct { const char *unit; uint64_t mul; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+	};
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *p - '0', &v))
+			return -EINVAL;
+	for (size_t i = 0; i < KIMP_ARRAY_SIZE(units); i++) {
+		if (strcmp(p, units[i].unit))
+			continue;
+		if (__builtin_mul_overflow(v, units[i].mul, &v) || v > KIMPCTL_WAIT_MAX_NS)
+			return -EINVAL;
+		*out = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Why the daemon did not act, from its metrics region's pid when there is
+ * one: true when that daemon is alive (it acts when it gets to it).
+ */
+static bool ctl_why(char *buf, size_t len, const struct shm_seg *seg,
+		    const struct kimpctl_req *rq)
+{
+	const struct shm_metrics *m = kimpctl_metrics(seg, rq->metrics);
+	pid_t pid = m ? atomic_load(&m->pid) : 0;
+
+	if (pid > 0 && pid_alive(pid)) {
+		snprintf(buf, len, "%s (pid %d) is alive but did not act (stuck or busy)",
+			 rq->daemon, (int)pid);
+		return true;
+	}
+	if (pid > 0)
+		snprintf(buf, len, "%s is not running (its last pid %d is gone)", rq->daemon,
+			 (int)pid);
+	else
+		snprintf(buf, len, "%s is not running", rq->daemon);
+	return false;
+}
+
+int kimpctl_request(const struct shm_seg *seg, const struct kimpctl_req *rq)
+{
+	const struct timespec poll = { 0, CTL_POLL_NS };
+	uint64_t target, done, deadline, now;
+	char why[128], dur[32];
+
+	/* pairs with the daemon's acquire load of the request */
+	target = atomic_fetch_add_explicit(rq->req, 1, memory_order_acq_rel) + 1;
+	deadline = kimp_mono_ns() + rq->wait_ns;
+	for (;;) {
+		/* pairs with the daemon's release store after its state is committed */
+		done = atomic_load_explicit(rq->done, memory_order_acquire);
+		if (done >= target)
+			return KIMPCTL_OK;
+		now = kimp_mono_ns();
+		if (now >= deadline)
+			break;
+		if (deadline - now < CTL_POLL_NS) {
+			const struct timespec last = { 0, (long)(deadline - now) };
+			nanosleep(&last, NULL);
+		} else {
+			nanosleep(&poll, NULL);
+		}
+	}
+	bool alive = ctl_why(why, sizeof(why), seg, rq);
+
+	return kimpctl_err(KIMPCTL_FAIL, "%s: %s did not act within %s: %s. The request stays "
+			   "recorded in segment '%s' (%s requested %" PRIu64 ", done %" PRIu64
+			   "): %s acts on it %s", rq->cmd, rq->daemon,
+			   fmt_ns(dur, sizeof(dur), rq->wait_ns), why, rq->segment, rq->cmd,
+			   target, done, rq->daemon, alive ? "when it gets to it" : "when it starts");
+}
