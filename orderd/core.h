@@ -231,8 +231,9 @@ uint32_t jr_crc32c(const void *p, size_t n);
 uint32_t jr_crc32c_sw(const void *p, size_t n);
 uint32_t jr_crc32c_hw(const void *p, size_t n);
 bool jr_crc32c_hw_ok(void);
-/* (Addition, H3.) r = a JR_SNAP of e (ring_seq, ingress_tsc and strategy,
- * which the entry does not hold, are 0), for journal_rotate's callback. */
+/* (Addition, H3.) r = a JR_SNAP of e (every field JR_ORDER has, ring_seq,
+ * ingress_tsc and strategy included, plus the state), for journal_rotate's
+ * callback. */
 void jr_snap_from_entry(struct jr_rec *r, const struct kimp_ord_entry *e);
 /* (Addition, H3.) Is r a record (known type, version 1, CRC right)? */
 bool jr_rec_ok(const struct jr_rec *r);
@@ -297,7 +298,10 @@ struct orate {
 	uint32_t edge_used[KIMP_ORD_RATE_RULES];/* units taken since the boundary, before the refill */
 	int64_t edge_win_ms[KIMP_ORD_RATE_RULES];/* the window edge_used belongs to */
 	int64_t last_reply_ms;          /* last reply (or first pending request) */
+	uint64_t backoff_min_ms, backoff_max_ms; /* (addition) the 429 backoff's bounds */
 };
+
+#define ORATE_BACKOFF_CAP_MS (86400ull * 1000) /* the largest backoff_max taken: a day */
 
 /* share: the fraction of each limit to use (0 < share <= 1). */
 int orate_init(struct orate *o, const struct venue_ord *vo, struct kimp_ord_rate *shared,
@@ -313,7 +317,16 @@ void orate_connect(struct orate *o, enum vo_chan ch, int64_t now_ms);
  * (H3) Call it exactly once per request orate_take charged, when it ends:
  * obs NULL (or n 0) when no reply came (timeout, disconnect). */
 void orate_observe(struct orate *o, const struct vo_rate_obs *obs, int64_t now_ms);
-/* 429 (retry_at_ms 0: back off by our own doubling) / 418. */
+/*
+ * (Addition.) The bounds of our own 429 backoff (used when the venue gives
+ * no retry time): the first is min_ms, each next one doubles up to max_ms
+ * ([order.NAME] backoff_min / backoff_max). orate_init sets 1 s and 60 s.
+ * 0, or -EINVAL (min_ms 0, max_ms below min_ms or above ORATE_BACKOFF_CAP_MS:
+ * nothing changed). Resets the doubling to min_ms.
+ */
+int orate_set_backoff(struct orate *o, uint64_t min_ms, uint64_t max_ms) kimp_cold;
+/* 429 (retry_at_ms 0 or past: back off by our own doubling; a retry time
+ * wins over the bounds) / 418. */
 void orate_limited(struct orate *o, uint64_t retry_at_ms, int64_t now_ms);
 void orate_banned(struct orate *o, uint64_t retry_at_ms, int64_t now_ms);
 

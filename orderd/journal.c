@@ -222,7 +222,10 @@ void jr_snap_from_entry(struct jr_rec *r, const struct kimp_ord_entry *e)
 	r->u.o.pair_id = e->pair_id;
 	r->u.o.px = e->px;
 	r->u.o.qty = e->qty;
+	r->u.o.ring_seq = e->ring_seq;
+	r->u.o.ingress_tsc = e->ingress_tsc;
 	r->u.o.inst = e->inst;
+	r->u.o.strategy = e->strategy;
 	r->u.o.venue = e->venue;
 	r->u.o.side = e->side;
 	r->u.o.tif = e->tif;

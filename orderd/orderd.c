@@ -13,7 +13,11 @@
  *   ORDER_CANCEL  a cancel request (waits for budget, never dropped)
  *   CANCEL_ALL    every open order of the venue (0: of all)
  * A local refusal is JR_ORDER + JR_STATE REJECTED (reject_code enum
- * kimp_ord_rej) and its reports: never sent.
+ * kimp_ord_rej) and its reports: never sent. A client_oid seen before is
+ * dropped with no record and no report (a report would name the order
+ * that owns the id): skipped quietly when it is the restart replay of the
+ * same ring position, else counted (dup_oid) and logged from the idle
+ * path, at most a line a second.
  *
  * Crash atomicity: the journal is the truth. A record is appended (a store
  * into a shared file mapping) before what it describes becomes visible:
@@ -215,14 +219,14 @@ static void publish(struct orderd *d, const struct kimp_exec_report *r, uint64_t
 		d->st->report_backlog = d->backlog[0].count + d->backlog[1].count;
 }
 
-static void report_of(const struct orderd *d, const struct kimp_ord_entry *e,
-		      const struct jr_rec *r, struct kimp_exec_report *out)
+static void report_of(const struct kimp_ord_entry *e, const struct jr_rec *r,
+		      struct kimp_exec_report *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->h.type = KIMP_MSG_EXEC_REPORT;
 	out->h.venue = e->venue;
 	out->h.inst = e->inst;
-	out->h.ingress_tsc = d->ingress ? d->ingress[slot_of(d, e)] : 0;
+	out->h.ingress_tsc = e->ingress_tsc;
 	out->h.venue_ts_ns = e->updated_real_ns;
 	out->client_oid = e->client_oid;
 	out->exec_id = r->u.st.exec_id;
@@ -299,7 +303,7 @@ static void set_state(struct orderd *d, struct kimp_ord_entry *e, uint8_t s, enu
 		}
 	}
 	otable_commit(&d->ot, e);
-	report_of(d, e, &r, &rep);
+	report_of(e, &r, &rep);
 	publish(d, &rep, seq);
 }
 
@@ -326,14 +330,13 @@ int od_vo_order(const struct od_venue *v, const struct kimp_ord_entry *e,
 	return 0;
 }
 
-/* A refusal of our own for an order not in the table (full) or a duplicate. */
-static void reject_unlisted(struct orderd *d, const struct kimp_order *m, int code,
-			    bool journal)
+/* A refusal of our own for an order not in the table (full): journaled, reported. */
+static void reject_unlisted(struct orderd *d, const struct kimp_order *m, int code)
 {
 	struct kimp_ord_entry tmp;
 	struct kimp_exec_report rep;
 	struct jr_rec r;
-	uint64_t seq = d->st->rep_pub_jseq;
+	uint64_t seq;
 
 	memset(&tmp, 0, sizeof(tmp));
 	memset(&r, 0, sizeof(r));
@@ -343,6 +346,7 @@ static void reject_unlisted(struct orderd *d, const struct kimp_order *m, int co
 	tmp.side = m->side;
 	tmp.leg = m->leg;
 	tmp.pair_id = m->pair_id;
+	tmp.ingress_tsc = m->h.ingress_tsc;
 	r.type = JR_STATE;
 	r.client_oid = m->client_oid;
 	r.u.st.state = KIMP_ORD_REJECTED;
@@ -352,10 +356,8 @@ static void reject_unlisted(struct orderd *d, const struct kimp_order *m, int co
 	r.u.st.leg = m->leg;
 	r.u.st.kind = m->kind;
 	r.u.st.event = FE_REJECTED;
-	if (journal)
-		seq = jappend(d, &r);
-	report_of(d, &tmp, &r, &rep);
-	rep.h.ingress_tsc = m->h.ingress_tsc;
+	seq = jappend(d, &r);
+	report_of(&tmp, &r, &rep);
 	publish(d, &rep, seq);
 	d->st->venue[m->h.venue < KIMP_VENUE_MAX ? m->h.venue : 0].local_rejects++;
 	shm_counter_add(d->c_local_rej, 1);
@@ -434,9 +436,14 @@ static void order_new(struct orderd *d, const struct kimp_order *m, uint64_t rin
 		shm_counter_add(d->c_dups, 1);
 		if (js == ring_seq)
 			return; /* the restart replay of an order already taken */
-		/* a client_oid used before: refuse, but never touch that order's
-		 * journal records (no JR_STATE for this one) */
-		reject_unlisted(d, m, KIMP_OREJ_DUPLICATE, false);
+		/*
+		 * A client_oid used before by another order: riskd's bug. Any
+		 * report would carry that id, and riskd and stratd would apply it
+		 * to the order that owns it; so nothing is journaled, reported or
+		 * sent. Counted here (dup_oid); the idle path logs it.
+		 */
+		shm_counter_add(d->c_dup_oid, 1);
+		d->dup_last_coid = m->client_oid;
 		return;
 	}
 	type = m->tif == KIMP_TIF_POST_ONLY ? VO_POST_ONLY : m->px > 0 ? VO_LIMIT : VO_MARKET;
@@ -453,12 +460,11 @@ static void order_new(struct orderd *d, const struct kimp_order *m, uint64_t rin
 	e = otable_insert(&d->ot, m->client_oid);
 	if (!e) {
 		journal_order(d, m, ring_seq, type);
-		reject_unlisted(d, m, KIMP_OREJ_TABLE_FULL, true);
+		reject_unlisted(d, m, KIMP_OREJ_TABLE_FULL);
 		return;
 	}
 	{
 		uint32_t s = slot_of(d, e);
-		d->ingress[s] = m->h.ingress_tsc;
 		d->sent_mono[s] = 0;
 		d->next_q[s] = 0;
 	}
@@ -478,6 +484,9 @@ static void order_new(struct orderd *d, const struct kimp_order *m, uint64_t rin
 	e->leg = m->leg;
 	e->kind = m->kind;
 	e->inst = m->h.inst;
+	e->ingress_tsc = m->h.ingress_tsc;
+	e->ring_seq = ring_seq;
+	e->strategy = m->strategy;
 	if (v && v->paper)
 		e->flags |= KIMP_ORDF_PAPER;
 	if (v)
@@ -1237,6 +1246,21 @@ static void control(struct orderd *d)
 	}
 }
 
+/* Duplicate client_oids dropped since the last line: one line, at most
+ * once per OD_DUP_LOG_NS (idle path). */
+static void dup_log(struct orderd *d, uint64_t now)
+{
+	uint64_t n = atomic_load_explicit(d->c_dup_oid, memory_order_relaxed);
+
+	if (n == d->dup_said || now < d->next_dup_log_ns)
+		return;
+	fprintf(stderr, "orderd: ALERT riskd sent client_oid %" PRIu64 " again (not a restart "
+		"replay): dropped, nothing sent or reported; %" PRIu64 " such orders since the last "
+		"line, %" PRIu64 " in all\n", d->dup_last_coid, n - d->dup_said, n);
+	d->dup_said = n;
+	d->next_dup_log_ns = now + OD_DUP_LOG_NS;
+}
+
 static void idle(struct orderd *d)
 {
 	uint64_t now = kimp_mono_ns();
@@ -1288,6 +1312,7 @@ static void idle(struct orderd *d)
 	if (now >= d->next_slow_ns) {
 		d->next_slow_ns = now + 100000000;
 		shm_metrics_heartbeat(d->m, now);
+		dup_log(d, now);
 		control(d);
 		if (!d->have_orders)
 			orderd_attach_riskd(d);
@@ -1462,7 +1487,7 @@ static void replay_each(void *arg, const struct jr_rec *r)
 	switch (r->type) {
 	case JR_ORDER:
 	case JR_SNAP:
-		jset_add(d, r->client_oid, r->type == JR_ORDER ? r->u.o.ring_seq : 0);
+		jset_add(d, r->client_oid, r->u.o.ring_seq);
 		if (!(e = replay_entry(d, r->client_oid)))
 			return;
 		e->client_oid = r->client_oid;
@@ -1477,6 +1502,9 @@ static void replay_each(void *arg, const struct jr_rec *r)
 		e->type = r->u.o.type;
 		e->leg = r->u.o.leg;
 		e->kind = r->u.o.kind;
+		e->ingress_tsc = r->u.o.ingress_tsc;
+		e->ring_seq = r->u.o.ring_seq;
+		e->strategy = r->u.o.strategy;
 		e->created_real_ns = r->real_ns;
 		e->updated_real_ns = r->real_ns;
 		if (r->type == JR_SNAP) {
@@ -1489,7 +1517,6 @@ static void replay_each(void *arg, const struct jr_rec *r)
 			e->flags = r->u.o.flags;
 		} else {
 			e->state = KIMP_ORD_NEW;
-			d->ingress[slot_of(d, e)] = r->u.o.ingress_tsc;
 		}
 		e->jseq = r->seq;
 		otable_commit(&d->ot, e);
@@ -1531,7 +1558,7 @@ static void replay_each(void *arg, const struct jr_rec *r)
 		otable_commit(&d->ot, e);
 		if (r->seq > d->st->rep_pub_jseq) {
 			struct kimp_exec_report rep;
-			report_of(d, e, r, &rep);
+			report_of(e, r, &rep);
 			publish(d, &rep, r->seq);
 			d->republished++;
 		}
@@ -1691,11 +1718,11 @@ static int metrics_setup(struct orderd *d, char *err, size_t errlen)
 {
 	static const char *const cn[] = {
 		"orders", "cancels", "reports", "local_rejects", "duplicates", "invalid_transitions",
-		"stale_reports", "parse_errors", "fee_estimated", "backlog_full",
+		"stale_reports", "parse_errors", "fee_estimated", "backlog_full", "dup_oid",
 	};
 	_Atomic uint64_t **cp[] = {
 		&d->c_orders, &d->c_cancels, &d->c_reports, &d->c_local_rej, &d->c_dups,
-		&d->c_invalid, &d->c_stale, &d->c_parse, &d->c_fee_est, &d->c_backlog,
+		&d->c_invalid, &d->c_stale, &d->c_parse, &d->c_fee_est, &d->c_backlog, &d->c_dup_oid,
 	};
 	int e = shm_metrics_lookup(&d->seg, KIMP_ORD_METRICS, &d->m);
 
@@ -1792,6 +1819,12 @@ static int venue_setup(struct orderd *d, unsigned vn, char *err, size_t errlen)
 			ERR("%s: rate rules: %s", vc->vo->name, strerror(-e));
 			return e;
 		}
+		/* a 429 with no Retry-After: [order.NAME] backoff_min .. backoff_max */
+		if ((e = orate_set_backoff(&v->rate, vc->backoff_min_ns / 1000000,
+					   vc->backoff_max_ns / 1000000))) {
+			ERR("%s: backoff_min..backoff_max: %s", vc->vo->name, strerror(-e));
+			return e;
+		}
 		v->sv->nrates = (uint8_t)vc->vo->nrates;
 	}
 	return 0;
@@ -1827,6 +1860,7 @@ int orderd_open(struct orderd *d, const struct orderd_conf *conf, const struct o
 		}
 	if ((e = metrics_setup(d, err, errlen)))
 		goto fail;
+	d->dup_said = atomic_load_explicit(d->c_dup_oid, memory_order_relaxed); /* said by a run before */
 	for (int b = 0; b < 2; b++) {
 		d->backlog[b].cap = conf->report_backlog;
 		d->backlog[b].r = calloc(conf->report_backlog, sizeof(struct kimp_exec_report));
@@ -1836,7 +1870,6 @@ int orderd_open(struct orderd *d, const struct orderd_conf *conf, const struct o
 			goto fail;
 		}
 	}
-	d->ingress = calloc(conf->table_slots, sizeof(*d->ingress));
 	d->sent_mono = calloc(conf->table_slots, sizeof(*d->sent_mono));
 	d->next_q = calloc(conf->table_slots, sizeof(*d->next_q));
 	uint64_t js = 1;
@@ -1846,7 +1879,7 @@ int orderd_open(struct orderd *d, const struct orderd_conf *conf, const struct o
 	d->jmask = js - 1;
 	d->jcoid = calloc(js, sizeof(*d->jcoid));
 	d->jring = calloc(js, sizeof(*d->jring));
-	if (!d->ingress || !d->sent_mono || !d->next_q || !d->jcoid || !d->jring) {
+	if (!d->sent_mono || !d->next_q || !d->jcoid || !d->jring) {
 		ERR("out of memory (order arrays)");
 		e = -ENOMEM;
 		goto fail;
@@ -1939,12 +1972,11 @@ void orderd_close(struct orderd *d)
 		free(d->backlog[b].r);
 		d->backlog[b].r = NULL;
 	}
-	free(d->ingress);
 	free(d->sent_mono);
 	free(d->next_q);
 	free(d->jcoid);
 	free(d->jring);
-	d->ingress = d->sent_mono = d->next_q = d->jcoid = d->jring = NULL;
+	d->sent_mono = d->next_q = d->jcoid = d->jring = NULL;
 	if (d->risk_att)
 		shm_seg_detach(&d->risk_seg);
 	if (d->feed_seg.base)

@@ -51,6 +51,14 @@
 #define OD_REQS         4096        /* in-flight requests per venue (power of two) */
 #define OD_WORK         4096        /* cancels and queries waiting per venue (power of two) */
 #define OD_WS_MSG_MAX   (256 * 1024) /* largest WebSocket message taken */
+/*
+ * Requests awaiting their reply on one WebSocket channel at most. Replies
+ * (with the execution reports they bring, ~2 KiB an order on Binance) are
+ * what the venue queues for us: a venue cuts a reader whose queue it cannot
+ * hold (exsim at 1 MiB), so beyond this the channel takes no more requests.
+ */
+#define OD_WS_INFLIGHT  256
+#define OD_DUP_LOG_NS   1000000000ull /* duplicate client_oids: one log line a second at most */
 
 /* ---- configuration (conf.c) ----------------------------------------------------- */
 
@@ -79,6 +87,7 @@ struct orderd_venue_conf {
 	uint64_t unknown_grace_ns, keepalive_ns, time_sync_ns;
 	uint64_t rate_edge_ns, backoff_min_ns, backoff_max_ns;
 	uint32_t rest_conns;
+	uint32_t rest_pipeline;     /* REST requests in flight per connection (1..HTTP_CLIENT_PIPELINE_MAX) */
 	double rate_share;
 	bool rate_limits;           /* false (bench only): no budget of our own; 429/418 still honoured */
 };
@@ -172,6 +181,8 @@ struct od_ws {
 	bool up, subscribed, sub_sent;
 	uint64_t last_ping_ns, opened_ns;
 	uint64_t sub_req;
+	uint32_t inflight;          /* requests on it awaiting their reply (at most OD_WS_INFLIGHT) */
+	_Atomic uint64_t *c_full;   /* sends it refused for being at OD_WS_INFLIGHT (NULL: none) */
 	char path[OD_PATH_MAX];
 	char hdr[2048];
 };
@@ -257,7 +268,6 @@ struct orderd {
 	struct otable ot;
 	bool ot_init;
 	uint64_t *next_q;           /* per table slot: next query (mono ns) */
-	uint64_t *ingress;          /* per table slot: the order's ingress TSC */
 	uint64_t *sent_mono;        /* per table slot: when it was sent (mono ns) */
 	uint64_t *jcoid;            /* journaled client_oids (open addressing, 0 empty) */
 	uint64_t *jring;            /* ... their ring sequence */
@@ -268,9 +278,15 @@ struct orderd {
 	struct od_venue *ven[KIMP_VENUE_MAX];
 	uint64_t next_idle_ns, next_slow_ns, next_scan_ns;
 	uint32_t replayed, republished;
+	/* duplicate client_oids (not restart replays): dropped on the order
+	 * path, said on the idle path at most once per OD_DUP_LOG_NS */
+	uint64_t dup_last_coid;     /* the last one dropped */
+	uint64_t dup_said;          /* c_dup_oid when last said */
+	uint64_t next_dup_log_ns;
 	/* metrics */
 	_Atomic uint64_t *c_orders, *c_cancels, *c_reports, *c_local_rej, *c_dups;
 	_Atomic uint64_t *c_invalid, *c_stale, *c_parse, *c_fee_est, *c_backlog;
+	_Atomic uint64_t *c_dup_oid;    /* duplicates that were not a restart replay */
 	_Atomic int64_t *g_open, *g_ready;
 };
 

@@ -48,10 +48,13 @@
  * denial, and the wait is the longest until a refill. A cost above the
  * budget passes on an empty window when it is within the limit.
  *
- * 429 (orate_limited): nothing until retry_at_ms, or, when the venue gave
- * no time, our own backoff: 1 s, doubling to 60 s, back to 1 s after a
- * minute with no 429. 418 (orate_banned): nothing until retry_at_ms (60 s
- * when not given); a ban is never shortened. Both make take return the
+ * 429 (orate_limited): nothing until retry_at_ms (Retry-After wins, even
+ * outside the bounds below), or, when the venue gave no time, our own
+ * backoff: backoff_min, doubling to backoff_max, back to backoff_min after
+ * a minute with no 429 (the bounds are [order.NAME] backoff_min and
+ * backoff_max through orate_set_backoff; 1 s and 60 s until it is called).
+ * 418 (orate_banned): nothing until retry_at_ms (60 s when not given); a
+ * ban is never shortened. Both make take return the
  * wait. The daemon mirrors backoff_until_ms and banned_until_ms into its
  * kimp_ord_venue (the shared rule array r[] is kept here).
  */
@@ -59,8 +62,10 @@
 #include <string.h>
 #include "core.h"
 
-#define ORATE_BACKOFF_MIN_MS 1000
+#define ORATE_BACKOFF_MIN_MS 1000       /* until orate_set_backoff */
 #define ORATE_BACKOFF_MAX_MS 60000
+#define ORATE_QUIET_MS       60000      /* no 429 this long after a backoff: a new episode */
+#define ORATE_BAN_MS         60000      /* a 418 that gives no time */
 #define ORATE_FORGET_MS      60000
 
 static inline int64_t win_ms(const struct kimp_ord_rate *r)
@@ -98,6 +103,8 @@ int orate_init(struct orate *o, const struct venue_ord *vo, struct kimp_ord_rate
 	o->r = shared;
 	o->nrates = vo->nrates;
 	o->edge_ms = edge_ms;
+	o->backoff_min_ms = ORATE_BACKOFF_MIN_MS;
+	o->backoff_max_ms = ORATE_BACKOFF_MAX_MS;
 	o->backoff_ms = ORATE_BACKOFF_MIN_MS;
 	memset(shared, 0, sizeof(*shared) * KIMP_ORD_RATE_RULES);
 	for (uint32_t i = 0; i < o->nrates; i++) {
@@ -260,6 +267,17 @@ void orate_observe(struct orate *o, const struct vo_rate_obs *obs, int64_t now_m
 	}
 }
 
+int orate_set_backoff(struct orate *o, uint64_t min_ms, uint64_t max_ms)
+{
+	/* the cap keeps now + backoff and the doubling far from overflow */
+	if (!min_ms || max_ms < min_ms || max_ms > ORATE_BACKOFF_CAP_MS)
+		return -EINVAL;
+	o->backoff_min_ms = min_ms;
+	o->backoff_max_ms = max_ms;
+	o->backoff_ms = min_ms;
+	return 0;
+}
+
 void orate_limited(struct orate *o, uint64_t retry_at_ms, int64_t now_ms)
 {
 	int64_t until;
@@ -268,10 +286,10 @@ void orate_limited(struct orate *o, uint64_t retry_at_ms, int64_t now_ms)
 		until = (int64_t)retry_at_ms;
 	} else {
 		/* a minute since the last backoff ended: a new episode */
-		if (o->backoff_until_ms && now_ms - o->backoff_until_ms > ORATE_BACKOFF_MAX_MS)
-			o->backoff_ms = ORATE_BACKOFF_MIN_MS;
+		if (o->backoff_until_ms && now_ms - o->backoff_until_ms > ORATE_QUIET_MS)
+			o->backoff_ms = o->backoff_min_ms;
 		until = now_ms + (int64_t)o->backoff_ms;
-		o->backoff_ms = o->backoff_ms * 2 > ORATE_BACKOFF_MAX_MS ? ORATE_BACKOFF_MAX_MS :
+		o->backoff_ms = o->backoff_ms * 2 > o->backoff_max_ms ? o->backoff_max_ms :
 			       o->backoff_ms * 2;
 	}
 	if (until > o->backoff_until_ms)
@@ -281,7 +299,7 @@ void orate_limited(struct orate *o, uint64_t retry_at_ms, int64_t now_ms)
 void orate_banned(struct orate *o, uint64_t retry_at_ms, int64_t now_ms)
 {
 	int64_t until = retry_at_ms > (uint64_t)now_ms && retry_at_ms < (uint64_t)INT64_MAX ?
-			(int64_t)retry_at_ms : now_ms + ORATE_BACKOFF_MAX_MS;
+			(int64_t)retry_at_ms : now_ms + ORATE_BAN_MS;
 
 	if (until > o->banned_until_ms)
 		o->banned_until_ms = until;

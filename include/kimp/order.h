@@ -45,7 +45,7 @@
 #define KIMP_ORD_REP_STRATD  "rep.stratd"
 
 #define KIMP_ORD_MAGIC       0x4452524fu  /* "ORRD" */
-#define KIMP_ORD_VERSION     1u
+#define KIMP_ORD_VERSION     2u           /* 2: kimp_ord_entry ingress_tsc, ring_seq, strategy */
 #define KIMP_ORD_RATE_RULES  6            /* = VO_RATE_RULES */
 #define KIMP_ORD_OID_MAX     48           /* = VO_OID_MAX */
 
@@ -58,7 +58,9 @@ enum kimp_ord_rej {
 	KIMP_OREJ_NONE = 0,
 	KIMP_OREJ_NOT_READY = 1,     /* the venue is reconciling or not connected */
 	KIMP_OREJ_RATE = 2,          /* no rate budget now */
-	KIMP_OREJ_DUPLICATE = 3,     /* client_oid already used */
+	KIMP_OREJ_DUPLICATE = 3,     /* client_oid already used (never reported: orderd
+					drops such an order, counted dup_oid, since a report
+					would name the order that owns the id) */
 	KIMP_OREJ_BAD_ORDER = 4,     /* the order cannot be said on this venue */
 	KIMP_OREJ_VENUE_OFF = 5,     /* the venue is not traded ([order.NAME] mode off) */
 	KIMP_OREJ_BANNED = 6,        /* the venue banned us (418) until a time */
@@ -116,11 +118,19 @@ struct kimp_ord_entry {
 	uint8_t chan;            /* enum vo_chan it was sent on */
 	uint8_t queries;         /* queries made while unknown */
 	uint32_t pad0;
-	uint8_t pad1[24];       /* (h75: added so oid sits at 144 and the entry is 192 B) */
+	/* where the order came from (as JR_ORDER journals them; JR_SNAP keeps them) */
+	uint64_t ingress_tsc;    /* riskd's order's h.ingress_tsc: the causing market
+				    bytes' TSC, carried into every report of the order */
+	uint64_t ring_seq;       /* its position in riskd's `orders` ring (1-based) */
+	uint32_t strategy;       /* riskd's order's strategy */
+	uint32_t pad1;
 	char oid[KIMP_ORD_OID_MAX]; /* the venue's order id ("" unknown) */
 };
 KIMP_ASSERT_SIZE(struct kimp_ord_entry, 192);
 KIMP_ASSERT_OFFSET(struct kimp_ord_entry, venue, 96);
+KIMP_ASSERT_OFFSET(struct kimp_ord_entry, ingress_tsc, 120);
+KIMP_ASSERT_OFFSET(struct kimp_ord_entry, ring_seq, 128);
+KIMP_ASSERT_OFFSET(struct kimp_ord_entry, strategy, 136);
 KIMP_ASSERT_OFFSET(struct kimp_ord_entry, oid, 144);
 
 /* One rate rule's bucket as orderd sees it. */

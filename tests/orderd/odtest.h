@@ -27,10 +27,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "kimp/metrics.h"
 #include "kimp/msg.h"
 #include "kimp/order.h"
 #include "kimp/ring.h"
 #include "kimp/segment.h"
+#include "kimp/seqlock.h"
 #include "kimp/tsc.h"
 #include "kimp/venue.h"
 #include "../testutil.h"
@@ -58,6 +60,10 @@ struct odt {
 	char conf_extra[4096];
 	uint64_t next_coid;
 	bool no_priv;           /* Upbit without its private stream (fills by query only) */
+	uint32_t strategy;      /* odt_push: the orders' strategy */
+	uint64_t last_tsc;      /* odt_push: the last order's h.ingress_tsc */
+	uint64_t last_ring_seq; /* odt_push: the last order's position in the ring (1-based) */
+	uint64_t orders_pushed;
 };
 
 static inline void odt_init(struct odt *t)
@@ -326,12 +332,44 @@ static inline uint64_t odt_push(struct odt *t, unsigned type, unsigned venue, ui
 	o.qty = qty;
 	o.side = (uint8_t)side;
 	o.tif = (uint8_t)tif;
+	o.strategy = t->strategy;
 	uint64_t end = kimp_mono_ns() + ODT_DEADLINE_NS;
 	while (shm_ring_push(&t->orders, &o, sizeof(o))) {
 		cr_assert_lt(kimp_mono_ns(), end, "the orders ring stays full");
 		usleep(100);
 	}
+	t->last_tsc = o.h.ingress_tsc;
+	t->last_ring_seq = ++t->orders_pushed;
 	return o.client_oid;
+}
+
+/* orderd's table entry of coid (kimp/order.h: the shared view): true when found. */
+static inline bool odt_entry(struct odt *t, uint64_t coid, struct kimp_ord_entry *out)
+{
+	struct shm_seqtab *tab;
+	cr_assert_eq(shm_seqtab_lookup(&t->od, KIMP_ORD_TABLE, &tab), 0);
+	for (uint32_t i = 0; i < tab->count; i++) {
+		struct kimp_ord_entry e;
+		if (shm_seqtab_read(tab, i, &e, 1000000))
+			continue;
+		if (e.client_oid == coid) {
+			*out = e;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* orderd's counter 'name' (its metrics region), or ~0 when there is none. */
+static inline uint64_t odt_counter(struct odt *t, const char *name)
+{
+	struct shm_metrics *m;
+	cr_assert_eq(shm_metrics_lookup(&t->od, KIMP_ORD_METRICS, &m), 0);
+	uint32_t n = atomic_load_explicit(&m->ncounters, memory_order_acquire);
+	for (uint32_t i = 0; i < n; i++)
+		if (!strcmp(shm_metrics_counter_name(m, i), name))
+			return atomic_load_explicit(shm_metrics_counter_at(m, i), memory_order_relaxed);
+	return ~0ull;
 }
 
 /* A request to exsim's control port: the status, the body in out. */

@@ -412,6 +412,10 @@ static void snap_cb(void *arg, struct journal *j)
 		e.cum_qty = 7;
 		e.qty = 10;
 		e.venue = KIMP_VENUE_BINANCE;
+		/* where the order came from (JR_ORDER's fields the entry carries) */
+		e.ingress_tsc = 0x1234567890ull + i;
+		e.ring_seq = 4000000000ull + i;
+		e.strategy = 0xfffffff0u + i;
 		jr_snap_from_entry(&r, &e);
 		sn->seqs[i] = journal_append(j, &r);
 	}
@@ -457,6 +461,11 @@ Test(journal, rotate_when_full_snapshot_first_seq_continues)
 	cr_assert_eq(s.recs[0].u.o.state, KIMP_ORD_PARTIAL);
 	cr_assert_eq(s.recs[0].u.o.cum_qty, 7);
 	cr_assert_eq(s.recs[0].u.o.venue, KIMP_VENUE_BINANCE);
+	for (unsigned i = 0; i < 2; i++) {
+		cr_assert_eq(s.recs[i].u.o.ingress_tsc, 0x1234567890ull + i, "%u", i);
+		cr_assert_eq(s.recs[i].u.o.ring_seq, 4000000000ull + i, "%u", i);
+		cr_assert_eq(s.recs[i].u.o.strategy, 0xfffffff0u + i, "%u", i);
+	}
 	cr_assert_eq(s.recs[2].type, JR_ORDER);
 
 	/* reopen: numbers continue; a second rotation makes .2 */
@@ -467,6 +476,88 @@ Test(journal, rotate_when_full_snapshot_first_seq_continues)
 	cr_assert_eq(j.file_no, 3);
 	journal_close(&j);
 	cr_assert_eq(access(rot_path(p1, sizeof(p1), 2), F_OK), 0);
+}
+
+/* An entry with every field JR_SNAP keeps set to a value of its own. */
+static void full_entry(struct kimp_ord_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->client_oid = 0x0102030405060708ull;
+	e->intent_id = 0x1112131415161718ull;
+	e->pair_id = 0x2122232425262728ull;
+	e->px = 143210000000;
+	e->qty = 123456;
+	e->cum_qty = 23456;
+	e->cum_quote = 3359000000;
+	e->cum_fee = 12;
+	e->venue = KIMP_VENUE_UPBIT;
+	e->state = KIMP_ORD_CANCEL_PENDING;
+	e->side = KIMP_SIDE_SELL;
+	e->tif = KIMP_TIF_IOC;
+	e->type = 1;
+	e->leg = 2;
+	e->kind = 3;
+	e->fee_asset = 1;
+	e->inst = 7;
+	e->reject_code = -2010;
+	e->flags = KIMP_ORDF_CANCEL_ASK | KIMP_ORDF_FEE_EST;
+	e->ingress_tsc = 0xfedcba9876543210ull;
+	e->ring_seq = 0x8000000000000001ull;
+	e->strategy = 0xdeadbeefu;
+}
+
+static void snap_full_cb(void *arg, struct journal *j)
+{
+	struct kimp_ord_entry e;
+	struct jr_rec r;
+
+	(void)arg;
+	full_entry(&e);
+	jr_snap_from_entry(&r, &e);
+	cr_assert_eq(journal_append(j, &r), 2);
+}
+
+/* jr_snap_from_entry, a rotation and a replay keep every field of the entry
+ * that JR_ORDER and the state records carry (ingress_tsc, ring_seq and
+ * strategy included). */
+Test(journal, snapshot_keeps_every_field_through_rotation_and_replay)
+{
+	struct journal j;
+	struct kimp_ord_entry e;
+	struct seen s;
+	bool torn = true;
+
+	full_entry(&e);
+	jopen(&j, 8 * REC, JR_SYNC_NONE);
+	cr_assert_eq(put_order(&j, 1), 1);
+	cr_assert_eq(journal_rotate(&j, snap_full_cb, NULL), 0);
+	journal_close(&j);
+	cr_assert_eq(replay(cur, &s, &torn), 1);
+	cr_assert_not(torn);
+	const struct jr_rec *r = &s.recs[0];
+	cr_assert_eq(r->type, JR_SNAP);
+	cr_assert_eq(r->client_oid, e.client_oid);
+	cr_assert_eq(r->u.o.intent_id, e.intent_id);
+	cr_assert_eq(r->u.o.pair_id, e.pair_id);
+	cr_assert_eq(r->u.o.px, e.px);
+	cr_assert_eq(r->u.o.qty, e.qty);
+	cr_assert_eq(r->u.o.cum_qty, e.cum_qty);
+	cr_assert_eq(r->u.o.cum_quote, e.cum_quote);
+	cr_assert_eq(r->u.o.cum_fee, e.cum_fee);
+	cr_assert_eq(r->u.o.venue, e.venue);
+	cr_assert_eq(r->u.o.state, e.state);
+	cr_assert_eq(r->u.o.side, e.side);
+	cr_assert_eq(r->u.o.tif, e.tif);
+	cr_assert_eq(r->u.o.type, e.type);
+	cr_assert_eq(r->u.o.leg, e.leg);
+	cr_assert_eq(r->u.o.kind, e.kind);
+	cr_assert_eq(r->u.o.fee_asset, e.fee_asset);
+	cr_assert_eq(r->u.o.inst, e.inst);
+	cr_assert_eq(r->u.o.reject_code, e.reject_code);
+	cr_assert_eq(r->u.o.flags, e.flags);
+	cr_assert_eq(r->u.o.ingress_tsc, e.ingress_tsc);
+	cr_assert_eq(r->u.o.ring_seq, e.ring_seq);
+	cr_assert_eq(r->u.o.strategy, e.strategy);
 }
 
 Test(journal, empty_current_file_continues_from_the_rotated_one)

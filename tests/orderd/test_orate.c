@@ -380,6 +380,81 @@ Test(orate, limited_own_doubling_backoff)
 	cr_assert_eq(orate_take(&o, VO_OP_CANCEL, VO_CH_REST, now), 1000);
 }
 
+/* The own backoff's bounds from [order.NAME] backoff_min / backoff_max. */
+Test(orate, backoff_bounds_from_the_config)
+{
+	const int64_t want[] = { 10, 20, 40, 80, 160, 200, 200 };
+	int64_t now = T0 + 100;
+
+	init(0.9);
+	cr_assert_eq(orate_set_backoff(&o, 10, 200), 0);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		orate_limited(&o, 0, now);
+		cr_assert_eq(orate_take(&o, VO_OP_CANCEL, VO_CH_REST, now), want[i], "%zu", i);
+		/* the boundary: held 1 ms before it, free at it */
+		cr_assert_eq(orate_take(&o, VO_OP_CANCEL, VO_CH_REST, now + want[i] - 1), 1, "%zu", i);
+		now += want[i];
+		ok(VO_OP_CANCEL, now);
+	}
+	/* the quiet minute after the last backoff ended: exactly 60 s is not
+	 * yet a new episode (still at the cap), 60 s + 1 ms is (back to min) */
+	orate_limited(&o, 0, now + 60000);
+	cr_assert_eq(o.backoff_until_ms, now + 60000 + 200, "60 s: still the same episode");
+	now += 60000 + 200;
+	orate_limited(&o, 0, now + 60001);
+	cr_assert_eq(o.backoff_until_ms, now + 60001 + 10, "60 s + 1 ms: a new episode");
+}
+
+Test(orate, backoff_min_equal_to_max)
+{
+	int64_t now = T0 + 100;
+
+	init(0.9);
+	cr_assert_eq(orate_set_backoff(&o, 50, 50), 0);
+	for (int i = 0; i < 4; i++) {
+		orate_limited(&o, 0, now);
+		cr_assert_eq(orate_take(&o, VO_OP_CANCEL, VO_CH_REST, now), 50, "%d", i);
+		now += 50;
+		ok(VO_OP_CANCEL, now);
+	}
+}
+
+Test(orate, backoff_bounds_refused)
+{
+	init(0.9);
+	cr_assert_eq(o.backoff_min_ms, 1000, "the default before the config's");
+	cr_assert_eq(o.backoff_max_ms, 60000);
+	cr_assert_eq(orate_set_backoff(&o, 0, 200), -EINVAL, "min 0");
+	cr_assert_eq(orate_set_backoff(&o, 1, 200), 0, "min 1 ms");
+	cr_assert_eq(orate_set_backoff(&o, 200, 199), -EINVAL, "max below min");
+	cr_assert_eq(orate_set_backoff(&o, 200, 200), 0, "max = min");
+	cr_assert_eq(orate_set_backoff(&o, 10, ORATE_BACKOFF_CAP_MS + 1), -EINVAL, "over the cap");
+	cr_assert_eq(orate_set_backoff(&o, 10, ORATE_BACKOFF_CAP_MS), 0, "at the cap");
+	/* a refusal changes nothing */
+	cr_assert_eq(orate_set_backoff(&o, 30, 300), 0);
+	cr_assert_eq(orate_set_backoff(&o, 500, 100), -EINVAL);
+	cr_assert_eq(o.backoff_min_ms, 30);
+	cr_assert_eq(o.backoff_max_ms, 300);
+	orate_limited(&o, 0, T0 + 100);
+	cr_assert_eq(o.backoff_until_ms, T0 + 130);
+}
+
+/* Retry-After wins over the bounds, above the max and below the min. */
+Test(orate, retry_after_wins_over_the_bounds)
+{
+	init(0.9);
+	cr_assert_eq(orate_set_backoff(&o, 10, 200), 0);
+	orate_limited(&o, T0 + 100 + 5000, T0 + 100);
+	cr_assert_eq(orate_take(&o, VO_OP_CANCEL, VO_CH_REST, T0 + 100), 5000, "above the max");
+	ok(VO_OP_CANCEL, T0 + 5100);
+	orate_limited(&o, T0 + 6000 + 3, T0 + 6000);
+	cr_assert_eq(orate_take(&o, VO_OP_CANCEL, VO_CH_REST, T0 + 6000), 3, "below the min");
+	ok(VO_OP_CANCEL, T0 + 6003);
+	/* and did not advance our own doubling: the next own one is the min */
+	orate_limited(&o, 0, T0 + 7000);
+	cr_assert_eq(orate_take(&o, VO_OP_CANCEL, VO_CH_REST, T0 + 7000), 10);
+}
+
 Test(orate, banned)
 {
 	init(0.9);

@@ -60,15 +60,20 @@ static int64_t px_off(int64_t p, int bps, unsigned px_dec)
 	return q / tick * tick;
 }
 
-static void up(struct odt *t, unsigned venues)
+static void up_on(struct odt *t, unsigned venues, const char *scenario)
 {
 	odt_init(t);
-	odt_exsim(t, quiet);
+	odt_exsim(t, scenario);
 	odt_riskd(t);
 	odt_orderd(t, venues, NULL, NULL, NULL);
 	for (unsigned v = 1; v < KIMP_VENUE_MAX; v++)
 		if (venues & (1u << v))
 			cr_assert(odt_wait_ready(t, v), "venue %u never ready:\n%s", v, odt_out(t));
+}
+
+static void up(struct odt *t, unsigned venues)
+{
+	up_on(t, venues, quiet);
 }
 
 static void ioc_fill(unsigned venue)
@@ -235,6 +240,8 @@ Test(orderd_e2e, kill_and_restart)
 			cr_assert(found, "exsim has cid %d, the journal does not", i);
 		}
 	}
+	/* an order taken again after the restart is a replay, not a duplicate */
+	cr_assert_eq(odt_counter(&t, "dup_oid"), 0);
 	odt_fini(&t);
 }
 
@@ -644,4 +651,213 @@ Test(orderd_e2e, paper_waits_for_the_book_table)
 	odt_fini(&t);
 	shm_seg_detach(&fseg);
 	shm_seg_remove(feed, &t.so);
+}
+
+/*
+ * A thin book: BTC's top five levels hold 50 USDT (about 0.0001 BTC a
+ * level) and every side has 20 levels, so the whole ask side is a few
+ * thousandths of a BTC, whatever the market does meanwhile.
+ */
+static const char thin[] =
+	"[exsim]\nseed = 7\nstep = 100ms\n[market]\nusdkrw_vol = 0.01\npremium_vol = 0.0002\n"
+	"jump_rate = 0\njump_size = 0\n[coin.BTC]\nvol = 0.05\nkrw_vol_bps = 0.1\n"
+	"depth_usdt = 50\n[venue.upbit]\ndepth = 20\n[venue.binance]\ndepth = 20\n";
+
+static int64_t pow10_(unsigned n)
+{
+	int64_t p = 1;
+	while (n--)
+		p *= 10;
+	return p;
+}
+
+/*
+ * Partial fill: an IOC buy 1 % above the ask for 0.02 BTC, ten times the
+ * whole (thin) ask side: the venue fills what its book holds up to the
+ * limit and ends the rest. Binance: the remainder EXPIRED (executionReport
+ * TRADE... then EXPIRED). Upbit has no expiry: an IOC remainder ends the
+ * order in state `cancel` with executed_volume > 0 (exchanges-kr.md 1.3;
+ * exsim's ord_state), so orderd ends it CANCELLED. Either way orderd
+ * reports the fills as PARTIAL first (qty, price, fee), the final state
+ * last, with cum_qty = the sum of the fills = what exsim's ledger says
+ * was filled, and its table holds the same.
+ */
+static void partial_ioc(unsigned venue, unsigned final)
+{
+	struct odt t;
+	struct vinfo vi;
+	char line[4096];
+
+	vinfo(venue, &vi);
+	up_on(&t, 1u << venue, thin);
+	t.strategy = 7;
+	int64_t ask = odt_best(&t, vi.name, vi.sym, "asks", vi.px_dec);
+	int64_t qty = vi.qty * 20, px = px_off(ask, 100, vi.px_dec);
+	uint64_t coid = odt_push(&t, KIMP_MSG_ORDER_NEW, venue, 1, KIMP_SIDE_BUY, KIMP_TIF_IOC, px,
+				 qty, 0);
+	uint64_t tsc = t.last_tsc, ring_seq = t.last_ring_seq;
+	const struct kimp_exec_report *r = odt_wait_state(&t, coid, final);
+	cr_assert_not_null(r, "no final state %u (%s):\n%s", final, odt_reps_str(&t, coid),
+			   odt_out(&t));
+	/* the venue's truth: the order's end in exsim's ledger */
+	cr_assert(odt_wait_ledger(&t, coid, "\"ev\":\"expire\"", 1, line, sizeof(line)), "%s",
+		  odt_out(&t));
+	int64_t filled = odt_json_fixed(line, "filled", vi.qty_dec);
+	int64_t quote_e8 = odt_json_fixed(line, "filled_quote", 8);
+	cr_assert(filled > 0 && filled < qty, "not a partial fill: %s", line);
+	/* the reports, in order: fills (PARTIAL) before the final state, last */
+	odt_poll(&t);
+	int64_t cum = 0, fee = 0;
+	__int128 quote = 0;
+	unsigned nfill = 0, npartial = 0, nfinal = 0, fee_asset = 0;
+	const struct kimp_exec_report *last = NULL;
+	for (uint32_t i = 0; i < t.nreps; i++) {
+		const struct kimp_exec_report *x = &t.reps[i];
+		if (x->client_oid != coid)
+			continue;
+		cr_assert(!nfinal, "a report after the final one: %s", odt_reps_str(&t, coid));
+		last = x;
+		if (x->state == final) {
+			nfinal++;
+			cr_assert_eq(x->leaves_qty, 0);
+		}
+		if (!x->last_qty)
+			continue;
+		cr_assert_eq(x->state, KIMP_ORD_PARTIAL, "a fill reported as state %u: %s", x->state,
+			     odt_reps_str(&t, coid));
+		cr_assert(x->last_px > 0 && x->last_px <= px, "fill price %lld, limit %lld",
+			  (long long)x->last_px, (long long)px);
+		cr_assert(x->fee > 0, "a fill with no fee: %s", odt_reps_str(&t, coid));
+		cum += x->last_qty;
+		cr_assert_eq(x->cum_qty, cum, "cum_qty is not the sum of the fills");
+		cr_assert_eq(x->leaves_qty, qty - cum);
+		fee += x->fee;
+		fee_asset = x->fee_asset;
+		quote += (__int128)x->last_px * x->last_qty;
+		nfill++;
+		npartial++;
+	}
+	cr_assert_eq(nfinal, 1, "%s", odt_reps_str(&t, coid));
+	cr_assert_gt(npartial, 0, "no PARTIAL before the final state: %s", odt_reps_str(&t, coid));
+	cr_assert_eq(last->cum_qty, cum);
+	cr_assert_eq(cum, filled, "orderd %lld, exsim %lld", (long long)cum, (long long)filled);
+	/* the fees: the venue's, in the venue's asset (Binance: a buy pays in base) */
+	cr_assert_eq(fee_asset, venue == KIMP_VENUE_BINANCE ? 1u : 0u);
+	cr_assert_eq(fee, odt_json_fixed(line, "fee", fee_asset ? vi.qty_dec : vi.px_dec),
+		     "fees %lld: %s", (long long)fee, line);
+	/* the prices: sum(last_px x last_qty) is exsim's filled quote, each
+	 * last_px rounded to the price scale (half a unit per fill) */
+	__int128 ours = quote * 100000000, theirs = (__int128)quote_e8 *
+						      pow10_(vi.px_dec + vi.qty_dec);
+	__int128 diff = ours > theirs ? ours - theirs : theirs - ours;
+	cr_assert((diff <= (__int128)cum * 100000000), "quote %lld vs exsim's %lld (e8)",
+		  (long long)(quote * 100000000 / pow10_(vi.px_dec + vi.qty_dec)),
+		  (long long)quote_e8);
+	cr_assert_eq(odt_ledger_count(&t, coid, "\"ev\":\"fill\"", NULL, 0), nfill,
+		     "a report per venue fill");
+	cr_assert_eq(odt_ledger_count(&t, coid, "\"ev\":\"order\"", NULL, 0), 1);
+	/* orderd's table: the same end */
+	struct kimp_ord_entry e;
+	cr_assert(odt_entry(&t, coid, &e), "not in orderd's table");
+	cr_assert_eq(e.state, final);
+	cr_assert_eq(e.qty, qty);
+	cr_assert_eq(e.cum_qty, filled);
+	cr_assert_eq(e.cum_fee, fee);
+	cr_assert_eq(e.tif, KIMP_TIF_IOC);
+	cr_assert_eq(e.ingress_tsc, tsc);
+	cr_assert_eq(e.ring_seq, ring_seq);
+	cr_assert_eq(e.strategy, 7);
+	cr_assert_eq(t.nreps2, t.nreps, "rep.stratd carries the same reports");
+	odt_fini(&t);
+}
+
+Test(orderd_e2e, binance_ioc_partial_fill_expires) { partial_ioc(KIMP_VENUE_BINANCE, KIMP_ORD_EXPIRED); }
+Test(orderd_e2e, upbit_ioc_partial_fill_cancels) { partial_ioc(KIMP_VENUE_UPBIT, KIMP_ORD_CANCELLED); }
+
+/*
+ * riskd sends a client_oid a second time (not the restart replay of the
+ * same ring position): orderd drops it, with no record, no report and
+ * nothing sent; it counts it (dup_oid) and logs it from the idle path. The
+ * order that owns the id is untouched and still cancellable.
+ */
+Test(orderd_e2e, binance_duplicate_client_oid_dropped)
+{
+	struct odt t;
+	struct vinfo vi;
+
+	vinfo(KIMP_VENUE_BINANCE, &vi);
+	up(&t, 1u << KIMP_VENUE_BINANCE);
+	int64_t bid = odt_best(&t, vi.name, vi.sym, "bids", vi.px_dec);
+	int64_t px = px_off(bid, -1000, vi.px_dec);
+	t.strategy = 3;
+	uint64_t coid = odt_push(&t, KIMP_MSG_ORDER_NEW, KIMP_VENUE_BINANCE, 1, KIMP_SIDE_BUY,
+				 KIMP_TIF_GTC, px, vi.qty, 0);
+	uint64_t tsc = t.last_tsc;
+	t.strategy = 4;
+	cr_assert_not_null(odt_wait_state(&t, coid, KIMP_ORD_ACKED), "%s", odt_out(&t));
+	uint32_t before = 0;
+	for (uint32_t i = 0; i < t.nreps; i++)
+		before += t.reps[i].client_oid == coid;
+	cr_assert_eq(odt_counter(&t, "dup_oid"), 0);
+	/* the same id again, another order (twice the size, another price) */
+	odt_push(&t, KIMP_MSG_ORDER_NEW, KIMP_VENUE_BINANCE, 1, KIMP_SIDE_BUY, KIMP_TIF_GTC,
+		 px_off(bid, -1100, vi.px_dec), 2 * vi.qty, coid);
+	/* a barrier: orders are taken in ring order and reported at once, so
+	 * once this one is acknowledged the duplicate was handled before it */
+	uint64_t next = odt_push(&t, KIMP_MSG_ORDER_NEW, KIMP_VENUE_BINANCE, 1, KIMP_SIDE_BUY,
+				 KIMP_TIF_GTC, px, vi.qty, 0);
+	cr_assert_not_null(odt_wait_state(&t, next, KIMP_ORD_ACKED), "%s", odt_out(&t));
+	uint32_t after = 0;
+	for (uint32_t i = 0; i < t.nreps; i++)
+		after += t.reps[i].client_oid == coid;
+	cr_assert_eq(after, before, "a report for the duplicate: %s", odt_reps_str(&t, coid));
+	cr_assert_eq(odt_counter(&t, "dup_oid"), 1);
+	cr_assert_eq(odt_counter(&t, "duplicates"), 1);
+	cr_assert_eq(t.st->duplicates, 1);
+	cr_assert_eq(t.st->venue[KIMP_VENUE_BINANCE].local_rejects, 0);
+	char want[96];
+	snprintf(want, sizeof(want), "client_oid %llu again", (unsigned long long)coid);
+	cr_assert(odt_wait_log(&t, want), "not logged:\n%s", odt_out(&t));
+	cr_assert(strstr(odt_out(&t), "1 such orders since the last line, 1 in all"), "%s",
+		  odt_out(&t));
+	/* exsim has the id once; orderd's entry is the first order's */
+	cr_assert_eq(odt_ledger_count(&t, coid, "\"ev\":\"order\"", NULL, 0), 1);
+	cr_assert_eq(odt_ledger_count(&t, next, "\"ev\":\"order\"", NULL, 0), 1);
+	struct kimp_ord_entry e;
+	cr_assert(odt_entry(&t, coid, &e));
+	cr_assert_eq(e.state, KIMP_ORD_ACKED);
+	cr_assert_eq(e.qty, vi.qty);
+	cr_assert_eq(e.px, px);
+	cr_assert_eq(e.ring_seq, 1, "the first order's ring position");
+	cr_assert_eq(e.strategy, 3);
+	cr_assert_eq(e.ingress_tsc, tsc);
+	/* a restart rebuilds the table from the journal: the entry keeps where
+	 * it came from, and the id is still known as used */
+	odt_stop_orderd(&t, SIGTERM);
+	odt_orderd(&t, 1u << KIMP_VENUE_BINANCE, NULL, NULL, NULL);
+	cr_assert(odt_wait_ready(&t, KIMP_VENUE_BINANCE), "%s", odt_out(&t));
+	cr_assert(odt_entry(&t, coid, &e));
+	cr_assert_eq(e.ring_seq, 1);
+	cr_assert_eq(e.strategy, 3);
+	cr_assert_eq(e.ingress_tsc, tsc);
+	cr_assert_eq(e.qty, vi.qty);
+	odt_push(&t, KIMP_MSG_ORDER_NEW, KIMP_VENUE_BINANCE, 1, KIMP_SIDE_BUY, KIMP_TIF_GTC, px,
+		 vi.qty, coid);
+	next = odt_push(&t, KIMP_MSG_ORDER_NEW, KIMP_VENUE_BINANCE, 1, KIMP_SIDE_BUY,
+			KIMP_TIF_GTC, px, vi.qty, 0);
+	cr_assert_not_null(odt_wait_state(&t, next, KIMP_ORD_ACKED), "%s", odt_out(&t));
+	cr_assert_eq(odt_counter(&t, "dup_oid"), 2);
+	after = 0;
+	for (uint32_t i = 0; i < t.nreps; i++)
+		after += t.reps[i].client_oid == coid;
+	cr_assert_eq(after, before, "a report for the duplicate: %s", odt_reps_str(&t, coid));
+	cr_assert_eq(odt_ledger_count(&t, coid, "\"ev\":\"order\"", NULL, 0), 1);
+	/* the owner of the id is still ours to cancel */
+	odt_push(&t, KIMP_MSG_ORDER_CANCEL, KIMP_VENUE_BINANCE, 1, 0, 0, 0, 0, coid);
+	cr_assert_not_null(odt_wait_state(&t, coid, KIMP_ORD_CANCELLED), "%s\n%s",
+			   odt_reps_str(&t, coid), odt_out(&t));
+	for (uint32_t i = 0; i < t.nreps; i++)
+		cr_assert(t.reps[i].client_oid != coid || t.reps[i].state != KIMP_ORD_REJECTED,
+			  "%s", odt_reps_str(&t, coid));
+	odt_fini(&t);
 }

@@ -214,6 +214,7 @@ Test(kimpctl_reset, venue_orderd_does_not_trade_is_refused)
 Test(kimpctl_reset, regions_missing_or_foreign_are_refused)
 {
 	struct oseg s;
+	char want[256];
 
 	/* no control region */
 	make_orderd(&s, false);
@@ -236,8 +237,9 @@ Test(kimpctl_reset, regions_missing_or_foreign_are_refused)
 	s.ctl->magic = 0x12345678;
 	RUN("reset", "upbit", seg_name);
 	assert_status(1);
-	assert_has(r.err, "region 'control' is not orderd's control region of version 1 (magic "
-		   "0x12345678");
+	snprintf(want, sizeof(want), "region 'control' is not orderd's control region of version "
+		 "%u (magic 0x12345678", KIMP_ORD_VERSION);
+	assert_has(r.err, want);
 	cr_assert_eq(s.ctl->reset_req[KIMP_VENUE_UPBIT], 6);
 	shm_seg_detach(&s.seg);
 }
