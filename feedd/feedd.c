@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kimp/log.h"
 #include "kimp/tsc.h"
 #include "books.h"
 #include "dbook.h"
@@ -118,7 +119,8 @@ static int shm_setup(struct feedd *fd, const struct shm_opts *so, uint32_t nbook
 	uint32_t nhist = conf->nfeeds + 4;
 	size_t size = shm_seqtab_bytes(sizeof(struct kimp_book), nbooks) +
 		      shm_ring_bytes(sizeof(struct kimp_md_top), conf->ring_slots) +
-		      shm_metrics_bytes(ncount, ngauge, nhist) + 8 * SHM_REGION_ALIGN;
+		      shm_metrics_bytes(ncount, ngauge, nhist) + kimp_log_bytes(0) +
+		      8 * SHM_REGION_ALIGN;
 	int e;
 
 	e = shm_seg_open(&fd->seg, conf->name, size, so);
@@ -163,6 +165,9 @@ static int shm_setup(struct feedd *fd, const struct shm_opts *so, uint32_t nbook
 		return e;
 	}
 	shm_metrics_claim(fd->metrics);
+	if (kimp_log_open(&fd->seg, "feedd", 0))
+		kimp_log(KIMP_LOG_WARN, "segment %s: no log ring (%s): the log goes to stderr only",
+			 conf->name, shm_last_error());
 	fd->cal = shm_seg_tsc(&fd->seg);
 	fd->c_events = shm_metrics_counter(fd->metrics, "md.events");
 	fd->c_ring_full = shm_metrics_counter(fd->metrics, "md.ring_full");
@@ -478,7 +483,9 @@ void feedd_close(struct feedd *fd)
 		fd->tls[i] = NULL;
 	}
 	memset(fd->feeds, 0, sizeof(fd->feeds));
-	if (fd->seg_open)
+	if (fd->seg_open) {
+		kimp_log_close();
 		shm_seg_detach(&fd->seg);
+	}
 	fd->seg_open = false;
 }

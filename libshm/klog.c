@@ -72,6 +72,11 @@ int kimp_log_open(struct shm_seg *seg, const char *proc, uint32_t slots)
 	return 0;
 }
 
+size_t kimp_log_bytes(uint32_t slots)
+{
+	return shm_ring_bytes(sizeof(struct kimp_log_rec), slots ? slots : KIMP_LOG_SLOTS);
+}
+
 void kimp_log_close(void)
 {
 	lg.open = false;

@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "kimp/log.h"
 #include "kimp/book.h"
 #include "kimp/tsc.h"
 #include "orderd.h"
@@ -152,11 +153,11 @@ static uint64_t jappend(struct orderd *d, struct jr_rec *r)
 	if (kimp_unlikely(!seq)) {
 		int e = journal_rotate(&d->j, snap_all, d);
 		if (e)
-			fprintf(stderr, "orderd: journal: rotation failed: %s\n", strerror(-e));
+			kimp_log(KIMP_LOG_WARN, "journal: rotation failed: %s", strerror(-e));
 		seq = journal_append(&d->j, r);
 		d->st->journal_file = d->j.file_no;
 		if (!seq)
-			fprintf(stderr, "orderd: journal: a record could not be written\n");
+			kimp_log(KIMP_LOG_WARN, "journal: a record could not be written");
 	}
 	if (seq)
 		d->st->jseq = seq;
@@ -207,8 +208,8 @@ static void publish(struct orderd *d, const struct kimp_exec_report *r, uint64_t
 			while (!backlog_flush(d) && kimp_mono_ns() < end)
 				kimp_cpu_relax();
 			if (!backlog_push(b, r))
-				fprintf(stderr, "orderd: report for %" PRIu64 " lost: ring and backlog "
-					"full\n", r->client_oid);
+				kimp_log(KIMP_LOG_WARN, "report for %" PRIu64 " lost: ring and backlog "
+					 "full", r->client_oid);
 		}
 	}
 	d->st->reports_out++;
@@ -551,7 +552,7 @@ void od_work_push(struct od_venue *v, uint64_t coid, enum vo_op op)
 {
 	if (v->work_count == OD_WORK) {
 		/* full: the oldest queries can be asked again by the scan; cancels not */
-		fprintf(stderr, "orderd: %s: work queue full\n", v->vo->name);
+		kimp_log(KIMP_LOG_WARN, "%s: work queue full", v->vo->name);
 		return;
 	}
 	v->work[(v->work_head + v->work_count) & (OD_WORK - 1)] =
@@ -659,13 +660,13 @@ static int paper_setup(struct od_venue *v)
 		/* the book table is not what paper needs: stop until kimpctl resets it */
 		v->sticky = true;
 		v->sv->sticky = 1;
-		fprintf(stderr, "orderd: ALERT %s: paper venue on the books of %s: %s: stopped until "
-			"kimpctl resets it\n", v->vo->name, d->conf->feedd, strerror(-e));
+		kimp_log(KIMP_LOG_ERR, "ALERT %s: paper venue on the books of %s: %s: stopped until "
+			 "kimpctl resets it", v->vo->name, d->conf->feedd, strerror(-e));
 		return e;
 	}
 	v->paper_state = p;
-	fprintf(stderr, "orderd: %s: paper venue on the books of %s\n", v->vo->name,
-		d->conf->feedd);
+	kimp_log(KIMP_LOG_INFO, "%s: paper venue on the books of %s", v->vo->name,
+		 d->conf->feedd);
 	return 0;
 }
 
@@ -678,8 +679,8 @@ int od_paper_start(struct od_venue *v, char *err, size_t errlen)
 		return e;
 	}
 	if (e)
-		fprintf(stderr, "orderd: %s: paper venue: waiting for the book table of %s\n",
-			v->vo->name, v->d->conf->feedd);
+		kimp_log(KIMP_LOG_INFO, "%s: paper venue: waiting for the book table of %s",
+			 v->vo->name, v->d->conf->feedd);
 	return 0;
 }
 
@@ -866,9 +867,9 @@ static void venue_state(struct od_venue *v, struct kimp_ord_entry *e, const stru
 			} else {
 				st->invalid_transitions++;
 				shm_counter_add(d->c_invalid, 1);
-				fprintf(stderr, "orderd: %s %" PRIu64 ": %s on %s: invalid, not applied\n",
-					v->vo->name, e->client_oid, fsm_event_name(fe),
-					kimp_ord_state_name(e->state));
+				kimp_log(KIMP_LOG_WARN, "%s %" PRIu64 ": %s on %s: invalid, not applied",
+					 v->vo->name, e->client_oid, fsm_event_name(fe),
+					 kimp_ord_state_name(e->state));
 			}
 			goto settle;
 		}
@@ -920,8 +921,8 @@ static void venue_state(struct od_venue *v, struct kimp_ord_entry *e, const stru
 	if (nx == FSM_INVALID) {
 		st->invalid_transitions++;
 		shm_counter_add(d->c_invalid, 1);
-		fprintf(stderr, "orderd: %s %" PRIu64 ": %s on %s: invalid; the fill is applied\n",
-			v->vo->name, e->client_oid, fsm_event_name(fe), kimp_ord_state_name(e->state));
+		kimp_log(KIMP_LOG_WARN, "%s %" PRIu64 ": %s on %s: invalid; the fill is applied",
+			 v->vo->name, e->client_oid, fsm_event_name(fe), kimp_ord_state_name(e->state));
 		nx = e->state;
 	}
 	e->flags &= (uint16_t)~(KIMP_ORDF_RECONCILE | KIMP_ORDF_QUERYING);
@@ -965,8 +966,8 @@ void od_on_ambiguous(struct od_venue *v, const struct od_req *rq, bool parse_err
 			v->sticky = true;
 			v->sv->sticky = 1;
 			v->sv->ready = 0;
-			fprintf(stderr, "orderd: ALERT %s: %u replies in a row not understood: the venue "
-				"is stopped until kimpctl resets it\n", v->vo->name, v->parse_err_run);
+			kimp_log(KIMP_LOG_ERR, "ALERT %s: %u replies in a row not understood: the venue "
+				 "is stopped until kimpctl resets it", v->vo->name, v->parse_err_run);
 		}
 	}
 	if (!rq)
@@ -980,9 +981,9 @@ void od_on_ambiguous(struct od_venue *v, const struct od_req *rq, bool parse_err
 		return;
 	switch (rq->op) {
 	case VO_OP_PLACE:
-		fprintf(stderr, "orderd: %s %" PRIu64 ": no usable reply to the order (%s): known only "
-			"from a report or a query now\n", v->vo->name, e->client_oid,
-			kimp_ord_state_name(e->state));
+		kimp_log(KIMP_LOG_WARN, "%s %" PRIu64 ": no usable reply to the order (%s): known only "
+			 "from a report or a query now", v->vo->name, e->client_oid,
+			 kimp_ord_state_name(e->state));
 		make_unknown(d, v, e);
 		break;
 	case VO_OP_CANCEL:
@@ -1011,8 +1012,8 @@ static void on_error(struct od_venue *v, const struct od_req *rq, const struct v
 		orate_limited(&v->rate, ev->retry_at_ms, now_ms);
 		v->sv->r429++;
 		v->sv->backoff_until_ms = v->rate.backoff_until_ms;
-		fprintf(stderr, "orderd: %s: 429 (rate limit): nothing goes until %+" PRId64 " ms\n",
-			v->vo->name, v->rate.backoff_until_ms - now_ms);
+		kimp_log(KIMP_LOG_WARN, "%s: 429 (rate limit): nothing goes until %+" PRId64 " ms",
+			 v->vo->name, v->rate.backoff_until_ms - now_ms);
 	}
 	if (ev->flags & VO_F_BAN) {
 		orate_banned(&v->rate, ev->retry_at_ms, now_ms);
@@ -1021,21 +1022,21 @@ static void on_error(struct od_venue *v, const struct od_req *rq, const struct v
 		v->sv->ready = 0;
 		if (v->c_alerts)
 			shm_counter_add(v->c_alerts, 1);
-		fprintf(stderr, "orderd: ALERT %s: 418 (banned): the venue is stopped for %" PRId64
-			" ms\n", v->vo->name, v->rate.banned_until_ms - now_ms);
+		kimp_log(KIMP_LOG_ERR, "ALERT %s: 418 (banned): the venue is stopped for %" PRId64
+			 " ms", v->vo->name, v->rate.banned_until_ms - now_ms);
 	}
 	if (ev->flags & VO_F_CLOCK) {
 		v->sv->clock_rejects++;
 		v->clock_wait = true;
 		v->next_time_sync_ns = 0;
-		fprintf(stderr, "orderd: %s: timestamp outside the venue's window: resync the clock; "
-			"new orders refused until then\n", v->vo->name);
+		kimp_log(KIMP_LOG_WARN, "%s: timestamp outside the venue's window: resync the clock; "
+			 "new orders refused until then", v->vo->name);
 	}
 	if (ev->flags & VO_F_AUTH) {
 		if (!v->sticky)
-			fprintf(stderr, "orderd: ALERT %s: key, signature or permission refused (%d %.*s): "
-				"the venue is stopped until kimpctl resets it\n", v->vo->name, ev->code,
-				(int)ev->msg_len, ev->msg ? ev->msg : "");
+			kimp_log(KIMP_LOG_ERR, "ALERT %s: key, signature or permission refused (%d %.*s): "
+				 "the venue is stopped until kimpctl resets it", v->vo->name, ev->code,
+				 (int)ev->msg_len, ev->msg ? ev->msg : "");
 		v->sticky = true;
 		v->sv->sticky = 1;
 		v->sv->ready = 0;
@@ -1048,8 +1049,8 @@ static void on_error(struct od_venue *v, const struct od_req *rq, const struct v
 		return;
 	}
 	if (rq->op == VO_OP_SUBSCRIBE) {
-		fprintf(stderr, "orderd: %s: the subscription was refused (%d): reconnecting\n",
-			v->vo->name, ev->code);
+		kimp_log(KIMP_LOG_WARN, "%s: the subscription was refused (%d): reconnecting",
+			 v->vo->name, ev->code);
 		if (v->ws[rq->chan].up)
 			ws_conn_close(&v->ws[rq->chan].w, 1000);
 		return;
@@ -1149,8 +1150,8 @@ void od_on_event(struct od_venue *v, const struct od_req *rq, const struct vo_ev
 		v->time_inflight = false;
 		v->time_ok = true;
 		if (v->clock_wait)
-			fprintf(stderr, "orderd: %s: clock resynced (offset %" PRId64 " ms)\n",
-				v->vo->name, v->ctx.offset_ns / 1000000);
+			kimp_log(KIMP_LOG_INFO, "%s: clock resynced (offset %" PRId64 " ms)",
+				 v->vo->name, v->ctx.offset_ns / 1000000);
 		v->clock_wait = false;
 		v->next_time_sync_ns = kimp_mono_ns() + v->vc->time_sync_ns;
 		struct jr_rec r;
@@ -1233,8 +1234,8 @@ static void control(struct orderd *d)
 			continue;
 		struct od_venue *v = d->ven[vn];
 		if (v && v->sticky) {
-			fprintf(stderr, "orderd: %s: sticky failure reset (kimpctl): starting again\n",
-				v->vo->name);
+			kimp_log(KIMP_LOG_INFO, "%s: sticky failure reset (kimpctl): starting again",
+				 v->vo->name);
 			v->sticky = false;
 			v->sv->sticky = 0;
 			v->parse_err_run = 0;
@@ -1254,9 +1255,9 @@ static void dup_log(struct orderd *d, uint64_t now)
 
 	if (n == d->dup_said || now < d->next_dup_log_ns)
 		return;
-	fprintf(stderr, "orderd: ALERT riskd sent client_oid %" PRIu64 " again (not a restart "
-		"replay): dropped, nothing sent or reported; %" PRIu64 " such orders since the last "
-		"line, %" PRIu64 " in all\n", d->dup_last_coid, n - d->dup_said, n);
+	kimp_log(KIMP_LOG_ERR, "ALERT riskd sent client_oid %" PRIu64 " again (not a restart "
+		 "replay): dropped, nothing sent or reported; %" PRIu64 " such orders since the last "
+		 "line, %" PRIu64 " in all", d->dup_last_coid, n - d->dup_said, n);
 	d->dup_said = n;
 	d->next_dup_log_ns = now + OD_DUP_LOG_NS;
 }
@@ -1290,12 +1291,12 @@ static void idle(struct orderd *d)
 				  (v->time_ok || !v->vo->chans[VO_OP_TIME]) && !v->clock_wait &&
 				  v->rate.banned_until_ms <= now_ms;
 			if (ok && !v->sv->ready)
-				fprintf(stderr, "orderd: %s: ready\n", v->vo->name);
+				kimp_log(KIMP_LOG_INFO, "%s: ready", v->vo->name);
 			else if (!ok && v->sv->ready)
-				fprintf(stderr, "orderd: %s: not ready\n", v->vo->name);
+				kimp_log(KIMP_LOG_INFO, "%s: not ready", v->vo->name);
 			v->sv->ready = ok;
 			if (v->banned_said && v->rate.banned_until_ms <= now_ms) {
-				fprintf(stderr, "orderd: %s: the ban is over\n", v->vo->name);
+				kimp_log(KIMP_LOG_INFO, "%s: the ban is over", v->vo->name);
 				v->banned_said = false;
 			} else if (v->rate.banned_until_ms > now_ms) {
 				v->banned_said = true;
@@ -1342,7 +1343,7 @@ int orderd_attach_riskd(struct orderd *d)
 	if (!d->risk_att) {
 		if ((e = shm_seg_attach(&d->risk_seg, c->riskd, &d->so))) {
 			if (!d->said_risk)
-				fprintf(stderr, "orderd: waiting for segment %s (ring orders)\n", c->riskd);
+				kimp_log(KIMP_LOG_INFO, "waiting for segment %s (ring orders)", c->riskd);
 			d->said_risk = true;
 			return e;
 		}
@@ -1351,16 +1352,16 @@ int orderd_attach_riskd(struct orderd *d)
 	if ((e = shm_ring_lookup(&d->risk_seg, "orders", &d->orders_r)))
 		return e;
 	if (d->orders_r->slot_size != sizeof(struct kimp_order)) {
-		fprintf(stderr, "orderd: segment %s: ring orders has %u-byte slots, not %zu\n", c->riskd,
-			d->orders_r->slot_size, sizeof(struct kimp_order));
+		kimp_log(KIMP_LOG_WARN, "segment %s: ring orders has %u-byte slots, not %zu", c->riskd,
+			 d->orders_r->slot_size, sizeof(struct kimp_order));
 		return -EPROTO;
 	}
 	if ((e = shm_ring_consumer(d->orders_r, &d->orders)))
 		return e;
 	d->risk_ino = seg_ino(&d->risk_seg);
 	d->have_orders = true;
-	fprintf(stderr, "orderd: orders: attached to %s (position %" PRIu64 ")\n", c->riskd,
-		d->orders.tail);
+	kimp_log(KIMP_LOG_INFO, "orders: attached to %s (position %" PRIu64 ")", c->riskd,
+		 d->orders.tail);
 	return 0;
 }
 
@@ -1368,7 +1369,7 @@ void check_riskd_replaced(struct orderd *d)
 {
 	if (!d->risk_att || seg_ino(&d->risk_seg) == d->risk_ino)
 		return;
-	fprintf(stderr, "orderd: segment %s was made again: attaching anew\n", d->conf->riskd);
+	kimp_log(KIMP_LOG_INFO, "segment %s was made again: attaching anew", d->conf->riskd);
 	shm_seg_detach(&d->risk_seg);
 	d->risk_att = d->have_orders = false;
 	d->said_risk = false;
@@ -1390,8 +1391,8 @@ int orderd_attach_feedd(struct orderd *d)
 	    d->books->rec_size != sizeof(struct kimp_book))
 		return -ENOENT;
 	d->feed_att = true;
-	fprintf(stderr, "orderd: books: attached to %s (%u books)\n", d->conf->feedd,
-		d->books->count);
+	kimp_log(KIMP_LOG_INFO, "books: attached to %s (%u books)", d->conf->feedd,
+		 d->books->count);
 	return 0;
 }
 
@@ -1608,8 +1609,8 @@ static int replay(struct orderd *d, char *err, size_t errlen)
 		return (int)n;
 	}
 	d->replayed = (uint32_t)c.n;
-	fprintf(stderr, "orderd: journal %s: %ld records replayed%s, %u reports published again\n",
-		path, n < 0 ? 0 : n, torn ? " (torn tail)" : "", d->republished);
+	kimp_log(KIMP_LOG_INFO, "journal %s: %ld records replayed%s, %u reports published again",
+		 path, n < 0 ? 0 : n, torn ? " (torn tail)" : "", d->republished);
 	return 0;
 }
 
@@ -1734,6 +1735,9 @@ static int metrics_setup(struct orderd *d, char *err, size_t errlen)
 		return e;
 	}
 	shm_metrics_claim(d->m);
+	if (kimp_log_open(&d->seg, "orderd", 0))
+		kimp_log(KIMP_LOG_WARN, "segment %s: no log ring (%s): the log goes to stderr only",
+			 d->conf->name, shm_last_error());
 	for (size_t k = 0; k < KIMP_ARRAY_SIZE(cn); k++)
 		if (!(*cp[k] = shm_metrics_counter(d->m, cn[k])))
 			goto full;
@@ -1843,7 +1847,8 @@ int orderd_open(struct orderd *d, const struct orderd_conf *conf, const struct o
 	size = sizeof(struct kimp_ord_state) + sizeof(struct kimp_ord_control) +
 	       shm_seqtab_bytes(sizeof(struct kimp_ord_entry), conf->table_slots) +
 	       2 * shm_ring_bytes(sizeof(struct kimp_exec_report), conf->ring_slots) +
-	       shm_metrics_bytes(NCOUNTERS, NGAUGES, NHISTS) + 8 * SHM_REGION_ALIGN;
+	       shm_metrics_bytes(NCOUNTERS, NGAUGES, NHISTS) + kimp_log_bytes(0) +
+	       8 * SHM_REGION_ALIGN;
 	if ((e = shm_seg_open(&d->seg, conf->name, size, so))) {
 		ERR("segment %s: %s", conf->name, shm_last_error());
 		return e;
@@ -1921,7 +1926,7 @@ int orderd_open(struct orderd *d, const struct orderd_conf *conf, const struct o
 		/* anything NEW or SENT may have left: UNKNOWN; every live order is
 		 * reconciled before its venue is ready */
 		otable_each_live(&d->ot, restart_each, d);
-		fprintf(stderr, "orderd: %u live orders to reconcile\n", d->ot.live);
+		kimp_log(KIMP_LOG_INFO, "%u live orders to reconcile", d->ot.live);
 	}
 	if ((e = net_loop_new(&d->loop, NULL))) {
 		ERR("network loop: %s", strerror(-e));
@@ -1981,7 +1986,9 @@ void orderd_close(struct orderd *d)
 		shm_seg_detach(&d->risk_seg);
 	if (d->feed_seg.base)
 		shm_seg_detach(&d->feed_seg);
-	if (d->seg_open)
+	if (d->seg_open) {
+		kimp_log_close();
 		shm_seg_detach(&d->seg);
+	}
 	d->risk_att = d->seg_open = d->have_orders = d->feed_att = false;
 }

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "kimp/log.h"
 #include "kimp/book.h"
 #include "riskd.h"
 
@@ -268,8 +269,8 @@ static void resume_input(struct riskd *d, struct shm_ring_cons *c, uint64_t *don
 
 	if (*salt != c->r->salt) {
 		if (*salt)
-			fprintf(stderr, "riskd: %s: a new ring; starting at its position %llu\n", what,
-				(unsigned long long)c->tail);
+			kimp_log(KIMP_LOG_INFO, "%s: a new ring; starting at its position %llu", what,
+				 (unsigned long long)c->tail);
 		J(*salt, c->r->salt);
 		J(*done, c->tail);
 		shm_undo_commit(&st->undo);
@@ -283,11 +284,11 @@ static void resume_input(struct riskd *d, struct shm_ring_cons *c, uint64_t *don
 			skip = head - c->tail;
 		shm_ring_commit_n(c, (uint32_t)skip);
 		shm_counter_add(d->c_skipped, skip);
-		fprintf(stderr, "riskd: %s: %llu message(s) applied before the restart, skipped\n",
-			what, (unsigned long long)skip);
+		kimp_log(KIMP_LOG_INFO, "%s: %llu message(s) applied before the restart, skipped",
+			 what, (unsigned long long)skip);
 	} else if (c->tail > *done) {
-		fprintf(stderr, "riskd: %s: the ring is %llu past the state (consumed by another?)\n",
-			what, (unsigned long long)(c->tail - *done));
+		kimp_log(KIMP_LOG_WARN, "%s: the ring is %llu past the state (consumed by another?)",
+			 what, (unsigned long long)(c->tail - *done));
 		J(*done, c->tail);
 		shm_undo_commit(&st->undo);
 	}
@@ -315,8 +316,8 @@ static int attach_ring(struct riskd *d, struct shm_seg *seg, bool *att, const ch
 	if ((e = shm_ring_lookup(seg, ring, r)))
 		return e;
 	if ((*r)->slot_size != 128) {
-		fprintf(stderr, "riskd: segment %s: ring %s has %u-byte slots, not 128\n", segname,
-			ring, (*r)->slot_size);
+		kimp_log(KIMP_LOG_WARN, "segment %s: ring %s has %u-byte slots, not 128", segname,
+			 ring, (*r)->slot_size);
 		return -EPROTO;
 	}
 	return shm_ring_consumer(*r, c);
@@ -338,12 +339,12 @@ int riskd_attach_inputs(struct riskd *d)
 					     c->spin_ns, (int64_t)c->idle_wait_ns, d->cal))
 				d->waiter_on = true;
 			d->have_intents = true;
-			fprintf(stderr, "riskd: intents: attached to %s\n", c->stratd);
+			kimp_log(KIMP_LOG_INFO, "intents: attached to %s", c->stratd);
 		} else {
 			missing++;
 			if (!(d->said & RISKD_SAID_INTENTS))
-				fprintf(stderr, "riskd: waiting for segment %s (ring %s)\n", c->stratd,
-					KIMP_RISK_INTENTS);
+				kimp_log(KIMP_LOG_INFO, "waiting for segment %s (ring %s)", c->stratd,
+					 KIMP_RISK_INTENTS);
 			d->said |= RISKD_SAID_INTENTS;
 		}
 	}
@@ -354,12 +355,12 @@ int riskd_attach_inputs(struct riskd *d)
 				     "reports");
 			d->ord_ino = seg_ino(&d->ord_seg);
 			d->have_reports = true;
-			fprintf(stderr, "riskd: reports: attached to %s\n", c->orderd);
+			kimp_log(KIMP_LOG_INFO, "reports: attached to %s", c->orderd);
 		} else {
 			missing++;
 			if (!(d->said & RISKD_SAID_REPORTS))
-				fprintf(stderr, "riskd: waiting for segment %s (ring %s)\n", c->orderd,
-					KIMP_RISK_REPORTS);
+				kimp_log(KIMP_LOG_INFO, "waiting for segment %s (ring %s)", c->orderd,
+					 KIMP_RISK_REPORTS);
 			d->said |= RISKD_SAID_REPORTS;
 		}
 	}
@@ -373,20 +374,20 @@ int riskd_attach_inputs(struct riskd *d)
 		if (!f->seg.base && shm_seg_attach(&f->seg, c->feeds[k], &ro)) {
 			feeds_missing = true;
 			if (!(d->said & RISKD_SAID_FEEDS))
-				fprintf(stderr, "riskd: waiting for segment %s (books)\n", c->feeds[k]);
+				kimp_log(KIMP_LOG_INFO, "waiting for segment %s (books)", c->feeds[k]);
 			continue;
 		}
 		if (shm_seqtab_lookup(&f->seg, KIMP_BOOK_REGION, &f->books) ||
 		    f->books->rec_size != sizeof(struct kimp_book)) {
 			feeds_missing = true;
 			if (!(d->said & RISKD_SAID_FEEDS))
-				fprintf(stderr, "riskd: waiting for the book table of %s\n", c->feeds[k]);
+				kimp_log(KIMP_LOG_INFO, "waiting for the book table of %s", c->feeds[k]);
 			continue;
 		}
 		f->attached = true;
 		f->ino = seg_ino(&f->seg);
-		fprintf(stderr, "riskd: books: attached to %s (%u books)\n", c->feeds[k],
-			f->books->count);
+		kimp_log(KIMP_LOG_INFO, "books: attached to %s (%u books)", c->feeds[k],
+			 f->books->count);
 	}
 	if (feeds_missing) {
 		missing++;
@@ -407,7 +408,7 @@ static void check_replaced(struct riskd *d)
 	const struct riskd_conf *c = d->conf;
 
 	if (d->strat_att && seg_ino(&d->strat_seg) != d->strat_ino) {
-		fprintf(stderr, "riskd: segment %s was made again: attaching anew\n", c->stratd);
+		kimp_log(KIMP_LOG_INFO, "segment %s was made again: attaching anew", c->stratd);
 		if (d->waiter_on)
 			shm_waiter_fini(&d->w);
 		shm_seg_detach(&d->strat_seg);
@@ -415,7 +416,7 @@ static void check_replaced(struct riskd *d)
 		d->said &= ~RISKD_SAID_INTENTS;
 	}
 	if (d->ord_att && seg_ino(&d->ord_seg) != d->ord_ino) {
-		fprintf(stderr, "riskd: segment %s was made again: attaching anew\n", c->orderd);
+		kimp_log(KIMP_LOG_INFO, "segment %s was made again: attaching anew", c->orderd);
 		shm_seg_detach(&d->ord_seg);
 		d->ord_att = d->have_reports = false;
 		d->said &= ~RISKD_SAID_REPORTS;
@@ -424,7 +425,7 @@ static void check_replaced(struct riskd *d)
 		struct riskd_feed *f = &d->feeds[k];
 		if (!f->attached || seg_ino(&f->seg) == f->ino)
 			continue;
-		fprintf(stderr, "riskd: segment %s was made again: attaching anew\n", c->feeds[k]);
+		kimp_log(KIMP_LOG_INFO, "segment %s was made again: attaching anew", c->feeds[k]);
 		for (unsigned v = 0; v < KIMP_RISK_VENUES; v++)
 			for (uint32_t i = 0; i < KIMP_RISK_INSTS; i++)
 				if (d->bookmap[v][i].t == f->books)
@@ -450,21 +451,21 @@ static void control(struct riskd *d, uint64_t now)
 		risk_resume(&d->rc, now);
 		shm_undo_commit(&st->undo);
 		atomic_store_explicit(&ctl->resume_done, rq, memory_order_release);
-		fprintf(stderr, "riskd: resumed (kimpctl)\n");
+		kimp_log(KIMP_LOG_INFO, "resumed (kimpctl)");
 	}
 	rq = atomic_load_explicit(&ctl->pause_req, memory_order_acquire);
 	if (rq != atomic_load_explicit(&ctl->pause_done, memory_order_relaxed)) {
 		risk_pause(&d->rc, KIMP_RISK_PAUSE_OPERATOR, now);
 		shm_undo_commit(&st->undo);
 		atomic_store_explicit(&ctl->pause_done, rq, memory_order_release);
-		fprintf(stderr, "riskd: paused (operator)\n");
+		kimp_log(KIMP_LOG_INFO, "paused (operator)");
 	}
 	rq = atomic_load_explicit(&ctl->kill_req, memory_order_acquire);
 	if (rq != atomic_load_explicit(&ctl->kill_done, memory_order_relaxed)) {
 		risk_kill(&d->rc, now);
 		shm_undo_commit(&st->undo);
 		atomic_store_explicit(&ctl->kill_done, rq, memory_order_release);
-		fprintf(stderr, "riskd: KILLED: nothing new; cancel-all to orderd\n");
+		kimp_log(KIMP_LOG_ERR, "KILLED: nothing new; cancel-all to orderd");
 	}
 }
 
@@ -502,9 +503,9 @@ void riskd_housekeep(struct riskd *d)
 	shm_undo_commit(&st->undo);
 	if (st->lim.pause_reasons != reasons0) {
 		if (st->lim.pause_reasons & ~reasons0 & KIMP_RISK_PAUSE_LOSS)
-			fprintf(stderr, "riskd: PAUSED: daily loss reached the limit\n");
+			kimp_log(KIMP_LOG_ERR, "PAUSED: daily loss reached the limit");
 		if (st->lim.pause_reasons & ~reasons0 & KIMP_RISK_PAUSE_DRAWDOWN)
-			fprintf(stderr, "riskd: PAUSED: drawdown reached the limit\n");
+			kimp_log(KIMP_LOG_ERR, "PAUSED: drawdown reached the limit");
 	}
 	if (st->lim.cancel_all_pending)
 		push_cancel_all(d);
@@ -621,7 +622,7 @@ static int state_setup(struct riskd *d, char *err, size_t errlen)
 		return e;
 	}
 	if (risk_state_add_venues(d->st, c))
-		fprintf(stderr, "riskd: state: venues added to the configuration seeded\n");
+		kimp_log(KIMP_LOG_INFO, "state: venues added to the configuration seeded");
 	return 0;
 }
 
@@ -648,6 +649,9 @@ static int metrics_setup(struct riskd *d, char *err, size_t errlen)
 		return e;
 	}
 	shm_metrics_claim(d->m);
+	if (kimp_log_open(&d->seg, "riskd", 0))
+		kimp_log(KIMP_LOG_WARN, "segment %s: no log ring (%s): the log goes to stderr only",
+			 d->conf->name, shm_last_error());
 	for (size_t k = 0; k < KIMP_ARRAY_SIZE(cn); k++)
 		if (!(*cp[k] = shm_metrics_counter(d->m, cn[k])))
 			goto full;
@@ -682,7 +686,8 @@ int riskd_open(struct riskd *d, const struct riskd_conf *conf, const struct shm_
 	d->so = *so;
 	size = kimp_risk_state_bytes(conf->order_slots) + sizeof(struct kimp_risk_control) +
 	       shm_ring_bytes(128, conf->orders_slots) + shm_ring_bytes(128, conf->verdicts_slots) +
-	       shm_metrics_bytes(NCOUNTERS, NGAUGES, NHISTS) + 8 * SHM_REGION_ALIGN;
+	       shm_metrics_bytes(NCOUNTERS, NGAUGES, NHISTS) + kimp_log_bytes(0) +
+	       8 * SHM_REGION_ALIGN;
 	if ((e = shm_seg_open(&d->seg, conf->name, size, so))) {
 		ERR("segment %s: %s", conf->name, shm_last_error());
 		return e;
@@ -721,11 +726,11 @@ int riskd_open(struct riskd *d, const struct riskd_conf *conf, const struct shm_
 				    .book_ctx = d };
 	if (d->orders.head > d->st->lim.orders_target ||
 	    d->verdicts.head > d->st->lim.verdicts_target)
-		fprintf(stderr, "riskd: warning: a ring is ahead of the state (orders %llu/%llu, "
-			"verdicts %llu/%llu)\n", (unsigned long long)d->orders.head,
-			(unsigned long long)d->st->lim.orders_target,
-			(unsigned long long)d->verdicts.head,
-			(unsigned long long)d->st->lim.verdicts_target);
+		kimp_log(KIMP_LOG_WARN, "warning: a ring is ahead of the state (orders %llu/%llu, "
+			 "verdicts %llu/%llu)", (unsigned long long)d->orders.head,
+			 (unsigned long long)d->st->lim.orders_target,
+			 (unsigned long long)d->verdicts.head,
+			 (unsigned long long)d->st->lim.verdicts_target);
 	flush_outbox(d);
 	risk_rate_refresh(&d->rc, kimp_tsc_to_ns(d->cal, kimp_rdtsc()));
 	shm_undo_commit(&d->st->undo);
@@ -750,8 +755,10 @@ void riskd_close(struct riskd *d)
 		shm_seg_detach(&d->strat_seg);
 	if (d->ord_att)
 		shm_seg_detach(&d->ord_seg);
-	if (d->seg_open)
+	if (d->seg_open) {
+		kimp_log_close();
 		shm_seg_detach(&d->seg);
+	}
 	d->strat_att = d->ord_att = d->seg_open = false;
 	d->have_intents = d->have_reports = false;
 }

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "kimp/log.h"
 #include "kimp/tsc.h"
 #include "stratd.h"
 
@@ -386,8 +387,8 @@ static void input_say(struct strat_input *in, const char *what)
 	if (in->said_waiting)
 		return;
 	in->said_waiting = true;
-	fprintf(stderr, "stratd: waiting for %s %s%s%s\n", what, in->seg_name,
-		strcmp(what, "segment") ? "/" : "", strcmp(what, "segment") ? in->ring_name : "");
+	kimp_log(KIMP_LOG_INFO, "waiting for %s %s%s%s", what, in->seg_name,
+		 strcmp(what, "segment") ? "/" : "", strcmp(what, "segment") ? in->ring_name : "");
 }
 
 /* Attach one input: 0 when ready now. */
@@ -400,7 +401,7 @@ static int input_try(struct stratd *s, struct strat_input *in, uint32_t slot_min
 	if (!in->seg_open) {
 		if ((e = shm_seg_attach(&in->seg, in->seg_name, &s->so))) {
 			if (e == -EPROTO)
-				fprintf(stderr, "stratd: %s: %s\n", in->seg_name, shm_last_error());
+				kimp_log(KIMP_LOG_WARN, "%s: %s", in->seg_name, shm_last_error());
 			input_say(in, "segment");
 			return e;
 		}
@@ -412,13 +413,13 @@ static int input_try(struct stratd *s, struct strat_input *in, uint32_t slot_min
 	}
 	if (in->ring->slot_size < slot_min) {
 		if (!in->said_waiting)
-			fprintf(stderr, "stratd: %s/%s: slots of %u bytes, messages need %u\n",
-				in->seg_name, in->ring_name, in->ring->slot_size, slot_min);
+			kimp_log(KIMP_LOG_WARN, "%s/%s: slots of %u bytes, messages need %u",
+				 in->seg_name, in->ring_name, in->ring->slot_size, slot_min);
 		in->said_waiting = true;
 		return -EPROTO;
 	}
 	if ((e = shm_ring_consumer(in->ring, &in->cons))) {
-		fprintf(stderr, "stratd: %s/%s: %s\n", in->seg_name, in->ring_name, strerror(-e));
+		kimp_log(KIMP_LOG_WARN, "%s/%s: %s", in->seg_name, in->ring_name, strerror(-e));
 		return e;
 	}
 	return 0;
@@ -454,19 +455,19 @@ void stratd_attach(struct stratd *s)
 		} else {
 			s->md.ready = true;
 			md_attached(s);
-			fprintf(stderr, "stratd: attached to %s/%s and its %u books\n",
-				s->md.seg_name, s->md.ring_name, s->books->count);
+			kimp_log(KIMP_LOG_INFO, "attached to %s/%s and its %u books",
+				 s->md.seg_name, s->md.ring_name, s->books->count);
 		}
 	}
 	if (!s->verdicts.ready && input_try(s, &s->verdicts, sizeof(struct kimp_verdict)) == 0) {
 		s->verdicts.ready = true;
-		fprintf(stderr, "stratd: attached to %s/%s\n", s->verdicts.seg_name,
-			s->verdicts.ring_name);
+		kimp_log(KIMP_LOG_INFO, "attached to %s/%s", s->verdicts.seg_name,
+			 s->verdicts.ring_name);
 	}
 	if (!s->reports.ready && input_try(s, &s->reports, sizeof(struct kimp_exec_report)) == 0) {
 		s->reports.ready = true;
-		fprintf(stderr, "stratd: attached to %s/%s\n", s->reports.seg_name,
-			s->reports.ring_name);
+		kimp_log(KIMP_LOG_INFO, "attached to %s/%s", s->reports.seg_name,
+			 s->reports.ring_name);
 	}
 }
 
@@ -671,7 +672,7 @@ int stratd_open(struct stratd *s, const struct stratd_conf *conf, const struct s
 
 	size = shm_ring_bytes(sizeof(struct kimp_intent), conf->ring_slots) +
 	       sizeof(struct kimp_strat_state) + shm_metrics_bytes(96, 192, 4) +
-	       8 * SHM_REGION_ALIGN;
+	       kimp_log_bytes(0) + 8 * SHM_REGION_ALIGN;
 	if ((e = shm_seg_open(&s->seg, conf->name, size, &s->so))) {
 		ERR("segment %s: %s", conf->name, shm_last_error());
 		return e;
@@ -705,6 +706,9 @@ int stratd_open(struct stratd *s, const struct stratd_conf *conf, const struct s
 		goto fail;
 	}
 	shm_metrics_claim(s->metrics);
+	if (kimp_log_open(&s->seg, "stratd", 0))
+		kimp_log(KIMP_LOG_WARN, "segment %s: no log ring (%s): the log goes to stderr only",
+			 conf->name, shm_last_error());
 	if ((e = metrics_setup(s))) {
 		ERR("segment %s: metrics region full", conf->name);
 		goto fail;
@@ -719,7 +723,7 @@ int stratd_open(struct stratd *s, const struct stratd_conf *conf, const struct s
 		goto fail;
 	}
 	if (e == 1)
-		fprintf(stderr, "stratd: recovered: kept the transaction whose intent was pushed\n");
+		kimp_log(KIMP_LOG_INFO, "recovered: kept the transaction whose intent was pushed");
 	balances_load(s);
 	return 0;
 fail:
@@ -744,8 +748,10 @@ void stratd_close(struct stratd *s)
 	input_close(&s->md);
 	input_close(&s->verdicts);
 	input_close(&s->reports);
-	if (s->seg_open)
+	if (s->seg_open) {
+		kimp_log_close();
 		shm_seg_detach(&s->seg);
+	}
 	s->seg_open = false;
 	s->st = NULL;
 }

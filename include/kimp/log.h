@@ -24,6 +24,7 @@
 #define KIMP_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "kimp/compiler.h"
@@ -95,6 +96,9 @@ const char *kimp_log_level_name(unsigned level);
  * shm_last_error); without a ring the log still goes to stderr.
  */
 int kimp_log_open(struct shm_seg *seg, const char *proc, uint32_t slots) kimp_cold;
+
+/* Bytes a log ring of 'slots' slots (0: KIMP_LOG_SLOTS) needs in a segment. */
+size_t kimp_log_bytes(uint32_t slots);
 
 /* Stop writing the ring (before the segment is detached). */
 void kimp_log_close(void) kimp_cold;
