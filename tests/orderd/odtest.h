@@ -64,6 +64,7 @@ struct odt {
 	uint64_t last_tsc;      /* odt_push: the last order's h.ingress_tsc */
 	uint64_t last_ring_seq; /* odt_push: the last order's position in the ring (1-based) */
 	uint64_t orders_pushed;
+	const char *binance_secret; /* NULL: exsim's; else a secret exsim refuses */
 };
 
 static inline void odt_init(struct odt *t)
@@ -195,7 +196,7 @@ static inline void odt_conf(struct odt *t, unsigned venues, const char *extra_or
 			      t->rest[KIMP_VENUE_BINANCE], t->api[KIMP_VENUE_BINANCE], t->ca,
 			      extra_binance ? extra_binance : "");
 	setenv("ODT_UPBIT_SECRET", "exsimUpbitSecretKey000000000000000000000", 1);
-	setenv("ODT_BINANCE_SECRET",
+	setenv("ODT_BINANCE_SECRET", t->binance_secret ? t->binance_secret :
 	       "exsimBinanceSecretKey0000000000000000000000000000000000000000000", 1);
 	snprintf(path, pathlen, "%s/orderd.conf", t->dir);
 	test_write_text(path, conf);

@@ -5,6 +5,7 @@
  * exsim's ledger, for Upbit and Binance each.
  */
 #include "odtest.h"
+#include "../tools/ctlrun.h"
 #include "kimp/book.h"
 #include "kimp/config.h"
 #include "kimp/seqlock.h"
@@ -859,5 +860,76 @@ Test(orderd_e2e, binance_duplicate_client_oid_dropped)
 	for (uint32_t i = 0; i < t.nreps; i++)
 		cr_assert(t.reps[i].client_oid != coid || t.reps[i].state != KIMP_ORD_REJECTED,
 			  "%s", odt_reps_str(&t, coid));
+	odt_fini(&t);
+}
+
+/* How many times orderd's output holds 'what'. */
+static unsigned out_count(struct odt *t, const char *what)
+{
+	unsigned n = 0;
+
+	for (const char *p = odt_out(t); (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/*
+ * A secret the venue refuses: the signature error stops Binance (sticky:
+ * not retried into a ban), its orders are refused locally and never reach
+ * exsim. `kimpctl reset binance` (the real binary, on orderd's control
+ * region) starts it again; the cause is still there, so it stops again,
+ * said again, and orders stay refused.
+ */
+Test(orderd_e2e, binance_auth_error_sticks_until_kimpctl_reset)
+{
+	static const char alert[] = "ALERT binance: key, signature or permission refused";
+	struct odt t;
+	struct vinfo vi;
+	struct run r;
+	char conf[160];
+	uint64_t end;
+
+	vinfo(KIMP_VENUE_BINANCE, &vi);
+	odt_init(&t);
+	t.binance_secret = "notTheSecretExsimKnows00000000000000000000000000000000000000000";
+	odt_exsim(&t, quiet);
+	odt_riskd(&t);
+	odt_orderd(&t, 1u << KIMP_VENUE_BINANCE, NULL, NULL, NULL);
+	cr_assert(odt_wait_log(&t, alert), "%s", odt_out(&t));
+	cr_assert_eq(t.st->venue[KIMP_VENUE_BINANCE].sticky, 1);
+	cr_assert_eq(t.st->venue[KIMP_VENUE_BINANCE].ready, 0);
+
+	uint64_t c1 = odt_push(&t, KIMP_MSG_ORDER_NEW, KIMP_VENUE_BINANCE, 1, KIMP_SIDE_BUY,
+			       KIMP_TIF_IOC, 1, vi.qty, 0);
+	const struct kimp_exec_report *rep = odt_wait_state(&t, c1, KIMP_ORD_REJECTED);
+	cr_assert_not_null(rep, "%s", odt_out(&t));
+	cr_assert_eq(rep->reject_code, KIMP_OREJ_NOT_READY);
+
+	/* the operator resets it */
+	snprintf(conf, sizeof(conf), "%s/orderd.conf", t.dir);
+	ctl_run(&r, t.dir, NULL, (const char *const[]){ "-c", conf, "reset", "binance",
+							t.od_name, "--wait", "60s", NULL });
+	cr_assert_eq(r.status, 0, "kimpctl: %s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "orderd: binance: "), "%s", r.out);
+	cr_assert_eq(t.ctl->reset_req[KIMP_VENUE_BINANCE], 1);
+	cr_assert_eq(t.ctl->reset_done[KIMP_VENUE_BINANCE], 1);
+	cr_assert(odt_wait_log(&t, "binance: sticky failure reset (kimpctl): starting again"),
+		  "%s", odt_out(&t));
+
+	/* the key is still wrong: it stops again by itself */
+	end = kimp_mono_ns() + ODT_DEADLINE_NS;
+	while (out_count(&t, alert) < 2) {
+		cr_assert(odt_alive(&t) && kimp_mono_ns() < end, "never stopped again:\n%s",
+			  odt_out(&t));
+		usleep(1000);
+	}
+	cr_assert_eq(t.st->venue[KIMP_VENUE_BINANCE].sticky, 1);
+	uint64_t c2 = odt_push(&t, KIMP_MSG_ORDER_NEW, KIMP_VENUE_BINANCE, 1, KIMP_SIDE_BUY,
+			       KIMP_TIF_IOC, 1, vi.qty, 0);
+	rep = odt_wait_state(&t, c2, KIMP_ORD_REJECTED);
+	cr_assert_not_null(rep, "%s", odt_out(&t));
+	cr_assert_eq(rep->reject_code, KIMP_OREJ_NOT_READY);
+	cr_assert_eq(odt_ledger_count(&t, c1, "\"ev\":\"order\"", NULL, 0), 0);
+	cr_assert_eq(odt_ledger_count(&t, c2, "\"ev\":\"order\"", NULL, 0), 0);
 	odt_fini(&t);
 }
