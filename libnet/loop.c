@@ -631,6 +631,20 @@ static void on_send(struct net_conn *c, int res)
 		l->st.tx_short++;
 	l->st.tx_bytes += (uint64_t)res;
 	c->tx_head += (uint32_t)res;
+	if (c->tx_head != c->tx_tail && c->tx_tail - c->tx_head <= c->tx_head) {
+		/*
+		 * No send reads the queue now: move what is left to the front, or
+		 * under steady traffic (a send nearly always in flight, so the
+		 * reserve never compacts) the tail walks to the end and the queue
+		 * says full while mostly empty. Only when what is left is no more
+		 * than what was sent, so the copying is paid for by the bytes sent;
+		 * then the tail is below twice what is queued, and a reserve of
+		 * len succeeds whenever 2 * queued + len fits the queue.
+		 */
+		memmove(c->tx, c->tx + c->tx_head, c->tx_tail - c->tx_head);
+		c->tx_tail -= c->tx_head;
+		c->tx_head = 0;
+	}
 	if (c->tx_head == c->tx_tail) {
 		c->tx_head = c->tx_tail = 0;
 		if (c->close_on_drain) {

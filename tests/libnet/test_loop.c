@@ -6,12 +6,14 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <liburing.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include "kimp/net.h"
 #include "nettest.h"
 #include "../testutil.h"
@@ -442,6 +444,77 @@ Test(loop, send_queue_full_is_a_status)
 	cr_assert_eq(net_connect(l, (struct sockaddr *)&a, sizeof(a), 0, &client_ops, &k, &c), 0);
 	cr_assert_eq(net_send(c, big, sizeof(big)), -ENOBUFS);
 	cr_assert_eq(net_loop_stats(l)->tx_full, 1);
+	net_loop_free(l);
+}
+
+/*
+ * Steady traffic to a slow reader: a send is in flight nearly all the time,
+ * so the queue is compacted when sends complete, not only on a reserve
+ * with nothing in flight. A send must then succeed whenever twice what is
+ * queued plus its length fits the queue (without that compaction the tail
+ * walked to the end and the queue said full with most of it free: exsim
+ * cut orderd's WebSocket as a slow reader that was not slow).
+ */
+Test(loop, steady_sends_to_a_slow_reader_never_see_a_false_full)
+{
+	const uint32_t cap = 64 << 10;
+	struct net_loop_cfg cfg = { .tx_size = cap, .max_conns = 4 };
+	struct client k = { 0 };
+	struct net_loop *l;
+	struct net_conn *c;
+	uint8_t msg[3000], buf[2500];
+	int ls, fd, one = 1, small = 4096;
+	uint64_t sent = 0, got = 0, refused = 0;
+	socklen_t alen;
+
+	memset(msg, 'x', sizeof(msg));
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_geq(ls, 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(ls, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	struct sockaddr_in a = test_lo(0);
+	cr_assert_eq(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(ls, 1), 0);
+	alen = sizeof(a);
+	cr_assert_eq(getsockname(ls, (struct sockaddr *)&a, &alen), 0);
+
+	cr_assert_eq(net_loop_new(&l, &cfg), 0);
+	cr_assert_eq(net_connect(l, (struct sockaddr *)&a, sizeof(a), 0, &client_ops, &k, &c), 0);
+	run_until(l, &k.opened, 0);     /* the backlog completes the handshake */
+	cr_assert_eq(k.open_err, 0);
+	fd = accept(ls, NULL, NULL);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+
+	while (got < (8u << 20)) {
+		size_t q = net_conn_tx_pending(c);
+
+		/* keep the queue about a third full, so a send is (nearly) always waiting */
+		if (q < cap / 3) {
+			int e = net_send(c, msg, sizeof(msg));
+
+			if (e) {
+				cr_assert_eq(e, -ENOBUFS);
+				cr_assert_gt(2 * q + sizeof(msg), cap, "full with %zu of %u queued", q,
+					     cap);
+				refused++;
+			} else {
+				sent += sizeof(msg);
+			}
+		}
+		cr_assert_geq(net_loop_run(l, 0), 0);
+		/* a slow reader: a little at a time */
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n > 0)
+			got += (uint64_t)n;
+		else
+			cr_assert(n < 0 && errno == EAGAIN, "reader: %zd %s", n, strerror(errno));
+	}
+	cr_assert_eq(refused, 0);
+	cr_log_info("sent %llu, short sends %llu", (unsigned long long)sent,
+		    (unsigned long long)net_loop_stats(l)->tx_short);
+	close(fd);
+	close(ls);
 	net_loop_free(l);
 }
 
