@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "kimp/daemon.h"
 #include "orderd.h"
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
@@ -38,8 +39,8 @@ static const char *const orderd_keys[] = {
 static const char *const venue_keys[] = {
 	"mode", "rest_url", "wsapi_url", "private_url", "ca_file", "api_key", "secret_file",
 	"secret_env", "recv_window", "timeout", "query_delay", "query_every", "unknown_grace",
-	"keepalive", "time_sync", "rest_conns", "rate_share", "rate_edge", "backoff_min",
-	"backoff_max", "rate_limits", NULL,
+	"keepalive", "time_sync", "rest_conns", "rest_pipeline", "rate_share", "rate_edge",
+	"backoff_min", "backoff_max", "rate_limits", NULL,
 };
 
 int od_url_parse(const char *s, struct od_url *u)
@@ -145,12 +146,8 @@ static int orderd_section(const struct kimp_conf *c, struct orderd_conf *oc, cha
 	    (e = kimp_conf_segment(c, sec, "riskd", "riskd", oc->riskd, err, errlen)) ||
 	    (e = kimp_conf_segment(c, sec, "feedd", "feedd", oc->feedd, err, errlen)))
 		return e;
-	oc->cpu = ~0u;
-	if (kimp_conf_get(c, sec, "cpu")) {
-		if ((e = kimp_conf_u64_in(c, sec, "cpu", 0, 0, 4095, &v, err, errlen)))
-			return e;
-		oc->cpu = (unsigned)v;
-	}
+	if ((e = kimp_conf_cpu(c, sec, &oc->cpu, err, errlen)))
+		return e;
 	if ((e = kimp_conf_str(c, sec, "wait", "hybrid", &s, err, errlen)))
 		return e;
 	if (shm_wait_mode_parse(s, &oc->wait)) {
@@ -314,6 +311,11 @@ static int venue_section(const struct kimp_conf *c, struct orderd_conf *oc,
 	    (e = kimp_conf_u64_in(c, sec, "rest_conns", 2, 1, OD_REST_MAX, &v, err, errlen)))
 		return e;
 	vc->rest_conns = (uint32_t)v;
+	/* 1 by default: a real venue behind a CDN or proxy may not take pipelined requests */
+	if ((e = kimp_conf_u64_in(c, sec, "rest_pipeline", 1, 1, HTTP_CLIENT_PIPELINE_MAX, &v, err,
+				  errlen)))
+		return e;
+	vc->rest_pipeline = (uint32_t)v;
 	if ((e = kimp_conf_f64(c, sec, "rate_share", 0.9, &vc->rate_share, err, errlen)))
 		return e;
 	if (!(vc->rate_share > 0 && vc->rate_share <= 1)) {
@@ -440,7 +442,8 @@ void orderd_conf_print(const struct orderd_conf *c, FILE *f)
 			fputc('\n', f);
 			continue;
 		}
-		fprintf(f, ", rest %s (%u conns)", vc->rest_url, vc->rest_conns);
+		fprintf(f, ", rest %s (%u conns, %u in flight each)", vc->rest_url, vc->rest_conns,
+			vc->rest_pipeline);
 		if (vc->wsapi_url[0])
 			fprintf(f, ", ws-api %s", vc->wsapi_url);
 		if (vc->priv_url[0])

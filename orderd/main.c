@@ -29,10 +29,11 @@ static void on_stop(int sig)
 
 static void usage(FILE *o)
 {
-	fputs("usage: orderd -c FILE [--cpu N] [--check]\n"
+	fputs("usage: orderd -c FILE [--cpu N] [--wait spin|hybrid] [--check]\n"
 	      "  -c, --config FILE   the configuration ([orderd], [order.NAME], [engine], [venue.NAME],\n"
 	      "                      [shm])\n"
 	      "      --cpu N         pin the loop to CPU N (over [orderd] cpu)\n"
+	      "      --wait MODE     the idle loop: spin or hybrid (over [orderd] wait)\n"
 	      "      --check         check the configuration, print it and exit\n",
 	      o);
 }
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
 		kimp_conf_free(kc);
 		return 2;
 	}
+	if (args.wait_set)
+		conf.wait = args.wait;
 	orderd_conf_print(&conf, stdout);
 	fflush(stdout);
 	if (args.check) {
@@ -75,6 +78,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "orderd: %s\n", err);
 		goto free_keys;
 	}
+	kimp_daemon_publish_wait("orderd", d.m, conf.wait);
 	printf("orderd: ready: segment %s, loop %s\n", conf.name, shm_wait_mode_name(conf.wait));
 	fflush(stdout);
 	orderd_run(&d, &stop_req);

@@ -1426,9 +1426,22 @@ void orderd_run(struct orderd *d, const volatile sig_atomic_t *stop)
 		uint32_t n = drain_orders(d, 64);
 		int r = net_loop_run(d->loop, 0);
 		if (n || r > 0) {
+			/*
+			 * Busy: the idle work (heartbeat, keepalives, request
+			 * deadlines, queries and cancels waiting for room,
+			 * reconciliation) still runs every OD_IDLE_EVERY_NS, or a
+			 * sustained load would starve it and the supervisor would
+			 * take a busy orderd for a hung one.
+			 */
+			uint64_t t = kimp_rdtsc();
+			if (t - d->last_idle_tsc >= d->idle_every_ticks) {
+				d->last_idle_tsc = t;
+				idle(d);
+			}
 			idle_since = 0;
 			continue;
 		}
+		d->last_idle_tsc = kimp_rdtsc();
 		idle(d);
 		if (c->wait == SHM_WAIT_SPIN)
 			continue;
@@ -1855,6 +1868,8 @@ int orderd_open(struct orderd *d, const struct orderd_conf *conf, const struct o
 	}
 	d->seg_open = true;
 	d->cal = shm_seg_tsc(&d->seg);
+	d->idle_every_ticks = (uint64_t)((unsigned __int128)OD_IDLE_EVERY_NS * d->cal->tsc_hz /
+					 1000000000u);
 	if ((e = regions_setup(d, err, errlen)))
 		goto fail;
 	for (unsigned vn = 1; vn < KIMP_VENUE_MAX; vn++)

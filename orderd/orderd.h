@@ -57,6 +57,8 @@
  * what the venue queues for us: a venue cuts a reader whose queue it cannot
  * hold (exsim at 1 MiB), so beyond this the channel takes no more requests.
  */
+/* Under load the idle work still runs this often (orderd_run). */
+#define OD_IDLE_EVERY_NS 200000ull
 #define OD_WS_INFLIGHT  256
 #define OD_DUP_LOG_NS   1000000000ull /* duplicate client_oids: one log line a second at most */
 
@@ -277,6 +279,8 @@ struct orderd {
 	struct net_futex_wait fw;   /* hybrid: asleep on the orders ring's doorbell */
 	struct od_venue *ven[KIMP_VENUE_MAX];
 	uint64_t next_idle_ns, next_slow_ns, next_scan_ns;
+	uint64_t last_idle_tsc;           /* orderd_run: the idle work's last turn */
+	uint64_t idle_every_ticks;        /* OD_IDLE_EVERY_NS in TSC ticks */
 	uint32_t replayed, republished;
 	/* duplicate client_oids (not restart replays): dropped on the order
 	 * path, said on the idle path at most once per OD_DUP_LOG_NS */

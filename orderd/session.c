@@ -2,12 +2,19 @@
 /*
  * orderd's sessions with each live venue, driven by its struct venue_ord:
  *
- *   REST     rest_conns keep-alive http_clients (pipeline 1), each with
+ *   REST     rest_conns keep-alive http_clients, each with rest_pipeline
+ *            requests in flight at most (1 unless configured), each with
  *            net_redial; requests from templates made once; a
- *            VO_OP_KEEPALIVE on a connection idle for `keepalive`
+ *            VO_OP_KEEPALIVE on a connection idle for `keepalive`. A
+ *            request pipelined behind one that failed ends -ECONNABORTED
+ *            (or -NET_HTTP_E_CLOSED): like every reply-less end it goes to
+ *            od_on_ambiguous, so an order in it is UNKNOWN, never resent
  *   WSAPI    one ws_conn when the venue has a WebSocket order API (its
  *            user data subscription sent after the open when the venue
- *            puts reports there); our own deadline per request
+ *            puts reports there); our own deadline per request; at most
+ *            OD_WS_INFLIGHT requests awaiting a reply (beyond that the
+ *            channel refuses, counted in NAME.wsapi_full, and the order
+ *            path tries the next channel: proven unsent)
  *   PRIV     one ws_conn for a separate private stream (headers from
  *            ws_headers, SUBSCRIBE after the open)
  *
@@ -44,6 +51,13 @@ static struct od_req *req_new(struct od_venue *v, uint64_t coid, enum vo_op op, 
 	return rq;
 }
 
+/* A request on a WebSocket channel has ended (reply, deadline). */
+static void ws_req_done(struct od_venue *v, const struct od_req *rq)
+{
+	if (rq->chan != VO_CH_REST && rq->chan < VO_CH_N && v->ws[rq->chan].inflight)
+		v->ws[rq->chan].inflight--;
+}
+
 /* Take request id's record out of the table: true with *out when it was there. */
 static bool req_take(struct od_venue *v, uint64_t id, struct od_req *out)
 {
@@ -53,6 +67,7 @@ static bool req_take(struct od_venue *v, uint64_t id, struct od_req *out)
 		return false;
 	*out = *rq;
 	rq->id = 0;
+	ws_req_done(v, out);
 	return true;
 }
 
@@ -86,6 +101,12 @@ static bool ws_send(struct od_venue *v, struct od_ws *s, enum vo_op op, const st
 
 	if (!s->on || !s->up || !v->vo->ws_build)
 		return false;
+	if (s->inflight >= OD_WS_INFLIGHT) {
+		/* the venue would have to queue more replies than it holds for us */
+		if (s->c_full)
+			atomic_fetch_add_explicit(s->c_full, 1, memory_order_relaxed);
+		return false;
+	}
 	n = v->vo->ws_build(&v->ctx, (enum vo_chan)s->ch, op, o, rq->id, v->wsbuf,
 			    sizeof(v->wsbuf));
 	if (n <= 0) {
@@ -95,6 +116,7 @@ static bool ws_send(struct od_venue *v, struct od_ws *s, enum vo_op op, const st
 	}
 	if (ws_conn_send(&s->w, WS_OP_TEXT, v->wsbuf, (size_t)n))
 		return false;
+	s->inflight++;
 	return true;
 }
 
@@ -265,6 +287,8 @@ static void ws_subscribe(struct od_venue *v, struct od_ws *s)
 		if (s->ch == VO_CH_PRIV) {
 			rq->id = 0;
 			s->subscribed = true;
+		} else {
+			s->inflight++;
 		}
 	}
 	if (s->subscribed)
@@ -324,6 +348,7 @@ static void ws_on_close(struct ws_conn *w, unsigned code, int err)
 	(void)err;
 	s->up = false;
 	s->subscribed = false;
+	s->inflight = 0;
 	v->sv->chans_up &= (uint8_t)~VO_CHBIT(s->ch);
 	v->sv->reconnects++;
 	/* its requests in flight: their outcome is unknown now */
@@ -450,7 +475,8 @@ static int venue_sessions(struct orderd *d, struct od_venue *v, char *err, size_
 		}
 		v->tmpl_ok[op] = true;
 	}
-	struct http_client_cfg hc = { .timeout_ns = vc->timeout_ns, .pipeline = 1 };
+	struct http_client_cfg hc = { .timeout_ns = vc->timeout_ns,
+				      .pipeline = vc->rest_pipeline ? vc->rest_pipeline : 1 };
 	size_t blen = http_client_buf_size(&hc);
 	v->nrest = vc->rest_conns;
 	for (uint32_t i = 0; i < v->nrest; i++) {
@@ -479,6 +505,13 @@ static int venue_sessions(struct orderd *d, struct od_venue *v, char *err, size_
 		s->v = v;
 		s->ch = (uint8_t)ch;
 		s->on = true;
+		s->inflight = 0;
+		if (d->m) {
+			char n[SHM_METRIC_NAME];
+			snprintf(n, sizeof(n), "%s.%s_full", vo->name,
+				 ch == VO_CH_PRIV ? "private" : "wsapi");
+			s->c_full = shm_metrics_counter(d->m, n); /* NULL (full): not counted */
+		}
 		snprintf(s->path, sizeof(s->path), "%s", p ? p : u->path[0] ? u->path : "/");
 		size_t wl = WS_CONN_BUF_SIZE(OD_WS_MSG_MAX);
 		s->buf = malloc(wl);
@@ -601,6 +634,7 @@ static void deadlines(struct od_venue *v, uint64_t now)
 		if (!rq.id || rq.chan == VO_CH_REST || now < rq.deadline_ns)
 			continue;
 		v->reqs[i].id = 0;
+		ws_req_done(v, &rq);
 		if (rq.op == VO_OP_SUBSCRIBE) {
 			fprintf(stderr, "orderd: %s: no answer to the subscription: reconnecting\n",
 				v->vo->name);

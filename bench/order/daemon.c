@@ -14,10 +14,18 @@
  *          intent-to-send per venue is orderd's own histogram (ring pop to
  *          the bytes handed to the socket) over that window, so queues do
  *          not inflate it.
- *   flood  for flood_s the ring is kept full (the bench sleeps 100 us when
- *          it is); counted: SENT reports per second, orders that reached
- *          exsim's ledger per second (its "ev":"order" lines), and the CPU
- *          orderd and exsim used per SENT order (/proc/PID/stat).
+ *   closed loop  for load_s, per venue at most window[v] orders between
+ *          the push and the order's first final (or UNKNOWN) report; a new
+ *          order goes in as soon as one is done. So orderd is offered only
+ *          what it can have in flight (Upbit: rest_conns x rest_pipeline
+ *          requests; Binance: its ws-api cap of 256) and refuses nothing:
+ *          what is measured is the sustained rate, not the cost of refusing
+ *          a flood. Counted: orders sent per second (orderd's own count),
+ *          orders that reached exsim's ledger per second (its "ev":"order"
+ *          lines), orders done per second, local refusals (should be 0),
+ *          the CPU share of orderd, exsim and this bench (/proc/PID/stat),
+ *          which says which side is the bottleneck, exsim's slow-reader
+ *          cuts and orderd's reconnects (both should be 0).
  *
  * Orders are limit IOC buys of 0.001 BTC at about half the market (KRW
  * 70,000,000; USDT 50,000.00): valid, accepted, never filled (expired at
@@ -89,7 +97,13 @@ struct rep_count {
 	uint64_t local_rej, venue_rej;
 	uint64_t local_by_code[KIMP_OREJ_MAX];
 	uint64_t stratd;
+	uint64_t done[OB_NVENUES];      /* orders whose first final (or UNKNOWN) report came */
+	uint64_t ldone[OB_NVENUES];     /* ... of those pushed by the closed loop */
 };
+
+/* Per order pushed (by client_oid - coid_base): done already. */
+#define DONE_MAX       (1u << 24)
+static uint8_t *done_map;
 
 static char seg_paths[2][300];
 
@@ -183,13 +197,16 @@ static int write_conf(const struct ob_cfg *cfg, const struct bx_exsim *x, uint16
 		 "journal_dir = %s\njournal_sync = none\n"
 		 "[order.upbit]\nmode = live\nrest_url = https://localhost:%u\n"
 		 "private_url = wss://localhost:%u/websocket/v1/private\nca_file = %s\n"
-		 "api_key = %s\nsecret_file = %s\nrate_limits = false\nrest_conns = 8\n"
+		 "api_key = %s\nsecret_file = %s\nrate_limits = false\nrest_conns = %u\n"
+		 "rest_pipeline = %u\n"
 		 "[order.binance]\nmode = live\nrest_url = https://localhost:%u\n"
 		 "wsapi_url = wss://localhost:%u/ws-api/v3\nca_file = %s\n"
-		 "api_key = %s\nsecret_file = %s\nrate_limits = false\n",
+		 "api_key = %s\nsecret_file = %s\nrate_limits = false\nrest_pipeline = %u\n",
 		 x->ready_line, p->seg, p->rseg, cfg->cpu[0], REP_SLOTS, cfg->orderd_wait, jdir,
 		 x->rest_port[BX_UPBIT], x->ws_port[BX_UPBIT], x->ca, UPBIT_KEY, sec[0],
-		 x->rest_port[BX_BINANCE], api_port, x->ca, BINANCE_KEY, sec[1]);
+		 (unsigned)cfg->upbit_conns, (unsigned)cfg->rest_pipeline,
+		 x->rest_port[BX_BINANCE], api_port, x->ca, BINANCE_KEY, sec[1],
+		 (unsigned)cfg->rest_pipeline);
 	return write_file(p->conf, 0600, text);
 }
 
@@ -436,14 +453,34 @@ static void segs_free(struct od_proc *p)
 	seg_paths[0][0] = seg_paths[1][0] = 0;
 }
 
-static void drain_reports(struct od_proc *p, struct rep_count *rc)
+static uint64_t coid_base, coid_next;
+static uint64_t loop_first = UINT64_MAX;   /* the closed loop's first order (index) */
+
+static bool final_or_unknown(unsigned state)
+{
+	return state == KIMP_ORD_FILLED || state == KIMP_ORD_CANCELLED ||
+	       state == KIMP_ORD_REJECTED || state == KIMP_ORD_EXPIRED || state == KIMP_ORD_UNKNOWN;
+}
+
+/* Reports read; an order's first final (or UNKNOWN) one counts it done. The count read. */
+static uint64_t drain_reports(struct od_proc *p, struct rep_count *rc)
 {
 	const struct kimp_exec_report *r;
+	uint64_t n = 0;
 
 	if (!p->s_on)
-		return;
+		return 0;
 	while ((r = shm_ring_peek(&p->rep[0]))) {
+		uint64_t i = r->client_oid - coid_base;
+
+		n++;
 		rc->by_state[r->state & 15]++;
+		if (final_or_unknown(r->state) && i < DONE_MAX && !done_map[i]) {
+			done_map[i] = 1;
+			rc->done[r->h.venue == ob_venue_id[BX_UPBIT]]++;
+			if (i >= loop_first)
+				rc->ldone[r->h.venue == ob_venue_id[BX_UPBIT]]++;
+		}
 		if (r->state == KIMP_ORD_REJECTED) {
 			if (r->reject_code > 0 && r->reject_code < KIMP_OREJ_MAX) {
 				rc->local_rej++;
@@ -458,11 +495,10 @@ static void drain_reports(struct od_proc *p, struct rep_count *rc)
 		rc->stratd++;
 		shm_ring_commit(&p->rep[1]);
 	}
+	return n;
 }
 
 /* ---- orders ------------------------------------------------------------------------------- */
-
-static uint64_t coid_base, coid_next;
 
 static bool push_order(struct od_proc *p, unsigned v)
 {
@@ -583,6 +619,27 @@ static void hist_diff(const struct shm_hist_snap *b, const struct shm_hist_snap 
 	to->max = last < 0 ? 0 : shm_hist_bucket_high((uint32_t)last);
 }
 
+/* orderd's counter name (0 when it has none). */
+static uint64_t counter(const struct od_proc *p, const char *name)
+{
+	uint32_t n = atomic_load_explicit(&p->m->ncounters, memory_order_acquire);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (!strcmp(shm_metrics_counter_name(p->m, i), name))
+			return atomic_load_explicit(shm_metrics_counter_at(p->m, i),
+						    memory_order_relaxed);
+	return 0;
+}
+
+/* This process's CPU time, ns. */
+static uint64_t self_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res *d,
 		   struct ob_run_res *u)
 {
@@ -595,6 +652,8 @@ static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res 
 	struct od_proc p = { .err_fd = -1 };
 	static struct kimp_ord_venue sv0[OB_NVENUES];
 	struct rep_count rc0, rc1, rc2;
+	struct bx_status xs0, xs1;
+	uint64_t c0b, c1b, ws_full0, pv[OB_NVENUES];
 	char scn[200], ledger[200];
 	uint16_t api_port;
 	uint64_t t, deadline, l0 = 0, l1 = 0, c0o, c0x, c1o, c1x, s0, s1, waits = 0, pushed = 0;
@@ -602,6 +661,8 @@ static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res 
 	int e;
 
 	memset(&rc0, 0, sizeof(rc0));
+	memset(done_map, 0, DONE_MAX);
+	loop_first = UINT64_MAX;
 	e = bx_exsim_dir(&x, "obench");
 	if (e)
 		return e;
@@ -698,36 +759,46 @@ static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res 
 	usleep(200000);
 	drain_reports(&p, &rc0);
 
-	/* ---- flood ---- */
+	/* ---- closed loop ---- */
 	ledger_count(ledger, &loff, &l0);
 	rc1 = rc0;
+	ws_full0 = counter(&p, "binance.wsapi_full");
+	bx_exsim_status(&x, &xs0);
 	c0o = bu_proc_cpu_ns(p.pid);
 	c0x = bu_proc_cpu_ns(x.pid);
+	c0b = self_cpu_ns();
 	s0 = sent_total(&p);
-	for (unsigned v = 0; v < OB_NVENUES; v++)
+	for (unsigned v = 0; v < OB_NVENUES; v++) {
 		sv0[v] = p.st->venue[ob_venue_id[v]];
+		pv[v] = 0;
+	}
+	loop_first = coid_next + 1;
 	t = mono_ns();
-	deadline = t + (uint64_t)(cfg->flood_s * 1e9);
-	{
-		unsigned v = 0;
+	deadline = t + (uint64_t)(cfg->load_s * 1e9);
+	while (mono_ns() < deadline) {
+		uint64_t n = 0;
 
-		while (mono_ns() < deadline) {
-			unsigned n = 0;
-
-			while (n < 4096 && push_order(&p, v)) {
-				v ^= 1;
+		for (unsigned v = 0; v < OB_NVENUES; v++)
+			while (pv[v] - rc1.ldone[v] < cfg->window[v] && push_order(&p, v)) {
+				pv[v]++;
 				n++;
 			}
-			pushed += n;
-			drain_reports(&p, &rc1);
-			if (n < 4096) {
-				waits++;
-				sleep_ns(100000);
-			}
+		pushed += n;
+		n += drain_reports(&p, &rc1);
+		if (!n) {
+			waits++;
+			sleep_ns(20000);
 		}
 	}
-	u->flood_wall_s = (double)(mono_ns() - t) / 1e9;
+	u->load_wall_s = (double)(mono_ns() - t) / 1e9;
 	s1 = sent_total(&p);
+	c1o = bu_proc_cpu_ns(p.pid);
+	c1x = bu_proc_cpu_ns(x.pid);
+	c1b = self_cpu_ns();
+	u->ws_full = counter(&p, "binance.wsapi_full") - ws_full0;
+	bx_exsim_status(&x, &xs1);
+	u->ws_slow_closed = xs0.ok && xs1.ok ? xs1.ws_slow_closed - xs0.ws_slow_closed : ~0ull;
+	u->reconnects = 0;
 	for (unsigned v = 0; v < OB_NVENUES; v++) {
 		const struct kimp_ord_venue *sv = &p.st->venue[ob_venue_id[v]];
 		const struct venue_ord *vo = venue_ord_get((enum kimp_venue)ob_venue_id[v]);
@@ -735,8 +806,12 @@ static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res 
 
 		u->v_sent[v] = sv->sent - sv0[v].sent;
 		u->v_local_rej[v] = sv->local_rejects - sv0[v].local_rejects;
+		u->v_done[v] = rc1.ldone[v];
+		u->reconnects += sv->reconnects - sv0[v].reconnects;
+		if (!u->v_local_rej[v])
+			continue;
 		off += (size_t)snprintf(d->notes + off, sizeof(d->notes) - off,
-					"run %u flood %s: %" PRIu64 " sent, %" PRIu64 " refused locally;",
+					"run %u %s: %" PRIu64 " sent, %" PRIu64 " refused locally;",
 					run, bx_venue_names[v], u->v_sent[v], u->v_local_rej[v]);
 		for (unsigned i = 0; vo && i < sv->nrates && i < vo->nrates && off < sizeof(d->notes);
 		     i++)
@@ -749,24 +824,26 @@ static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res 
 		if (off < sizeof(d->notes) - 2)
 			snprintf(d->notes + off, sizeof(d->notes) - off, " ");
 	}
-	c1o = bu_proc_cpu_ns(p.pid);
-	c1x = bu_proc_cpu_ns(x.pid);
 	drain_reports(&p, &rc1);
 	ledger_count(ledger, &loff, &l1);
 	u->ledger = l1;
 	rc2 = rc1;
 	u->pushed = pushed;
 	u->sent = s1 - s0;
+	u->done = u->v_done[0] + u->v_done[1];
+	u->unknown = rc2.by_state[KIMP_ORD_UNKNOWN] - rc0.by_state[KIMP_ORD_UNKNOWN];
 	u->acked = rc2.by_state[KIMP_ORD_ACKED] - rc0.by_state[KIMP_ORD_ACKED];
 	u->rejected = rc2.venue_rej - rc0.venue_rej;
 	u->local_rejects = rc2.local_rej - rc0.local_rej;
-	u->ring_full_waits = waits;
-	u->sent_per_s = (double)u->sent / u->flood_wall_s;
-	u->ledger_per_s = (double)u->ledger / u->flood_wall_s;
+	u->idle_waits = waits;
+	u->sent_per_s = (double)u->sent / u->load_wall_s;
+	u->ledger_per_s = (double)u->ledger / u->load_wall_s;
+	u->done_per_s = (double)u->done / u->load_wall_s;
 	u->orderd_cpu_ns = bu_ratio((double)(c1o - c0o), (double)u->sent);
 	u->exsim_cpu_ns = bu_ratio((double)(c1x - c0x), (double)u->sent);
-	u->orderd_cpu_share = (double)(c1o - c0o) / 1e9 / u->flood_wall_s;
-	u->exsim_cpu_share = (double)(c1x - c0x) / 1e9 / u->flood_wall_s;
+	u->orderd_cpu_share = (double)(c1o - c0o) / 1e9 / u->load_wall_s;
+	u->exsim_cpu_share = (double)(c1x - c0x) / 1e9 / u->load_wall_s;
+	u->bench_cpu_share = (double)(c1b - c0b) / 1e9 / u->load_wall_s;
 	u->other_reports = 0;
 	for (unsigned s = 0; s < 16; s++)
 		if (s != KIMP_ORD_SENT && s != KIMP_ORD_ACKED && s != KIMP_ORD_REJECTED)
@@ -781,12 +858,18 @@ static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res 
 					rc2.local_by_code[c] - rc0.local_by_code[c],
 					kimp_ord_rej_name(c));
 	}
+	if (u->ws_slow_closed || u->reconnects)
+		snprintf(d->notes + strlen(d->notes), sizeof(d->notes) - strlen(d->notes),
+			 "run %u: exsim cut %" PRIu64 " slow connection(s), orderd reconnected %" PRIu64
+			 " time(s). ", run, u->ws_slow_closed, u->reconnects);
 	u->ok = true;
-	printf(OB_PROG ": run %u: paced its p50 binance %.0f upbit %.0f ns; flood %" PRIu64
-	       " pushed, %.0f SENT/s, %.0f ledger orders/s, orderd %.0f ns/order (%.2f CPU), "
-	       "exsim %.0f ns/order (%.2f CPU)\n", run, u->its_p50[0], u->its_p50[1], pushed,
-	       u->sent_per_s, u->ledger_per_s, u->orderd_cpu_ns, u->orderd_cpu_share,
-	       u->exsim_cpu_ns, u->exsim_cpu_share);
+	printf(OB_PROG ": run %u: paced its p50 binance %.0f upbit %.0f ns; closed loop (windows "
+	       "%" PRIu64 "/%" PRIu64 "): %.0f sent/s (binance %.0f, upbit %.0f), %.0f ledger/s, "
+	       "%" PRIu64 " refused, %" PRIu64 " unknown; CPU orderd %.2f exsim %.2f bench %.2f\n",
+	       run, u->its_p50[0], u->its_p50[1], cfg->window[0], cfg->window[1], u->sent_per_s,
+	       (double)u->v_sent[0] / u->load_wall_s, (double)u->v_sent[1] / u->load_wall_s,
+	       u->ledger_per_s, u->local_rejects, u->unknown, u->orderd_cpu_share,
+	       u->exsim_cpu_share, u->bench_cpu_share);
 out:
 	od_stop(&p);
 	segs_free(&p);
@@ -803,6 +886,9 @@ int ob_daemon_run(const struct ob_cfg *cfg, struct ob_daemon_res *d)
 	int e = 0;
 
 	d->ran = true;
+	done_map = calloc(1, DONE_MAX);
+	if (!done_map)
+		return -ENOMEM;
 	/* off orderd's core: the in-process part left this thread on cpu[0] */
 	if (bu_pin(cfg->cpu[1]))
 		fprintf(stderr, OB_PROG ": could not move to CPU %d\n", cfg->cpu[1]);
@@ -811,11 +897,22 @@ int ob_daemon_run(const struct ob_cfg *cfg, struct ob_daemon_res *d)
 		d->runs = r + 1;
 		if (e) {
 			snprintf(d->skip, sizeof(d->skip), "run %u failed: %s", r, strerror(-e));
+			free(done_map);
 			return e;
 		}
 	}
-	for (unsigned r = 0; r < d->runs; r++, n++) {
+	free(done_map);
+	done_map = NULL;
+	/* the sustained figures: the clean runs (nothing refused, no connection lost), or
+	 * every run when none was (the notes say what went wrong) */
+	for (unsigned r = 0; r < d->runs; r++)
+		d->clean_runs += !d->run[r].local_rejects && !d->run[r].ws_slow_closed &&
+				 !d->run[r].reconnects;
+	for (unsigned r = 0; r < d->runs; r++) {
 		const struct ob_run_res *u = &d->run[r];
+
+		if (d->clean_runs && (u->local_rejects || u->ws_slow_closed || u->reconnects))
+			continue;
 
 		a[0][n] = u->sent_per_s;
 		a[1][n] = u->ledger_per_s;
@@ -823,6 +920,9 @@ int ob_daemon_run(const struct ob_cfg *cfg, struct ob_daemon_res *d)
 		a[3][n] = u->exsim_cpu_ns;
 		a[4][n] = u->orderd_cpu_share;
 		a[5][n] = u->exsim_cpu_share;
+		a[6][n] = u->bench_cpu_share;
+		a[7][n] = u->done_per_s;
+		n++;
 	}
 	d->sent_per_s = bu_median(a[0], n);
 	d->ledger_per_s = bu_median(a[1], n);
@@ -830,6 +930,12 @@ int ob_daemon_run(const struct ob_cfg *cfg, struct ob_daemon_res *d)
 	d->exsim_cpu_ns = bu_median(a[3], n);
 	d->orderd_cpu_share = bu_median(a[4], n);
 	d->exsim_cpu_share = bu_median(a[5], n);
+	d->bench_cpu_share = bu_median(a[6], n);
+	d->done_per_s = bu_median(a[7], n);
+	for (unsigned r = 0; r < d->runs; r++)
+		a[0][r] = (double)d->run[r].local_rejects;
+	d->local_rejects = bu_median(a[0], d->runs);
+	n = d->runs;
 	for (unsigned v = 0; v < OB_NVENUES; v++) {
 		for (unsigned r = 0; r < n; r++) {
 			a[0][r] = d->run[r].its_p50[v];

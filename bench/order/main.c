@@ -14,7 +14,9 @@
  *                    [--sync-iters N] [--journal-dir DIR] [--no-tls]
  *                    [--python PATH] [--py-iters N] [--py-runs N] [--no-python]
  *                    [--exsim PATH] [--orderd PATH] [--no-daemon] [--runs N]
- *                    [--paced-rate N] [--paced-s S] [--flood-s S]
+ *                    [--paced-rate N] [--paced-s S] [--load-s S]
+ *                    [--window-binance N] [--window-upbit N] [--rest-pipeline N]
+ *                    [--upbit-conns N]
  *                    [--json PATH] [--commit ID] [--orderd-wait hybrid|spin]
  */
 #include <errno.h>
@@ -30,7 +32,8 @@
 enum {
 	O_CI = 256, O_CPUS, O_ROUNDS, O_ITERS, O_WARMUP, O_SYNC_ITERS, O_JDIR, O_NO_TLS,
 	O_PYTHON, O_PY_ITERS, O_PY_RUNS, O_NO_PYTHON, O_EXSIM, O_ORDERD, O_NO_DAEMON, O_RUNS,
-	O_PACED_RATE, O_PACED_S, O_FLOOD_S, O_JSON, O_COMMIT, O_WAIT,
+	O_PACED_RATE, O_PACED_S, O_LOAD_S, O_JSON, O_COMMIT, O_WAIT, O_WIN_B, O_WIN_U, O_PIPE,
+	O_UCONNS,
 };
 
 static const struct option opts[] = {
@@ -52,7 +55,11 @@ static const struct option opts[] = {
 	{ "runs", required_argument, NULL, O_RUNS },
 	{ "paced-rate", required_argument, NULL, O_PACED_RATE },
 	{ "paced-s", required_argument, NULL, O_PACED_S },
-	{ "flood-s", required_argument, NULL, O_FLOOD_S },
+	{ "load-s", required_argument, NULL, O_LOAD_S },
+	{ "window-binance", required_argument, NULL, O_WIN_B },
+	{ "window-upbit", required_argument, NULL, O_WIN_U },
+	{ "rest-pipeline", required_argument, NULL, O_PIPE },
+	{ "upbit-conns", required_argument, NULL, O_UCONNS },
 	{ "json", required_argument, NULL, O_JSON },
 	{ "commit", required_argument, NULL, O_COMMIT },
 	{ "orderd-wait", required_argument, NULL, O_WAIT },
@@ -67,7 +74,9 @@ static void usage(FILE *f)
 		"                   [--sync-iters N] [--journal-dir DIR] [--no-tls]\n"
 		"                   [--python PATH] [--py-iters N] [--py-runs N] [--no-python]\n"
 		"                   [--exsim PATH] [--orderd PATH] [--no-daemon] [--runs N]\n"
-		"                   [--paced-rate N] [--paced-s S] [--flood-s S]\n"
+		"                   [--paced-rate N] [--paced-s S] [--load-s S]\n"
+		"                   [--window-binance N] [--window-upbit N] [--rest-pipeline N]\n"
+		"                   [--upbit-conns N]\n"
 		"                   [--json PATH] [--commit ID] [--orderd-wait hybrid|spin]\n"
 		"\n"
 		"What orderd costs per order. In process, on CPU A: journal append, request build\n"
@@ -75,11 +84,13 @@ static void usage(FILE *f)
 		"beside the reference Python pipeline ($KIMP_BASELINES/python_pipeline.py, default\n"
 		"../shared/baselines). Then the real orderd (pinned to A) against exsim (pinned\n"
 		"to B), the bench playing riskd: intent-to-send from orderd's own histograms at\n"
-		"a paced rate, and signed orders per second with the orders ring kept full.\n"
+		"a paced rate, and sustained signed orders per second in a closed loop: per venue\n"
+		"at most a window of orders between the push and the order's final report, so\n"
+		"orderd sends every order it is offered (refusals are counted, and should be 0).\n"
 		"\n"
 		"  --ci             short: 3 rounds of 20000 orders, Python once, 1 daemon run\n"
-		"                   of 2 s paced + 3 s flood (default 9 rounds of 200000, Python\n"
-		"                   3 times, 3 daemon runs of 5 s + 5 s)\n"
+		"                   of 2 s paced + 3 s closed loop (default 9 rounds of 200000,\n"
+		"                   Python 3 times, 3 daemon runs of 5 s + 5 s)\n"
 		"  --cpus A,B       the two CPUs (default 0,1)\n"
 		"  --rounds N       in-process rounds (1-%d)\n"
 		"  --iters N        timed orders per case and round\n"
@@ -97,7 +108,14 @@ static void usage(FILE *f)
 		"  --runs N         daemon runs, each a fresh exsim and orderd (1-%d)\n"
 		"  --paced-rate N   orders per second of the paced run (default 1000)\n"
 		"  --paced-s S      paced run length, seconds\n"
-		"  --flood-s S      flood length, seconds\n"
+		"  --load-s S       closed-loop length, seconds\n"
+		"  --window-binance N  Binance orders outstanding at most (default 128; orderd\n"
+		"                   keeps 256 ws-api requests in flight at most, and an order\n"
+		"                   can be done, by its stream report, before its reply)\n"
+		"  --window-upbit N    Upbit orders outstanding at most (default half of\n"
+		"                   upbit-conns x rest-pipeline, for the same reason)\n"
+		"  --rest-pipeline N   orderd's [order.NAME] rest_pipeline (default 8, 1..8)\n"
+		"  --upbit-conns N  orderd's [order.upbit] rest_conns (default 8, 1..8)\n"
 		"  --json PATH      write the results there\n"
 		"  --commit ID      the commit measured, for the results\n"
 		"  --orderd-wait W  orderd's [orderd] wait: hybrid (its default) or spin\n",
@@ -125,7 +143,11 @@ static void defaults(void *p, bool ci)
 	c->runs = ci ? 1 : 3;
 	c->paced_rate = 1000;
 	c->paced_s = ci ? 2 : 5;
-	c->flood_s = ci ? 3 : 5;
+	c->load_s = ci ? 3 : 5;
+	c->window[0] = 128;
+	c->window[1] = 0;       /* from the conns and the pipeline, after parsing */
+	c->rest_pipeline = 8;
+	c->upbit_conns = 8;
 	c->start_timeout_s = 30;
 	c->commit = "unknown";
 	c->orderd_wait = "hybrid";
@@ -208,8 +230,20 @@ static int parse(void *p, int opt, const char *arg)
 	case O_PACED_S:
 		e = parse_secs(arg, &c->paced_s);
 		break;
-	case O_FLOOD_S:
-		e = parse_secs(arg, &c->flood_s);
+	case O_LOAD_S:
+		e = parse_secs(arg, &c->load_s);
+		break;
+	case O_WIN_B:
+		e = bu_parse_u64(arg, 1, 4000, &c->window[0]);
+		break;
+	case O_WIN_U:
+		e = bu_parse_u64(arg, 1, 4000, &c->window[1]);
+		break;
+	case O_PIPE:
+		e = bu_parse_u64(arg, 1, 8, &c->rest_pipeline);
+		break;
+	case O_UCONNS:
+		e = bu_parse_u64(arg, 1, 8, &c->upbit_conns);
 		break;
 	case O_JSON:
 		c->json_path = arg;
@@ -288,6 +322,11 @@ int main(int argc, char **argv)
 
 	if (bu_parse_args(&args, argc, argv))
 		return 2;
+	if (!cfg.window[1]) {
+		cfg.window[1] = cfg.upbit_conns * cfg.rest_pipeline / 2;
+		if (!cfg.window[1])
+			cfg.window[1] = 1;
+	}
 	if (!cfg.no_daemon && (!cfg.exsim || !cfg.orderd)) {
 		fprintf(stderr, OB_PROG ": the daemon part needs --exsim and --orderd "
 			"(or --no-daemon)\n");

@@ -18,9 +18,11 @@
  *   daemon      (daemon.c) the real orderd against exsim (rate limits off
  *               in the scenario), the bench playing riskd: a paced run
  *               read back from orderd's own intent-to-send histograms, and
- *               a flood (the ring kept full) counted as SENT reports per
- *               second and as orders in exsim's ledger per second, with
- *               CPU per order of both processes.
+ *               a closed loop (at most a window of orders per venue
+ *               between the push and the order's final report, so orderd
+ *               is never offered what it would have to refuse) counted as
+ *               orders sent per second and as orders in exsim's ledger per
+ *               second, with the CPU share of orderd, exsim and the bench.
  *   report.c    the table on stdout and the JSON (bench/results/README.md)
  */
 #ifndef KIMP_BENCH_ORDER_OBENCH_H
@@ -81,10 +83,13 @@ struct ob_cfg {
 	const char *orderd;
 	const char *orderd_wait;  /* [orderd] wait: hybrid (its default) or spin */
 	bool no_daemon;
-	unsigned runs;            /* paced + flood runs (a fresh exsim and orderd each) */
+	unsigned runs;            /* paced + closed-loop runs (a fresh exsim and orderd each) */
 	uint64_t paced_rate;      /* orders/s of the paced run */
 	double paced_s;
-	double flood_s;
+	double load_s;            /* the closed loop's length */
+	uint64_t window[2];       /* orders outstanding at most, per venue (bx order) */
+	uint64_t rest_pipeline;   /* [order.NAME] rest_pipeline given to orderd */
+	uint64_t upbit_conns;     /* [order.upbit] rest_conns given to orderd */
 	unsigned start_timeout_s;
 	const char *json_path;
 	const char *commit;
@@ -144,15 +149,20 @@ struct ob_run_res {
 	uint64_t paced_orders[OB_NVENUES];
 	double its_p50[OB_NVENUES], its_p99[OB_NVENUES], its_p999[OB_NVENUES];
 	uint64_t its_count[OB_NVENUES];
-	/* flood */
-	double flood_wall_s;
+	/* closed loop */
+	double load_wall_s;
 	uint64_t pushed, sent, acked, rejected, local_rejects, other_reports;
+	uint64_t done;             /* orders that reached a final state (or UNKNOWN) */
+	uint64_t unknown;          /* UNKNOWN reports (no usable reply) */
 	uint64_t ledger;           /* orders exsim's ledger gained */
-	double sent_per_s, ledger_per_s;
-	double orderd_cpu_ns, exsim_cpu_ns;   /* per SENT order */
-	double orderd_cpu_share, exsim_cpu_share;
-	uint64_t ring_full_waits;
-	uint64_t v_sent[OB_NVENUES], v_local_rej[OB_NVENUES];
+	double sent_per_s, ledger_per_s, done_per_s;
+	double orderd_cpu_ns, exsim_cpu_ns;   /* per sent order */
+	double orderd_cpu_share, exsim_cpu_share, bench_cpu_share;
+	uint64_t idle_waits;       /* loop turns with every window full and nothing back */
+	uint64_t ws_full;          /* orderd's binance.wsapi_full: ws-api sends refused at its cap */
+	uint64_t ws_slow_closed;   /* exsim cut a connection for not reading (-1: unknown) */
+	uint64_t reconnects;       /* orderd's venue reconnects during the loop */
+	uint64_t v_sent[OB_NVENUES], v_local_rej[OB_NVENUES], v_done[OB_NVENUES];
 };
 
 struct ob_daemon_res {
@@ -162,8 +172,10 @@ struct ob_daemon_res {
 	struct ob_run_res run[OB_MAX_RUNS];
 	/* medians over runs */
 	double its_p50[OB_NVENUES], its_p99[OB_NVENUES], its_p999[OB_NVENUES];
-	double sent_per_s, ledger_per_s, orderd_cpu_ns, exsim_cpu_ns;
-	double orderd_cpu_share, exsim_cpu_share;
+	double sent_per_s, ledger_per_s, done_per_s, orderd_cpu_ns, exsim_cpu_ns;
+	double orderd_cpu_share, exsim_cpu_share, bench_cpu_share;
+	double local_rejects;
+	unsigned clean_runs;       /* runs with no refusal, cut or reconnect: the medians' runs */
 	char exsim_ready[256];
 	char its_metric[2][64];    /* the histogram names read */
 	char notes[1024];          /* what limited the flood, as seen */

@@ -114,10 +114,17 @@ void ob_print(FILE *f, const struct ob_results *r)
 				"p99.9 %.0f ns\n", venue_names[v], (unsigned long long)c->paced_rate,
 				d->its_p50[v], d->its_p99[v], d->its_p999[v]);
 		if (d->runs) {
-			fprintf(f, "  flood: %.0f SENT/s, %.0f orders/s in exsim's ledger; CPU per order: "
-				"orderd %.0f ns, exsim %.0f ns (CPU share %.2f, %.2f)\n", d->sent_per_s,
-				d->ledger_per_s, d->orderd_cpu_ns, d->exsim_cpu_ns, d->orderd_cpu_share,
-				d->exsim_cpu_share);
+			fprintf(f, "  closed loop, at most %llu Binance and %llu Upbit orders outstanding "
+				"(Upbit %llu REST conns x pipeline %llu):\n", (unsigned long long)c->window[0],
+				(unsigned long long)c->window[1], (unsigned long long)c->upbit_conns,
+				(unsigned long long)c->rest_pipeline);
+			fprintf(f, "  sustained: %.0f orders sent/s, %.0f orders/s in exsim's ledger, %.0f "
+				"done/s (median of %u clean run(s) of %u; refused locally: median %.0f)\n",
+				d->sent_per_s, d->ledger_per_s, d->done_per_s, d->clean_runs, d->runs,
+				d->local_rejects);
+			fprintf(f, "  CPU share: orderd %.2f, exsim %.2f, this bench %.2f (exsim's core); "
+				"CPU per order sent: orderd %.0f ns, exsim %.0f ns\n", d->orderd_cpu_share,
+				d->exsim_cpu_share, d->bench_cpu_share, d->orderd_cpu_ns, d->exsim_cpu_ns);
 			fprintf(f, "  goal: well beyond %.0f/s, toward %.0f/s (not gated): %.2fx the "
 				"first, %.2fx the second\n", OB_GOAL_MIN, OB_GOAL,
 				d->sent_per_s / OB_GOAL_MIN, d->sent_per_s / OB_GOAL);
@@ -219,7 +226,11 @@ static void daemon_json(FILE *f, const struct ob_results *r)
 		"\"paced_rate\": %llu", c->cpu[0], c->cpu[1], c->orderd_wait,
 		(unsigned long long)c->paced_rate);
 	bu_json_kv(f, ", ", "paced_s", c->paced_s);
-	bu_json_kv(f, ", ", "flood_s", c->flood_s);
+	bu_json_kv(f, ", ", "load_s", c->load_s);
+	fprintf(f, ", \"window\": {\"binance\": %llu, \"upbit\": %llu}, \"rest_pipeline\": %llu"
+		", \"upbit_rest_conns\": %llu", (unsigned long long)c->window[0],
+		(unsigned long long)c->window[1], (unsigned long long)c->rest_pipeline,
+		(unsigned long long)c->upbit_conns);
 	fprintf(f, ", \"exsim_ready\": ");
 	bu_json_str(f, d->exsim_ready);
 	fprintf(f, ", \"intent_to_send_metrics\": [");
@@ -232,6 +243,10 @@ static void daemon_json(FILE *f, const struct ob_results *r)
 	venues_json(f, d->its_p50, d->its_p99, d->its_p999);
 	bu_json_kv(f, ", ", "sent_per_s", d->sent_per_s);
 	bu_json_kv(f, ", ", "ledger_per_s", d->ledger_per_s);
+	bu_json_kv(f, ", ", "done_per_s", d->done_per_s);
+	bu_json_kv(f, ", ", "local_rejects", d->local_rejects);
+	fprintf(f, ", \"clean_runs\": %u", d->clean_runs);
+	bu_json_kv(f, ", ", "bench_cpu_share", d->bench_cpu_share);
 	bu_json_kv(f, ", ", "orderd_cpu_ns_per_order", d->orderd_cpu_ns);
 	bu_json_kv(f, ", ", "exsim_cpu_ns_per_order", d->exsim_cpu_ns);
 	bu_json_kv(f, ", ", "orderd_cpu_share", d->orderd_cpu_share);
@@ -247,20 +262,29 @@ static void daemon_json(FILE *f, const struct ob_results *r)
 			", \"histogram_counts\": {\"binance\": %llu, \"upbit\": %llu}",
 			(unsigned long long)u->paced_orders[0], (unsigned long long)u->paced_orders[1],
 			(unsigned long long)u->its_count[0], (unsigned long long)u->its_count[1]);
-		bu_json_kv(f, ",\n       ", "flood_wall_s", u->flood_wall_s);
-		fprintf(f, ", \"pushed\": %llu, \"sent\": %llu, \"acked\": %llu, \"rejected\": %llu"
+		bu_json_kv(f, ",\n       ", "load_wall_s", u->load_wall_s);
+		fprintf(f, ", \"pushed\": %llu, \"sent\": %llu, \"done\": %llu, \"acked\": %llu"
+			", \"rejected\": %llu, \"unknown\": %llu"
 			", \"local_rejects\": %llu, \"other_reports\": %llu, \"ledger\": %llu"
-			", \"ring_full_waits\": %llu",
+			", \"idle_waits\": %llu, \"wsapi_full\": %llu, \"exsim_slow_closed\": %lld"
+			", \"reconnects\": %llu",
 			(unsigned long long)u->pushed, (unsigned long long)u->sent,
-			(unsigned long long)u->acked, (unsigned long long)u->rejected,
+			(unsigned long long)u->done, (unsigned long long)u->acked,
+			(unsigned long long)u->rejected, (unsigned long long)u->unknown,
 			(unsigned long long)u->local_rejects, (unsigned long long)u->other_reports,
-			(unsigned long long)u->ledger, (unsigned long long)u->ring_full_waits);
+			(unsigned long long)u->ledger, (unsigned long long)u->idle_waits,
+			(unsigned long long)u->ws_full, (long long)u->ws_slow_closed,
+			(unsigned long long)u->reconnects);
+		fprintf(f, ", \"done_by_venue\": {\"binance\": %llu, \"upbit\": %llu}",
+			(unsigned long long)u->v_done[0], (unsigned long long)u->v_done[1]);
 		fprintf(f, ", \"sent_by_venue\": {\"binance\": %llu, \"upbit\": %llu}"
 			", \"local_rejects_by_venue\": {\"binance\": %llu, \"upbit\": %llu}",
 			(unsigned long long)u->v_sent[0], (unsigned long long)u->v_sent[1],
 			(unsigned long long)u->v_local_rej[0], (unsigned long long)u->v_local_rej[1]);
 		bu_json_kv(f, ", ", "sent_per_s", u->sent_per_s);
 		bu_json_kv(f, ", ", "ledger_per_s", u->ledger_per_s);
+		bu_json_kv(f, ", ", "done_per_s", u->done_per_s);
+		bu_json_kv(f, ", ", "bench_cpu_share", u->bench_cpu_share);
 		bu_json_kv(f, ", ", "orderd_cpu_ns_per_order", u->orderd_cpu_ns);
 		bu_json_kv(f, ", ", "exsim_cpu_ns_per_order", u->exsim_cpu_ns);
 		bu_json_kv(f, ", ", "orderd_cpu_share", u->orderd_cpu_share);

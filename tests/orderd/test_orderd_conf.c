@@ -90,6 +90,7 @@ Test(orderd_conf, defaults, .init = init)
 		cr_assert_eq(vc->keepalive_ns, 10000000000ull);
 		cr_assert_eq(vc->time_sync_ns, 30000000000ull);
 		cr_assert_eq(vc->rest_conns, 2);
+		cr_assert_eq(vc->rest_pipeline, 1, "no pipelining unless asked for");
 		cr_assert_float_eq(vc->rate_share, 0.9, 1e-12);
 		cr_assert(vc->rate_limits, "rate_limits defaults to true");
 		cr_assert_eq(vc->rate_edge_ns, 5000000ull);
@@ -216,6 +217,12 @@ Test(orderd_conf, bad_values, .init = init)
 	bad("[order.binance]\nrest_conns = 0\n", L(2), "order.binance.rest_conns");
 	bad("[order.binance]\nrest_conns = 9\n", L(2), "order.binance.rest_conns");
 	cr_assert_eq(load("[order.binance]\nrest_conns = 8\n"), 0, "%s", err);
+	bad("[order.binance]\nrest_pipeline = 0\n", L(2), "order.binance.rest_pipeline");
+	cr_assert_eq(load("[order.binance]\nrest_pipeline = 1\n"), 0, "%s", err);
+	cr_assert_eq(C.venue[KIMP_VENUE_BINANCE].rest_pipeline, 1);
+	cr_assert_eq(load("[order.upbit]\nrest_pipeline = 8\n"), 0, "%s", err);
+	cr_assert_eq(C.venue[KIMP_VENUE_UPBIT].rest_pipeline, 8);
+	bad("[order.upbit]\nrest_pipeline = 9\n", L(2), "order.upbit.rest_pipeline");
 	bad("[order.binance]\nrate_share = 0\n", L(2), "order.binance.rate_share");
 	bad("[order.binance]\nrate_share = 1.01\n", L(2), "order.binance.rate_share");
 	cr_assert_eq(load("[order.binance]\nrate_share = 1\n"), 0, "%s", err);
