@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kimp/daemon.h"
 #include "kimp/tradeconf.h"
 #include "feedd.h"
 
@@ -84,7 +85,7 @@ static int words(const char *s, char (*out)[12], uint32_t max, uint32_t *n)
 }
 
 static const char *const feedd_keys[] = {
-	"name", "ring_slots", "spin", "stale_check", "capture", "capture_max",
+	"name", "cpu", "ring_slots", "spin", "stale_check", "capture", "capture_max",
 	"capture_keep", "capture_ring", NULL,
 };
 
@@ -342,7 +343,8 @@ int feedd_conf_load(const struct kimp_conf *c, struct feedd_conf *out, char *err
 		return -EINVAL;
 	}
 	out->ring_slots = (uint32_t)v;
-	if ((e = kimp_conf_bool(c, "feedd", "spin", false, &out->spin, err, errlen)) ||
+	if ((e = kimp_conf_cpu(c, "feedd", &out->cpu, err, errlen)) ||
+	    (e = kimp_conf_bool(c, "feedd", "spin", false, &out->spin, err, errlen)) ||
 	    (e = kimp_conf_ns(c, "feedd", "stale_check", 100000000ull, &out->stale_check_ns, err,
 			      errlen)))
 		return e;

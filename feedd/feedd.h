@@ -80,6 +80,7 @@ struct feed_conf {
 struct feedd_conf {
 	char name[SHM_NAME_MAX];     /* segment and process name (default "feedd") */
 	uint32_t ring_slots;         /* md ring slots, a power of two */
+	unsigned cpu;                /* [feedd] cpu, ~0u: not pinned by the config */
 	bool spin;                   /* spin on the loop (isolated core) */
 	uint64_t stale_check_ns;     /* how often books are checked for quiet */
 	char capture[FEEDD_URL_MAX]; /* record every frame here ("" off) */

@@ -30,10 +30,12 @@ static void on_signal(int sig)
 
 static void usage(FILE *o)
 {
-	fputs("usage: feedd -c FILE [--cpu N] [--check]\n"
+	fputs("usage: feedd -c FILE [--cpu N] [--wait spin|hybrid] [--check]\n"
 	      "       feedd --decode VENUE [--px-dec N] [--qty-dec N] < messages\n"
 	      "  -c, --config FILE   the configuration ([engine], [feedd], [venue.NAME])\n"
 	      "      --cpu N         pin the loop to CPU N\n"
+	      "      --wait MODE     spin (never sleep) or hybrid (sleep in io_uring): over\n"
+	      "                      [feedd] spin\n"
 	      "      --check         check the configuration and exit\n"
 	      "      --decode VENUE  decode raw messages (one per line) from stdin\n",
 	      o);
@@ -45,6 +47,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "cpu", required_argument, NULL, 'C' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ "decode", required_argument, NULL, 'd' },
 		{ "px-dec", required_argument, NULL, 'p' },
 		{ "qty-dec", required_argument, NULL, 'q' },
@@ -53,7 +56,8 @@ int main(int argc, char **argv)
 	};
 	const char *cfg = NULL, *decode = NULL;
 	unsigned cpu = ~0u, px_dec = 8, qty_dec = 8;
-	bool check = false;
+	bool check = false, wait_set = false;
+	enum shm_wait_mode wait = SHM_WAIT_HYBRID;
 	char err[512] = "";
 	int c;
 
@@ -62,6 +66,11 @@ int main(int argc, char **argv)
 		case 'c': cfg = optarg; break;
 		case 'k': check = true; break;
 		case 'd': decode = optarg; break;
+		case 'w':
+			if (kimp_daemon_wait_arg("feedd", optarg, &wait))
+				return 2;
+			wait_set = true;
+			break;
 		case 'C':
 			if (kimp_parse_uint(optarg, 4095, &cpu)) {
 				fprintf(stderr, "feedd: --cpu: '%s' is not a CPU number\n", optarg);
@@ -108,11 +117,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* the paths point into kc: keep it for the run */
+	if (wait_set)
+		conf.spin = wait == SHM_WAIT_SPIN;
 	if (check) {
 		printf("feedd: %s: %u venue(s) ok\n", cfg, conf.nfeeds);
 		return 0;
 	}
-	kimp_pin_cpu("feedd", cpu);
+	kimp_pin_cpu("feedd", cpu == ~0u ? conf.cpu : cpu);
 
 	kimp_stop_signals(on_signal);
 
@@ -126,6 +137,7 @@ int main(int argc, char **argv)
 		feedd_close(&fd);
 		return 1;
 	}
+	kimp_daemon_publish_wait("feedd", fd.metrics, conf.spin ? SHM_WAIT_SPIN : SHM_WAIT_HYBRID);
 	fprintf(stderr, "feedd: %s: %u venue(s), %u book(s), segment %s, loop %s\n", cfg,
 		conf.nfeeds, fd.nbooks, conf.name, conf.spin ? "spinning" : "waiting");
 	while (!stop_req) {

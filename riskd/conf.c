@@ -11,13 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kimp/daemon.h"
 #include "riskd.h"
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 #define WHERE(c, sec, key) kimp_conf_name(c), kimp_conf_line(c, sec, key), sec, key
 
 static const char *const riskd_keys[] = {
-	"name", "stratd", "orderd", "feedd", "orders_slots", "verdicts_slots", "order_slots",
+	"name", "cpu", "stratd", "orderd", "feedd", "orders_slots", "verdicts_slots", "order_slots",
 	"wait", "idle_wait", "spin", "housekeeping", "rate", "rate_venue", "loss_limit",
 	"drawdown_limit", "breaker_count", "breaker_window", "breaker_cooldown",
 	"net_exposure.*", NULL,
@@ -424,7 +425,8 @@ static int riskd_section(const struct kimp_conf *c, struct riskd_conf *rc, char 
 	    (e = kimp_conf_u64_in(c, sec, "order_slots", 4096, 16, 1u << 20, &rc->order_slots,
 				  err, errlen)))
 		return e;
-	if ((e = kimp_conf_str(c, sec, "wait", "hybrid", &s, err, errlen)))
+	if ((e = kimp_conf_cpu(c, sec, &rc->cpu, err, errlen)) ||
+	    (e = kimp_conf_str(c, sec, "wait", "hybrid", &s, err, errlen)))
 		return e;
 	if (shm_wait_mode_parse(s, &rc->wait)) {
 		ERR("%s:%u: key '%s.%s': '%s' is not spin or hybrid", WHERE(c, sec, "wait"), s);

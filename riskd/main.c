@@ -46,10 +46,11 @@ static void on_usr(int sig)
 
 static void usage(FILE *o)
 {
-	fputs("usage: riskd -c FILE [--cpu N] [--check]\n"
+	fputs("usage: riskd -c FILE [--cpu N] [--wait spin|hybrid] [--check]\n"
 	      "  -c, --config FILE   the configuration ([riskd], [risk.NAME], [engine], [venue.NAME],\n"
 	      "                      [balance.NAME], [shm])\n"
 	      "      --cpu N         pin the loop to CPU N\n"
+	      "      --wait MODE     the idle loop: spin or hybrid (over [riskd] wait)\n"
 	      "      --check         check the configuration, print the limits and exit\n"
 	      "signals: SIGUSR1 kill, SIGUSR2 pause (resume: kimpctl resume)\n",
 	      o);
@@ -76,6 +77,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* so's paths point into kc: keep it for the run */
+	if (args.wait_set)
+		conf.wait = args.wait;
 	riskd_conf_print(&conf, stdout);
 	fflush(stdout);
 	if (args.check) {
@@ -83,7 +86,7 @@ int main(int argc, char **argv)
 		kimp_conf_free(kc);
 		return 0;
 	}
-	kimp_pin_cpu("riskd", args.cpu);
+	kimp_pin_cpu("riskd", args.cpu == ~0u ? conf.cpu : args.cpu);
 
 	kimp_stop_signals(on_stop);
 	struct sigaction sa = { .sa_handler = on_usr };
@@ -96,6 +99,7 @@ int main(int argc, char **argv)
 		goto free_conf;
 	}
 	atomic_store(&g_ctl, d.ctl);
+	kimp_daemon_publish_wait("riskd", d.m, conf.wait);
 	/* a signal that came while the segment was being opened */
 	if (early_kill)
 		atomic_fetch_add(&d.ctl->kill_req, 1);

@@ -75,6 +75,7 @@ struct riskd_conf {
 	uint32_t orders_slots;             /* orders ring slots (power of two) */
 	uint32_t verdicts_slots;           /* verdicts ring slots (power of two) */
 	uint64_t order_slots;              /* order table entries */
+	unsigned cpu;                      /* [riskd] cpu, ~0u: not pinned by the config */
 	enum shm_wait_mode wait;
 	uint64_t idle_wait_ns;             /* longest sleep when idle (other inputs, timers) */
 	uint64_t spin_ns;                  /* hybrid: spin this long before sleeping */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kimp/daemon.h"
 #include "stratd.h"
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
@@ -26,7 +27,7 @@ KIMP_STATIC_ASSERT(KIMP_STRAT_ASSETS == KIMP_COINS_MAX, "asset 0 is the quote");
 
 /* keys of [stratd] besides cash_floor.VENUE */
 static const char *const stratd_keys[] = {
-	"name", "feedd", "riskd", "orderd", "ring_slots", "wait", "idle_wait", "spin",
+	"name", "cpu", "feedd", "riskd", "orderd", "ring_slots", "wait", "idle_wait", "spin",
 	"heartbeat", "quote_age", "leg_timeout", "cooldown", "max_pairs", "leg_policy",
 	"retry_max", "unwind_max", "slip_cap", "rate", "margin", "entry_sigma", "slippage",
 	"half_life", "warmup", "warmup_samples", NULL,
@@ -404,7 +405,8 @@ int stratd_conf_load(const struct kimp_conf *c, struct stratd_conf *out, char *e
 		return -EINVAL;
 	}
 	out->ring_slots = (uint32_t)v;
-	if ((e = kimp_conf_str(c, sec, "wait", "hybrid", &s, err, errlen)))
+	if ((e = kimp_conf_cpu(c, sec, &out->cpu, err, errlen)) ||
+	    (e = kimp_conf_str(c, sec, "wait", "hybrid", &s, err, errlen)))
 		return e;
 	if (shm_wait_mode_parse(s, &out->wait)) {
 		ERR("%s:%u: key '%s.%s': '%s' is neither spin nor hybrid", WHERE(c, sec, "wait"), s);

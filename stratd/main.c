@@ -24,10 +24,11 @@ static void on_signal(int sig)
 
 static void usage(FILE *o)
 {
-	fputs("usage: stratd -c FILE [--cpu N] [--check]\n"
+	fputs("usage: stratd -c FILE [--cpu N] [--wait spin|hybrid] [--check]\n"
 	      "  -c, --config FILE   the configuration ([engine], [venue.NAME], [balance.NAME],\n"
 	      "                      [stratd], [pair.COIN], [risk.NAME], [shm])\n"
 	      "      --cpu N         pin the loop to CPU N\n"
+	      "      --wait MODE     the idle loop: spin or hybrid (over [stratd] wait)\n"
 	      "      --check         check the configuration, print the parameters and exit\n",
 	      o);
 }
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* the paths point into kc: keep it for the run */
+	if (args.wait_set)
+		conf.wait = args.wait;
 	if (args.check) {
 		stratd_conf_print(&conf, stdout);
 		printf("stratd: %s: %u pair(s) ok\n", args.cfg, conf.npairs);
@@ -60,7 +63,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	stratd_conf_print(&conf, stderr);
-	kimp_pin_cpu("stratd", args.cpu);
+	kimp_pin_cpu("stratd", args.cpu == ~0u ? conf.cpu : args.cpu);
 
 	kimp_stop_signals(on_signal);
 
@@ -69,6 +72,7 @@ int main(int argc, char **argv)
 		kimp_conf_free(kc);
 		return 1;
 	}
+	kimp_daemon_publish_wait("stratd", sd.metrics, conf.wait);
 	fprintf(stderr, "stratd: %s: %u pair(s), segment %s, next intent id %llu, %lld pair(s) "
 			"in flight, wait %s\n",
 		args.cfg, conf.npairs, conf.name, (unsigned long long)sd.st->next_intent_id,

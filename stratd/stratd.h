@@ -87,6 +87,7 @@ struct stratd_conf {
 	char riskd[SHM_NAME_MAX];   /* riskd's segment (verdicts) */
 	char orderd[SHM_NAME_MAX];  /* orderd's segment (rep.stratd) */
 	uint32_t ring_slots;        /* intents ring slots, a power of two */
+	unsigned cpu;               /* [stratd] cpu, ~0u: not pinned by the config */
 	enum shm_wait_mode wait;
 	uint64_t idle_wait_ns;      /* longest sleep on the md doorbell */
 	uint64_t spin_ns;           /* hybrid: spin this long before sleeping */
