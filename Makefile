@@ -118,10 +118,25 @@ RISKD_BIN  := $(if $(wildcard riskd/main.c),$(RISKD))
 ORDERD_BIN := $(if $(wildcard orderd/main.c),$(ORDERD))
 
 # ---- tools ----------------------------------------------------------------
-KIMPCTL_SRCS := $(wildcard tools/kimpctl/*.c)
+# The views (everything but main.c) go in an archive monitord links too.
+KIMPCTL_SRCS := $(filter-out tools/kimpctl/main.c,$(wildcard tools/kimpctl/*.c))
+LIBKIMPCTL   := $(O)/libkimpctl.a
+$(LIBKIMPCTL): $(KIMPCTL_SRCS:%.c=$(O)/%.o)
 KIMPCTL      := $(O)/kimpctl
 $(KIMPCTL): private LDLIBS += $(LIBNET_LIBS) -lpthread
-$(KIMPCTL): $(KIMPCTL_SRCS:%.c=$(O)/%.o) $(LIBORDERD) $(LIBVENUE) $(LIBNET) $(LIBSHM)
+$(KIMPCTL): $(O)/tools/kimpctl/main.o $(LIBKIMPCTL) $(LIBORDERD) $(LIBVENUE) $(LIBNET) $(LIBSHM)
+
+# ---- monitord: metrics, JSON API, dashboard and WebSocket ------------------
+MONITORD_SRCS := $(filter-out monitord/main.c,$(wildcard monitord/*.c))
+LIBMONITORD   := $(O)/monitord/libmonitord.a
+$(LIBMONITORD): $(MONITORD_SRCS:%.c=$(O)/%.o)
+MONITORD      := $(O)/bin/monitord
+$(MONITORD): private CPPFLAGS += -Itools/kimpctl
+$(O)/monitord/%.o: private CPPFLAGS += -Itools/kimpctl
+$(MONITORD): private LDLIBS += $(LIBNET_LIBS) -lm -lpthread
+$(MONITORD): $(O)/monitord/main.o $(LIBMONITORD) $(LIBKIMPCTL) $(LIBORDERD) $(LIBVENUE) \
+	     $(LIBNET) $(LIBSHM)
+MONITORD_BIN  := $(if $(wildcard monitord/main.c),$(MONITORD))
 
 # ---- tests ----------------------------------------------------------------
 TEST_SRCS := $(filter-out tests/tsan/%,$(wildcard tests/*/*.c tests/*.c))
@@ -131,7 +146,7 @@ $(TESTS): private LDLIBS += -lcriterion -lm $(LIBNET_LIBS)
 $(TESTS): private LDLIBS += -lpthread
 $(TESTS): $(TEST_SRCS:%.c=$(O)/%.o) $(LIBFEEDD) $(LIBSTRATD) $(LIBRISKD) $(LIBORDERD) $(LIBSIM) \
 	  $(LIBVENUE) $(LIBNET) $(LIBSHM) | $(KIMPCTL) $(EXSIM) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN) \
-	  $(ORDERD_BIN)
+	  $(ORDERD_BIN) $(MONITORD_BIN)
 
 # The same libshm tests against a Criterion stand-in, for ThreadSanitizer
 # (Criterion itself aborts under TSan). Built and run by `make check`.
@@ -232,10 +247,10 @@ all: $(if $(DECODE_BENCH_SRCS),$(DECODE_BENCH))
 bench: $(if $(DECODE_BENCH_SRCS),$(DECODE_BENCH))
 # ---- end of the decode bench ------------------------------------------------
 
-BINS := $(KIMPCTL) $(EXSIM) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN) $(ORDERD_BIN) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(TSAN_TESTS) \
+BINS := $(KIMPCTL) $(EXSIM) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN) $(ORDERD_BIN) $(MONITORD_BIN) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(TSAN_TESTS) \
 	$(if $(SIM_BENCH_SRCS),$(SIM_BENCH))
 all: $(LIBSHM) $(LIBNET) $(LIBVENUE) $(LIBSIM) $(LIBFEEDD) $(LIBSTRATD) $(LIBRISKD) $(LIBORDERD) \
-	$(BINS)
+	$(LIBKIMPCTL) $(BINS)
 
 # ---- rules ----------------------------------------------------------------
 $(O)/%.o: %.c
@@ -271,6 +286,9 @@ $(O)/riskd/.dir:
 $(LIBORDERD): | $(O)/orderd/.dir
 $(O)/orderd/.dir:
 	@mkdir -p $(@D) && touch $@
+$(LIBMONITORD): | $(O)/monitord/.dir
+$(O)/monitord/.dir:
+	@mkdir -p $(@D) && touch $@
 
 # ---- actions --------------------------------------------------------------
 # Criterion runs each test in its own process; one job at a time, because
@@ -286,7 +304,7 @@ test: deps
 
 test-run: $(TESTS) $(KIMPCTL)
 	$(Q)KIMPCTL=$(KIMPCTL) EXSIM=$(EXSIM) FEEDD=$(FEEDD) STRATD=$(STRATD) RISKD=$(RISKD) \
-		ORDERD=$(ORDERD) $(TESTS) --jobs=$(TEST_JOBS) $(TEST_ARGS)
+		ORDERD=$(ORDERD) MONITORD=$(MONITORD) $(TESTS) --jobs=$(TEST_JOBS) $(TEST_ARGS)
 
 # Everything under ASan+UBSan; then the rings, seqlock, wait and histogram
 # tests under TSan, scaled down (TSan is ~10x slower).
@@ -323,3 +341,4 @@ clean:
 
 .PHONY: all deps test test-run check tsan-run bench clean
 .DELETE_ON_ERROR:
+include deploy/run.mk

@@ -21,6 +21,7 @@
 #include "kimp/seqlock.h"
 #include "kimp/venue.h"
 #include "kimpctl.h"
+#include "views.h"
 
 #define BOOKS_DEFAULT_SEG "feedd"
 /* A read gives up after BOOKS_READ_ROUNDS rounds of BOOKS_READ_TRIES tries. */
@@ -222,12 +223,12 @@ end:
 	out_obj_end(o);
 }
 
-static void print_json(const char *name, const struct shm_seg *seg,
+static void print_json(FILE *f, const char *name, const struct shm_seg *seg,
 		       const struct book_row *rows, uint32_t n, unsigned depth, uint64_t now)
 {
 	struct out o;
 
-	out_init(&o, stdout, true);
+	out_init(&o, f, true);
 	out_obj_begin(&o, NULL, NULL);
 	out_str(&o, "segment", name);
 	out_str(&o, "path", seg->path);
@@ -290,15 +291,16 @@ static void fill_cells(cells_t c, const struct book_row *r, uint64_t now)
 }
 
 /* Cells separated by two spaces, left-aligned, the last one unpadded. */
-static void print_cells(const char *indent, const char *const *c, const int *w, int n)
+static void print_cells(FILE *f, const char *indent, const char *const *c, const int *w,
+			int n)
 {
-	fputs(indent, stdout);
+	fputs(indent, f);
 	for (int i = 0; i < n; i++)
-		printf(i + 1 < n ? "%-*s  " : "%-*s\n", i + 1 < n ? w[i] : 0, c[i]);
+		fprintf(f, i + 1 < n ? "%-*s  " : "%-*s\n", i + 1 < n ? w[i] : 0, c[i]);
 }
 
 /* The top 'depth' levels a side under a book's line, a header of their own. */
-static void text_levels(const struct kimp_book *b, unsigned depth)
+static void text_levels(FILE *f, const struct kimp_book *b, unsigned depth)
 {
 	static const char *const hdr[5] = { "LEVEL", "BID_QTY", "BID", "ASK", "ASK_QTY" };
 	unsigned nb = side_n(b->nbids), na = side_n(b->nasks);
@@ -330,15 +332,15 @@ static void text_levels(const struct kimp_book *b, unsigned depth)
 	}
 	if (!n)
 		return;
-	print_cells("      ", hdr, w, 5);
+	print_cells(f, "      ", hdr, w, 5);
 	for (unsigned i = 0; i < n; i++) {
 		const char *c[5] = { cells[i][0], cells[i][1], cells[i][2], cells[i][3],
 				     cells[i][4] };
-		print_cells("      ", c, w, 5);
+		print_cells(f, "      ", c, w, 5);
 	}
 }
 
-static int print_text(const char *name, const struct book_row *rows, uint32_t n,
+static int print_text(FILE *f, const char *name, const struct book_row *rows, uint32_t n,
 		      unsigned depth, uint64_t now)
 {
 	/* at least one: calloc(0) may be NULL, and a table may be empty */
@@ -356,23 +358,23 @@ static int print_text(const char *name, const struct book_row *rows, uint32_t n,
 			if ((int)strlen(cells[i][j]) > w[j])
 				w[j] = (int)strlen(cells[i][j]);
 	}
-	printf("segment %s: %" PRIu32 " book%s\n", name, n, n == 1 ? "" : "s");
-	print_cells("", col_names, w, NCOLS);
+	fprintf(f, "segment %s: %" PRIu32 " book%s\n", name, n, n == 1 ? "" : "s");
+	print_cells(f, "", col_names, w, NCOLS);
 	for (uint32_t i = 0; i < n; i++) {
 		for (int j = 0; j < NCOLS; j++)
 			c[j] = cells[i][j];
-		print_cells("", c, w, NCOLS);
+		print_cells(f, "", c, w, NCOLS);
 		if (depth && !rows[i].busy)
-			text_levels(&rows[i].b, depth);
+			text_levels(f, &rows[i].b, depth);
 	}
-	fflush(stdout);
+	fflush(f);
 	free(cells);
 	return KIMPCTL_OK;
 }
 
 /* ---- the command ---------------------------------------------------------- */
 
-static int books_show(struct kimpctl *k, const char *name, unsigned depth, bool json)
+int kimpctl_view_books(struct kimpctl *k, const char *name, unsigned depth, FILE *f, bool json)
 {
 	struct book_row *rows = NULL;
 	struct shm_seqtab *t;
@@ -397,9 +399,9 @@ static int books_show(struct kimpctl *k, const char *name, unsigned depth, bool 
 	/* after the reads: no update read above is newer than now */
 	now = kimp_mono_ns();
 	if (json)
-		print_json(name, &seg, rows, t->count, depth, now);
+		print_json(f, name, &seg, rows, t->count, depth, now);
 	else
-		status = print_text(name, rows, t->count, depth, now);
+		status = print_text(f, name, rows, t->count, depth, now);
 	free(rows);
 detach:
 	shm_seg_detach(&seg);
@@ -467,7 +469,7 @@ static int books_run(struct kimpctl *k, int argc, char **argv)
 			name = a;
 		}
 	}
-	return books_show(k, name ? name : BOOKS_DEFAULT_SEG, depth, json);
+	return kimpctl_view_books(k, name ? name : BOOKS_DEFAULT_SEG, depth, stdout, json);
 }
 
 const struct kimpctl_cmd kimpctl_cmd_books = {

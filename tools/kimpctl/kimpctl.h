@@ -43,9 +43,14 @@ extern const struct kimpctl_cmd kimpctl_cmd_kill;
 extern const struct kimpctl_cmd kimpctl_cmd_pause;
 extern const struct kimpctl_cmd kimpctl_cmd_resume;
 extern const struct kimpctl_cmd kimpctl_cmd_strat;
+extern const struct kimpctl_cmd kimpctl_cmd_positions;
+extern const struct kimpctl_cmd kimpctl_cmd_orders;
+extern const struct kimpctl_cmd kimpctl_cmd_stats;
+extern const struct kimpctl_cmd kimpctl_cmd_top;
 extern const struct kimpctl_cmd kimpctl_cmd_journal;
 extern const struct kimpctl_cmd kimpctl_cmd_sign;
 extern const struct kimpctl_cmd kimpctl_cmd_reset;
+extern const struct kimpctl_cmd kimpctl_cmd_status;
 
 void kimpctl_usage(FILE *f);
 /* "kimpctl: <cmd>: <fmt>" on stderr; returns 'status' for tail calls. */

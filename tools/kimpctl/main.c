@@ -17,9 +17,14 @@ static const struct kimpctl_cmd *const commands[] = {
 	&kimpctl_cmd_pause,
 	&kimpctl_cmd_resume,
 	&kimpctl_cmd_strat,
+	&kimpctl_cmd_positions,
+	&kimpctl_cmd_orders,
+	&kimpctl_cmd_stats,
+	&kimpctl_cmd_top,
 	&kimpctl_cmd_journal,
 	&kimpctl_cmd_sign,
 	&kimpctl_cmd_reset,
+	&kimpctl_cmd_status,
 };
 
 void kimpctl_usage(FILE *f)

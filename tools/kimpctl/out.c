@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "kimpctl.h"
+#include "views.h"
 
 #define KEY_WIDTH 18
 
@@ -420,4 +421,13 @@ void out_hist(struct out *o, const char *key, const struct shm_hist_snap *s)
 		fprintf(o->f, "  %s %-9s", qs[i].label, s->count ?
 			fmt_ns(buf, sizeof(buf), shm_hist_quantile(s, qs[i].q)) : "-");
 	fprintf(o->f, "  max %s\n", s->count ? fmt_ns(buf, sizeof(buf), s->max) : "-");
+}
+
+void out_real(struct out *o, const char *key, double v)
+{
+	item(o, key);
+	if (v != v || v > __DBL_MAX__ || v < -__DBL_MAX__)
+		fputs(o->json ? "null" : "-\n", o->f);
+	else
+		fprintf(o->f, o->json ? "%.10g" : "%.10g\n", v);
 }

@@ -33,6 +33,7 @@
 #include "kimp/risk.h"
 #include "kimp/venue.h"
 #include "kimpctl.h"
+#include "views.h"
 
 #define RISK_WAIT_DEFAULT_NS 5000000000ull     /* kill/pause/resume: 5 s */
 #define CELL TBL_CELL
@@ -861,13 +862,13 @@ static int out_orders(struct out *o, const struct risk_view *v)
 	return out_tbl(o, "open_orders", &t);
 }
 
-static int risk_print(const struct risk_view *v, bool json)
+static int risk_print(FILE *f, const struct risk_view *v, bool json)
 {
 	struct out o;
 	char title[SHM_NAME_MAX + 300];
 	int status = KIMPCTL_OK;
 
-	out_init(&o, stdout, json);
+	out_init(&o, f, json);
 	snprintf(title, sizeof(title), "riskd state: segment %s (%s)", v->name, v->seg.path);
 	out_obj_begin(&o, NULL, json ? NULL : title);
 	if (json) {
@@ -896,9 +897,109 @@ static int risk_print(const struct risk_view *v, bool json)
 	return status;
 }
 
-static int risk_run(struct kimpctl *k, int argc, char **argv)
+/* positions: the process, PnL and rate, and per venue its cash and positions */
+static int positions_print(FILE *f, const struct risk_view *v, bool json)
+{
+	struct out o;
+	char title[SHM_NAME_MAX + 300];
+	int status = KIMPCTL_OK;
+
+	out_init(&o, f, json);
+	snprintf(title, sizeof(title), "riskd positions: segment %s (%s)", v->name, v->seg.path);
+	out_obj_begin(&o, NULL, json ? NULL : title);
+	if (json) {
+		out_str(&o, "segment", v->name);
+		out_str(&o, "path", v->seg.path);
+	}
+	out_process(&o, v);
+	out_str(&o, "mode", kimp_risk_mode_name((unsigned)v->st->lim.mode));
+	out_pnl(&o, v);
+	out_arr_begin(&o, "venues");
+	for (unsigned vi = 0; vi < KIMP_RISK_VENUES; vi++)
+		if (v->st->venue_info[vi].present && out_venue(&o, v, vi))
+			status = KIMPCTL_FAIL;
+	out_arr_end(&o);
+	out_obj_end(&o);
+	out_finish(&o);
+	return status;
+}
+
+/* risk_print or positions_print of segment 'name' into f. */
+static int risk_view(struct kimpctl *k, const char *cmd, const char *name, FILE *f, bool json,
+		     int (*print)(FILE *, const struct risk_view *, bool))
 {
 	struct risk_view v;
+	int status = view_open(k, cmd, name, &v);
+
+	if (status)
+		return status;
+	status = print(f, &v, json);
+	view_close(&v);
+	return status;
+}
+
+int kimpctl_view_risk(struct kimpctl *k, const char *name, FILE *f, bool json)
+{
+	return risk_view(k, "risk", name, f, json, risk_print);
+}
+
+int kimpctl_view_positions(struct kimpctl *k, const char *name, FILE *f, bool json)
+{
+	return risk_view(k, "positions", name, f, json, positions_print);
+}
+
+/* v / 10^dec as a double (a display figure only). */
+static double dec_f(int64_t v, unsigned dec)
+{
+	double d = (double)v;
+
+	while (dec--)
+		d /= 10;
+	return d;
+}
+
+int kimpctl_risk_summary(struct kimpctl *k, const char *name, struct kimpctl_risk_sum *s)
+{
+	struct risk_view v;
+	int status = view_open(k, "top", name, &v);
+	const struct kimp_risk_limits *l;
+	char buf[CELL];
+
+	memset(s, 0, sizeof(*s));
+	if (status)
+		return status;
+	l = &v.st->lim;
+	snprintf(s->mode, sizeof(s->mode), "%s", kimp_risk_mode_name((unsigned)l->mode));
+	s->realized = dec_f(l->realized, KIMP_RISK_KRW_DEC);
+	s->unrealized = dec_f(l->unrealized, KIMP_RISK_KRW_DEC);
+	s->total = dec_f(l->pnl, KIMP_RISK_KRW_DEC);
+	for (unsigned vi = 0; vi < KIMP_RISK_VENUES; vi++) {
+		const struct kimp_risk_venue_info *in = &v.st->venue_info[vi];
+
+		if (!in->present)
+			continue;
+		s->open_orders += v.st->venue[vi].open_orders;
+		s->fills += v.st->venue[vi].fills;
+		for (uint32_t i = 1; i <= v.ncoins; i++) {
+			const struct kimp_risk_pos *p = &v.st->pos[vi][i];
+
+			if (!p->hold || s->npos >= KIMP_ARRAY_SIZE(s->pos))
+				continue;
+			snprintf(s->pos[s->npos].venue, sizeof(s->pos[0].venue), "%s",
+				 venue_label(buf, sizeof(buf), &v, vi));
+			snprintf(s->pos[s->npos].coin, sizeof(s->pos[0].coin), "%s",
+				 coin_name(buf, sizeof(buf), &v, i));
+			s->pos[s->npos].hold = dec_f(p->hold, in->qty_dec);
+			s->pos[s->npos].unrealized = dec_f(p->unrealized, in->px_dec);
+			s->npos++;
+		}
+	}
+	view_close(&v);
+	return KIMPCTL_OK;
+}
+
+static int risk_run(struct kimpctl *k, int argc, char **argv)
+{
 	const char *name;
 	bool json, done;
 	int status;
@@ -906,13 +1007,33 @@ static int risk_run(struct kimpctl *k, int argc, char **argv)
 	status = kimpctl_seg_args(argc, argv, risk_usage, KIMP_RISK_SEGMENT, &name, &json, &done);
 	if (status || done)
 		return status;
-	status = view_open(k, "risk", name, &v);
-	if (status)
-		return status;
-	status = risk_print(&v, json);
-	view_close(&v);
-	return status;
+	return kimpctl_view_risk(k, name, stdout, json);
 }
+
+static const char positions_usage[] =
+	"  positions [SEGMENT] [--json]\n"
+	"                              riskd's positions, cash and PnL per venue\n"
+	"                              (a part of `risk`; SEGMENT default "
+	KIMP_RISK_SEGMENT ")\n";
+
+static int positions_run(struct kimpctl *k, int argc, char **argv)
+{
+	const char *name;
+	bool json, done;
+	int status;
+
+	status = kimpctl_seg_args(argc, argv, positions_usage, KIMP_RISK_SEGMENT, &name, &json,
+				  &done);
+	if (status || done)
+		return status;
+	return kimpctl_view_positions(k, name, stdout, json);
+}
+
+const struct kimpctl_cmd kimpctl_cmd_positions = {
+	.name = "positions",
+	.usage = positions_usage,
+	.run = positions_run,
+};
 
 const struct kimpctl_cmd kimpctl_cmd_risk = {
 	.name = "risk",
@@ -925,7 +1046,7 @@ const struct kimpctl_cmd kimpctl_cmd_risk = {
 enum ctl_what { CTL_KILL, CTL_PAUSE, CTL_RESUME };
 
 /* What riskd says after acting, from its state when readable. */
-static void ctl_said(const struct shm_seg *seg, const char *cmd, const char *name,
+static void ctl_said(FILE *f, const struct shm_seg *seg, const char *cmd, const char *name,
 		     enum ctl_what what)
 {
 	const struct kimp_risk_state *st;
@@ -933,34 +1054,34 @@ static void ctl_said(const struct shm_seg *seg, const char *cmd, const char *nam
 	char mode[96];
 
 	if (!shm_region_find(seg, KIMP_RISK_STATE) || state_find(seg, cmd, name, &st, &slots)) {
-		printf("riskd: %s done\n", cmd);
+		fprintf(f, "riskd: %s done\n", cmd);
 		return;
 	}
 	mode_desc(mode, sizeof(mode), st, kimp_mono_ns());
 	switch (what) {
 	case CTL_KILL:
 		if (st->lim.mode != KIMP_RISK_HALTED)
-			printf("riskd: kill done, but the mode is %s\n", mode);
+			fprintf(f, "riskd: kill done, but the mode is %s\n", mode);
 		else
-			printf("riskd: halted (kill): no new orders; %s\n",
+			fprintf(f, "riskd: halted (kill): no new orders; %s\n",
 			       st->lim.cancel_all_pending ?
 			       "cancel-all queued for orderd (its ring is full: riskd retries)" :
 			       "cancel-all sent to orderd");
 		break;
 	case CTL_PAUSE:
 		if (st->lim.mode != KIMP_RISK_MODE_PAUSED)
-			printf("riskd: pause done; the mode is %s\n", mode);
+			fprintf(f, "riskd: pause done; the mode is %s\n", mode);
 		else
-			printf("riskd: %s: no new exposure, hedging allowed\n", mode);
+			fprintf(f, "riskd: %s: no new exposure, hedging allowed\n", mode);
 		break;
 	case CTL_RESUME:
 		if (st->lim.mode != KIMP_RISK_RUNNING)
-			printf("riskd: resume done, but still %s\n", mode);
+			fprintf(f, "riskd: resume done, but still %s\n", mode);
 		else
-			printf("riskd: running (resumed)\n");
+			fprintf(f, "riskd: running (resumed)\n");
 		break;
 	}
-	fflush(stdout);
+	fflush(f);
 }
 
 static int ctl_run(struct kimpctl *k, int argc, char **argv)
@@ -969,12 +1090,7 @@ static int ctl_run(struct kimpctl *k, int argc, char **argv)
 	enum ctl_what what = !strcmp(cmd, "kill") ? CTL_KILL :
 			     !strcmp(cmd, "pause") ? CTL_PAUSE : CTL_RESUME;
 	uint64_t wait_ns = RISK_WAIT_DEFAULT_NS;
-	struct kimpctl_req rq = { .cmd = cmd, .daemon = "riskd",
-				  .metrics = KIMP_RISK_METRICS };
-	struct kimp_risk_control *ctl;
-	struct shm_seg seg;
 	bool opts = true;
-	int status;
 
 	usage = what == CTL_KILL ? kill_usage : what == CTL_PAUSE ? pause_usage : resume_usage;
 	for (int i = 1; i < argc; i++) {
@@ -1000,13 +1116,27 @@ static int ctl_run(struct kimpctl *k, int argc, char **argv)
 			name = a;
 		}
 	}
-	if (!name)
-		name = KIMP_RISK_SEGMENT;
-	rq.segment = name;
+	return kimpctl_risk_control(k, name ? name : KIMP_RISK_SEGMENT, cmd, wait_ns, stdout);
+}
 
+int kimpctl_risk_control(struct kimpctl *k, const char *name, const char *cmd,
+			 uint64_t wait_ns, FILE *f)
+{
+	enum ctl_what what = !strcmp(cmd, "kill") ? CTL_KILL :
+			     !strcmp(cmd, "pause") ? CTL_PAUSE : CTL_RESUME;
+	struct kimpctl_req rq = { .cmd = cmd, .daemon = "riskd", .segment = name,
+				  .metrics = KIMP_RISK_METRICS };
+	struct shm_opts opts = k->shm;
+	struct kimp_risk_control *ctl;
+	struct shm_seg seg;
+	int status;
+
+	if (strcmp(cmd, "kill") && strcmp(cmd, "pause") && strcmp(cmd, "resume"))
+		return kimpctl_err(KIMPCTL_USAGE, "%s: not a riskd command (kill, pause, resume)",
+				   cmd);
 	/* a command writes: the one place kimpctl maps a segment writable */
-	k->shm.readonly = false;
-	status = shm_seg_attach(&seg, name, &k->shm);
+	opts.readonly = false;
+	status = shm_seg_attach(&seg, name, &opts);
 	if (status)
 		return kimpctl_err(KIMPCTL_FAIL, "%s: %s%s; nothing was requested", cmd,
 				   shm_last_error(), status == -ENOENT ?
@@ -1022,7 +1152,7 @@ static int ctl_run(struct kimpctl *k, int argc, char **argv)
 	status = kimpctl_request(&seg, &rq);
 	if (status)
 		goto detach;
-	ctl_said(&seg, cmd, name, what);
+	ctl_said(f, &seg, cmd, name, what);
 	status = KIMPCTL_OK;
 detach:
 	shm_seg_detach(&seg);

@@ -22,6 +22,7 @@
 #include "kimp/ring.h"
 #include "kimp/seqlock.h"
 #include "kimpctl.h"
+#include "views.h"
 
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6
@@ -325,6 +326,34 @@ static int shm_ls(struct kimpctl *k, bool json)
 	return status;
 }
 
+int kimpctl_seg_names(const struct kimpctl *k, struct kimpctl_seg_name **out, size_t *n)
+{
+	struct seg_rows rows = { 0 };
+	struct kimpctl_seg_name *v;
+	int status = scan_all(k, &rows);
+
+	*out = NULL;
+	*n = 0;
+	v = calloc(rows.n ? rows.n : 1, sizeof(*v));
+	if (!v) {
+		free(rows.v);
+		return kimpctl_err(KIMPCTL_FAIL, "out of memory");
+	}
+	/* sorted by name: a name in both directories is listed once */
+	for (size_t i = 0; i < rows.n; i++) {
+		const struct seg_row *r = &rows.v[i];
+
+		if (r->state != ROW_OK || strlen(r->name) >= sizeof(v->name) ||
+		    (*n && !strcmp(v[*n - 1].name, r->name)))
+			continue;
+		snprintf(v[*n].name, sizeof(v->name), "%s", r->name);
+		(*n)++;
+	}
+	free(rows.v);
+	*out = v;
+	return status;
+}
+
 /* ---- shm inspect ---------------------------------------------------------- */
 
 /* Region payloads: print what the region holds, or 0 / -EPROTO with *why. */
@@ -436,15 +465,14 @@ static int print_hists(struct out *o, const struct shm_metrics *m, uint32_t n)
 	return 0;
 }
 
-static int print_metrics(struct out *o, const struct shm_seg *seg,
-			 const struct shm_region_ent *e, const char **why)
+int kimpctl_out_metrics(struct out *o, const struct shm_metrics *m, uint64_t region_size,
+			const char **why)
 {
-	const struct shm_metrics *m = shm_region_ptr(seg, e);
 	char name[SHM_METRIC_NAME + 1], title[64];
 	uint32_t nc, ng, nh;
 	uint64_t hb, now;
 
-	if (shm_metrics_check(m, e->size)) {
+	if (shm_metrics_check(m, region_size)) {
 		*why = shm_last_error();
 		return -EPROTO;
 	}
@@ -515,7 +543,7 @@ static int print_region(struct out *o, const struct shm_seg *seg,
 	} else if (e->kind == SHM_REGION_SEQTAB) {
 		err = print_seqtab(o, seg, e, &why);
 	} else if (e->kind == SHM_REGION_METRICS) {
-		err = print_metrics(o, seg, e, &why);
+		err = kimpctl_out_metrics(o, shm_region_ptr(seg, e), e->size, &why);
 	}
 	if (err)
 		out_str(o, "error", why);

@@ -30,6 +30,7 @@
 #include "kimp/tradeconf.h"
 #include "kimp/venue.h"
 #include "kimpctl.h"
+#include "views.h"
 
 #define STRAT_DEFAULT_SEG "stratd"
 #define STRAT_DEC_DEFAULT 8   /* [venue.NAME] px_dec / qty_dec when not set */
@@ -644,14 +645,14 @@ static int out_pair(struct out *o, const struct strat_view *v, const struct kimp
 
 /* ---- the command ---------------------------------------------------------- */
 
-static int strat_print(const struct strat_view *v, bool json, const char *conf_path)
+static int strat_print(FILE *f, const struct strat_view *v, bool json, const char *conf_path)
 {
 	char title[SHM_NAME_MAX + 300];
 	int status = KIMPCTL_OK;
 	unsigned n = 0;
 	struct out o;
 
-	out_init(&o, stdout, json);
+	out_init(&o, f, json);
 	snprintf(title, sizeof(title), "stratd state: segment %s (%s)", v->name, v->seg.path);
 	out_obj_begin(&o, NULL, json ? NULL : title);
 	if (json) {
@@ -688,9 +689,130 @@ static int strat_print(const struct strat_view *v, bool json, const char *conf_p
 	return status;
 }
 
-static int strat_run(struct kimpctl *k, int argc, char **argv)
+int kimpctl_view_strat(struct kimpctl *k, const char *name, FILE *f, bool json)
 {
 	struct strat_view v;
+	int status = view_open(k, name, &v);
+
+	if (status)
+		return status;
+	status = strat_print(f, &v, json, k->conf_path);
+	view_close(&v);
+	return status;
+}
+
+/* entry_sigma of coin: [pair.COIN], else [stratd], else 2 (as stratd reads it). */
+static double entry_sigma(const struct kimpctl *k, const char *coin)
+{
+	char sec[64];
+	const char *s;
+	char *end;
+	double d;
+
+	snprintf(sec, sizeof(sec), "pair.%s", coin);
+	s = kimp_conf_get(k->conf, sec, "entry_sigma");
+	if (!s)
+		s = kimp_conf_get(k->conf, "stratd", "entry_sigma");
+	if (!s)
+		return 2;
+	d = strtod(s, &end);
+	return end != s && !*end && d >= 0 && d < 1e6 ? d : 2;
+}
+
+static int premium_print(FILE *f, struct kimpctl *k, const struct strat_view *v, bool json)
+{
+	char title[SHM_NAME_MAX + 300], a[CELL], b[CELL], cn[CELL];
+	struct out o;
+
+	out_init(&o, f, json);
+	snprintf(title, sizeof(title), "premium: segment %s (%s)", v->name, v->seg.path);
+	out_obj_begin(&o, NULL, json ? NULL : title);
+	if (json)
+		out_str(&o, "segment", v->name);
+	out_pid(&o, "stratd_pid", v->m ? atomic_load(&v->m->pid) : 0);
+	out_age(&o, "heartbeat_age_ns", v->now,
+		v->m ? (int64_t)atomic_load(&v->m->heartbeat_ns) : 0);
+	out_arr_begin(&o, "coins");
+	for (uint32_t i = 1; i < KIMP_STRAT_COINS; i++) {
+		const struct kimp_strat_coin *c = &v->st->coin[i];
+		double mean = kimp_strat_f64(c->mean), dev = deviation(c->var);
+		double sig;
+
+		if (!c->krw_venue)
+			continue;
+		const char *coin = coin_label(cn, sizeof(cn), v, i);
+
+		sig = entry_sigma(k, coin);
+		out_obj_begin(&o, NULL, coin);
+		out_str(&o, "coin", coin);
+		out_str(&o, "krw_venue", venue_label(a, sizeof(a), c->krw_venue));
+		out_str(&o, "usdt_venue", venue_label(b, sizeof(b), c->usdt_venue));
+		out_i64(&o, "samples", c->n);
+		out_real(&o, "premium", c->n > 0 ? kimp_strat_f64(c->prem_mid) : __builtin_nan(""));
+		out_real(&o, "prem_sell_krw", kimp_strat_f64(c->prem_sell));
+		out_real(&o, "prem_buy_krw", kimp_strat_f64(c->prem_buy));
+		out_real(&o, "mean", c->n > 0 ? mean : __builtin_nan(""));
+		out_real(&o, "deviation", c->n > 0 ? dev : __builtin_nan(""));
+		out_real(&o, "entry_sigma", sig);
+		out_real(&o, "band_low", c->n > 0 ? mean - sig * dev : __builtin_nan(""));
+		out_real(&o, "band_high", c->n > 0 ? mean + sig * dev : __builtin_nan(""));
+		out_real(&o, "rate", kimp_strat_f64(c->rate));
+		out_age(&o, "last_sample_age_ns", v->now, c->n > 0 ? c->last_ns : 0);
+		out_dec(&o, "unhedged", c->unhedged, coin_dec(c));
+		out_i64(&o, "entries", c->entries);
+		out_obj_end(&o);
+	}
+	out_arr_end(&o);
+	out_obj_end(&o);
+	out_finish(&o);
+	return KIMPCTL_OK;
+}
+
+int kimpctl_view_premium(struct kimpctl *k, const char *name, FILE *f, bool json)
+{
+	struct strat_view v;
+	int status = view_open(k, name, &v);
+
+	if (status)
+		return status;
+	status = premium_print(f, k, &v, json);
+	view_close(&v);
+	return status;
+}
+
+int kimpctl_premium_rows(struct kimpctl *k, const char *name, struct kimpctl_prem *rows,
+			 unsigned max, unsigned *n)
+{
+	struct strat_view v;
+	int status = view_open(k, name, &v);
+	char cn[CELL];
+
+	*n = 0;
+	if (status)
+		return status;
+	for (uint32_t i = 1; i < KIMP_STRAT_COINS && *n < max; i++) {
+		const struct kimp_strat_coin *c = &v.st->coin[i];
+		struct kimpctl_prem *r = &rows[*n];
+		double nan = __builtin_nan(""), sig;
+
+		if (!c->krw_venue)
+			continue;
+		snprintf(r->coin, sizeof(r->coin), "%s", coin_label(cn, sizeof(cn), &v, i));
+		sig = entry_sigma(k, r->coin);
+		r->samples = c->n;
+		r->premium = c->n > 0 ? kimp_strat_f64(c->prem_mid) : nan;
+		r->mean = c->n > 0 ? kimp_strat_f64(c->mean) : nan;
+		r->deviation = c->n > 0 ? deviation(c->var) : nan;
+		r->band_low = r->mean - sig * r->deviation;
+		r->band_high = r->mean + sig * r->deviation;
+		(*n)++;
+	}
+	view_close(&v);
+	return KIMPCTL_OK;
+}
+
+static int strat_run(struct kimpctl *k, int argc, char **argv)
+{
 	const char *name;
 	bool json, done;
 	int status;
@@ -699,12 +821,7 @@ static int strat_run(struct kimpctl *k, int argc, char **argv)
 				  &done);
 	if (status || done)
 		return status;
-	status = view_open(k, name, &v);
-	if (status)
-		return status;
-	status = strat_print(&v, json, k->conf_path);
-	view_close(&v);
-	return status;
+	return kimpctl_view_strat(k, name, stdout, json);
 }
 
 const struct kimpctl_cmd kimpctl_cmd_strat = {

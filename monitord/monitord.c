@@ -1,0 +1,843 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * monitord's loop: its segment and metrics, the HTTP server (libnet
+ * http_server, plain TCP on loopback), the WebSocket listener (libnet
+ * ws_conn_accept on a second listener, as exsim serves its market
+ * WebSocket: libnet's http_server cannot hand a connection over yet), the
+ * push and heartbeat timers. See monitord.h for the endpoints.
+ *
+ * Every reply is built in a memory stream (open_memstream) by the same
+ * view functions kimpctl prints with, then copied into the connection's
+ * reply buffer. A view that fails says why through kimpctl_err(), which
+ * monitord defines here: the message goes to stderr and into the reply.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "kimp/httpconn.h"
+#include "kimp/net.h"
+#include "kimp/wsconn.h"
+#include "monitord.h"
+#include "views.h"
+
+#define MON_HTTP_CONNS   16
+#define MON_WS_MSG_IN    4096
+#define MON_WS_OUT_EXTRA (1u << 20)
+#define MON_STATIC_MAX   (2u << 20)
+#define MON_BEAT_NS      100000000ull   /* heartbeat period */
+#define MON_METRICS_SEG_SIZE (1u << 20)
+
+struct mon_ws {
+	struct ws_conn ws;
+	bool in_use, open;
+	struct mon *m;
+};
+
+struct mon {
+	struct kimpctl *k;
+	const struct mon_conf *mc;
+	struct shm_seg seg;
+	struct shm_metrics *metrics;
+	_Atomic uint64_t *c_req, *c_err, *c_push, *c_ctl, *c_ctl_denied, *c_ws;
+	_Atomic int64_t *g_ws;
+	struct net_loop *loop;
+	struct http_server *http;
+	struct net_listener *wsl;
+	uint16_t http_port, ws_port;
+	struct mon_ws ws[MON_WS_MAX];
+	uint8_t *ws_bufs;
+	size_t ws_buf_len;
+	struct net_timer push_t, beat_t;
+	char www_real[PATH_MAX];
+};
+
+/* ---- kimpctl_err: the views' errors --------------------------------------- */
+
+static char last_err[512];
+
+int kimpctl_err(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_err, sizeof(last_err), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "monitord: %s\n", last_err);
+	return status;
+}
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static const char *seg_of(const struct kimpctl *k, const char *section)
+{
+	const char *s = kimp_conf_get(k->conf, section, "name");
+
+	return s && *s ? s : section;
+}
+
+/* A memory stream: open, write, then mem_done for the bytes. */
+struct mem {
+	FILE *f;
+	char *p;
+	size_t n;
+};
+
+static int mem_open(struct mem *b)
+{
+	b->p = NULL;
+	b->n = 0;
+	b->f = open_memstream(&b->p, &b->n);
+	return b->f ? 0 : -ENOMEM;
+}
+
+static int mem_done(struct mem *b)
+{
+	int err = fclose(b->f) ? -ENOMEM : 0;
+
+	b->f = NULL;
+	return err;
+}
+
+static void mem_free(struct mem *b)
+{
+	if (b->f)
+		fclose(b->f);
+	free(b->p);
+	b->p = NULL;
+}
+
+static void reply(struct http_sconn *sc, unsigned status, const char *type, const void *body,
+		  size_t len, const char *extra_name, const char *extra_value)
+{
+	struct net_http_reply *r = http_sconn_reply(sc, status, 0);
+
+	if (!r)
+		return;
+	net_http_reply_header(r, "Content-Type", type);
+	net_http_reply_header(r, "Cache-Control", "no-store");
+	net_http_reply_header(r, "X-Content-Type-Options", "nosniff");
+	if (extra_name)
+		net_http_reply_header(r, extra_name, extra_value);
+	net_http_reply_body(r, body, len);
+}
+
+static void reply_json_error(struct mon *m, struct http_sconn *sc, unsigned status,
+			     const char *msg)
+{
+	struct mem b;
+
+	shm_counter_add(m->c_err, 1);
+	if (mem_open(&b)) {
+		reply(sc, 500, "text/plain", "out of memory\n", 14, NULL, NULL);
+		return;
+	}
+	fputs("{\"error\": ", b.f);
+	json_string(b.f, msg, strlen(msg));
+	fputs("}\n", b.f);
+	if (mem_done(&b))
+		reply(sc, 500, "text/plain", "out of memory\n", 14, NULL, NULL);
+	else
+		reply(sc, status, "application/json", b.p, b.n,
+		      status == 401 ? "WWW-Authenticate" : NULL, "Bearer realm=\"kimp\"");
+	mem_free(&b);
+}
+
+/* ---- health ----------------------------------------------------------------- */
+
+bool mon_health(struct kimpctl *k, const struct mon_conf *mc, FILE *f)
+{
+	uint64_t now = kimp_mono_ns();
+	bool all = true;
+	struct out o;
+
+	out_init(&o, f, true);
+	out_obj_begin(&o, NULL, NULL);
+	out_arr_begin(&o, "procs");
+	for (unsigned i = 0; i < mc->nprocs; i++) {
+		const char *seg = seg_of(k, mc->procs[i]);
+		const struct shm_metrics *mt;
+		struct shm_seg s;
+		bool attached = !shm_seg_attach(&s, seg, &k->shm);
+		pid_t pid = 0;
+		uint64_t hb = 0;
+		bool alive, fresh;
+
+		mt = attached ? kimpctl_metrics(&s, "metrics") : NULL;
+		if (mt) {
+			pid = atomic_load_explicit(&mt->pid, memory_order_relaxed);
+			hb = atomic_load_explicit(&mt->heartbeat_ns, memory_order_relaxed);
+		}
+		alive = pid_alive(pid);
+		fresh = hb && (now <= hb || now - hb <= mc->heartbeat_timeout_ns);
+		out_obj_begin(&o, NULL, NULL);
+		out_str(&o, "proc", mc->procs[i]);
+		out_str(&o, "segment", seg);
+		out_bool(&o, "segment_found", attached);
+		out_pid(&o, "pid", pid);
+		out_age(&o, "heartbeat_age_ns", now, (int64_t)hb);
+		out_bool(&o, "ok", alive && fresh);
+		out_str(&o, "state", !mt ? "no metrics" : !alive ? "not running" :
+			!fresh ? "hung (heartbeat too old)" : "ok");
+		out_obj_end(&o);
+		all &= alive && fresh;
+		if (attached)
+			shm_seg_detach(&s);
+	}
+	out_arr_end(&o);
+	out_bool(&o, "ok", all);
+	out_ns(&o, "heartbeat_timeout_ns", mc->heartbeat_timeout_ns);
+	out_obj_end(&o);
+	out_finish(&o);
+	return all;
+}
+
+/* ---- the JSON API ------------------------------------------------------------ */
+
+enum api { API_STATUS, API_POSITIONS, API_ORDERS, API_EXECUTIONS, API_PREMIUM, API_BOOKS,
+	   API_STATS, API_FEEDS, API_LATENCY, API_CONFIG, API_SNAPSHOT, API_MAX };
+
+static const char *const api_names[API_MAX] = {
+	"status", "positions", "orders", "executions", "premium", "books", "stats", "feeds",
+	"latency", "config", "snapshot",
+};
+
+static int snapshot(struct mon *m, struct mem *out);
+
+/* One view as JSON into f. KIMPCTL_OK or the view's status (said). */
+static int api_view(struct mon *m, enum api a, FILE *f)
+{
+	struct kimpctl *k = m->k;
+
+	switch (a) {
+	case API_STATUS:
+		mon_health(k, m->mc, f);
+		return KIMPCTL_OK;
+	case API_POSITIONS:
+		return kimpctl_view_positions(k, seg_of(k, "riskd"), f, true);
+	case API_ORDERS:
+		return kimpctl_view_orders(k, seg_of(k, "orderd"), KIMPCTL_ORDERS_ALL, f, true);
+	case API_EXECUTIONS:
+		return kimpctl_view_orders(k, seg_of(k, "orderd"), KIMPCTL_ORDERS_FILLS, f, true);
+	case API_PREMIUM:
+		return kimpctl_view_premium(k, seg_of(k, "stratd"), f, true);
+	case API_BOOKS:
+		return kimpctl_view_books(k, seg_of(k, "feedd"), 1, f, true);
+	case API_STATS:
+		return kimpctl_view_stats(k, f, true);
+	case API_FEEDS:
+		return kimpctl_view_feeds(k, f, true);
+	case API_LATENCY:
+		return kimpctl_view_latency(k, f, true);
+	case API_SNAPSHOT: {
+		struct mem b;
+		int err = snapshot(m, &b);
+
+		if (!err)
+			fwrite(b.p, 1, b.n, f);
+		mem_free(&b);
+		return err ? kimpctl_err(KIMPCTL_FAIL, "snapshot: out of memory") : KIMPCTL_OK;
+	}
+	default:
+		fprintf(f, "{\"ws_port\": %u, \"push_every_ns\": %" PRIu64 ", \"control\": %s, "
+			"\"procs\": [", m->ws_port, m->mc->push_every_ns,
+			m->mc->token[0] ? "true" : "false");
+		for (unsigned i = 0; i < m->mc->nprocs; i++)
+			fprintf(f, "%s\"%s\"", i ? ", " : "", m->mc->procs[i]);
+		fputs("]}\n", f);
+		return KIMPCTL_OK;
+	}
+}
+
+static void api(struct mon *m, struct http_sconn *sc, enum api a)
+{
+	struct mem b;
+	int status;
+
+	if (mem_open(&b)) {
+		reply_json_error(m, sc, 500, "out of memory");
+		return;
+	}
+	last_err[0] = 0;
+	status = api_view(m, a, b.f);
+	if (mem_done(&b)) {
+		reply_json_error(m, sc, 500, "out of memory");
+	} else if (status && (!b.n || a == API_STATS)) {
+		if (a == API_STATS && b.n)
+			reply(sc, 200, "application/json", b.p, b.n, NULL, NULL);
+		else
+			reply_json_error(m, sc, 503, last_err[0] ? last_err : "view failed");
+	} else {
+		reply(sc, 200, "application/json", b.p, b.n, NULL, NULL);
+	}
+	mem_free(&b);
+}
+
+static void health(struct mon *m, struct http_sconn *sc)
+{
+	struct mem b;
+	bool ok;
+
+	if (mem_open(&b)) {
+		reply_json_error(m, sc, 500, "out of memory");
+		return;
+	}
+	ok = mon_health(m->k, m->mc, b.f);
+	if (mem_done(&b))
+		reply_json_error(m, sc, 500, "out of memory");
+	else
+		reply(sc, ok ? 200 : 503, "application/json", b.p, b.n, NULL, NULL);
+	mem_free(&b);
+}
+
+static void metrics(struct mon *m, struct http_sconn *sc)
+{
+	struct mem b;
+	int err;
+
+	if (mem_open(&b)) {
+		reply_json_error(m, sc, 500, "out of memory");
+		return;
+	}
+	err = mon_prom_write(m->k, b.f);
+	if (mem_done(&b) || err)
+		reply_json_error(m, sc, 500, "out of memory");
+	else
+		reply(sc, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.n, NULL, NULL);
+	mem_free(&b);
+}
+
+/* ---- control ------------------------------------------------------------------ */
+
+static void control(struct mon *m, struct http_sconn *sc, const struct net_http_parser *req,
+		    const char *cmd)
+{
+	struct net_http_str h = net_http_header(req, "Authorization");
+	struct mem b;
+	int status;
+
+	if (!m->mc->token[0]) {
+		shm_counter_add(m->c_ctl_denied, 1);
+		reply_json_error(m, sc, 403, "control is disabled: no token is configured "
+				 "([monitord] token_file or token_env)");
+		return;
+	}
+	if (!h.p || h.len < 7 || strncasecmp(h.p, "Bearer ", 7)) {
+		shm_counter_add(m->c_ctl_denied, 1);
+		reply_json_error(m, sc, 401, "an Authorization: Bearer TOKEN header is needed");
+		return;
+	}
+	if (!mon_token_eq(m->mc->token, h.p + 7, h.len - 7)) {
+		shm_counter_add(m->c_ctl_denied, 1);
+		fprintf(stderr, "monitord: control %s: wrong token\n", cmd);
+		reply_json_error(m, sc, 403, "wrong token");
+		return;
+	}
+	if (mem_open(&b)) {
+		reply_json_error(m, sc, 500, "out of memory");
+		return;
+	}
+	shm_counter_add(m->c_ctl, 1);
+	fprintf(stderr, "monitord: control %s requested\n", cmd);
+	last_err[0] = 0;
+	status = kimpctl_risk_control(m->k, seg_of(m->k, "riskd"), cmd, m->mc->control_wait_ns,
+				      b.f);
+	if (mem_done(&b)) {
+		reply_json_error(m, sc, 500, "out of memory");
+	} else if (status) {
+		reply_json_error(m, sc, 503, last_err[0] ? last_err : "riskd did not act");
+	} else {
+		struct mem j;
+
+		if (mem_open(&j)) {
+			reply_json_error(m, sc, 500, "out of memory");
+		} else {
+			fprintf(j.f, "{\"ok\": true, \"command\": \"%s\", \"said\": ", cmd);
+			json_string(j.f, b.p ? b.p : "", b.n);
+			fputs("}\n", j.f);
+			if (mem_done(&j))
+				reply_json_error(m, sc, 500, "out of memory");
+			else
+				reply(sc, 200, "application/json", j.p, j.n, NULL, NULL);
+			mem_free(&j);
+		}
+	}
+	mem_free(&b);
+}
+
+/* ---- static files -------------------------------------------------------------- */
+
+static const char *content_type(const char *path)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ ".html", "text/html; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" },
+		{ ".css", "text/css; charset=utf-8" },
+		{ ".json", "application/json" },
+		{ ".svg", "image/svg+xml" },
+		{ ".png", "image/png" },
+		{ ".ico", "image/x-icon" },
+		{ ".txt", "text/plain; charset=utf-8" },
+	};
+	const char *dot = strrchr(path, '.');
+
+	for (size_t i = 0; dot && i < KIMP_ARRAY_SIZE(types); i++)
+		if (!strcmp(dot, types[i].ext))
+			return types[i].type;
+	return "application/octet-stream";
+}
+
+/*
+ * A URL path is served when every segment is made of [A-Za-z0-9._-], none
+ * is "." or "..", and the file, resolved, lies inside the www directory.
+ */
+static bool path_ok(const char *p, size_t n)
+{
+	size_t seg = 0;
+
+	if (!n || p[0] != '/')
+		return false;
+	for (size_t i = 1; i <= n; i++) {
+		char c = i < n ? p[i] : '/';
+
+		if (c == '/') {
+			if ((seg == 1 && p[i - 1] == '.') ||
+			    (seg == 2 && p[i - 1] == '.' && p[i - 2] == '.'))
+				return false;
+			if (!seg && i < n)
+				return false;   /* "//" */
+			seg = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+		seg++;
+	}
+	return true;
+}
+
+static void static_file(struct mon *m, struct http_sconn *sc, struct net_http_str path)
+{
+	char rel[256], full[PATH_MAX + 300], real[PATH_MAX];
+	size_t wl = strlen(m->www_real);
+	struct stat st;
+	char *buf = NULL;
+	ssize_t got;
+	int fd = -1;
+
+	if (!path_ok(path.p, path.len) || path.len >= sizeof(rel) - 16) {
+		reply_json_error(m, sc, 404, "not found");
+		return;
+	}
+	snprintf(rel, sizeof(rel), "%.*s%s", (int)path.len, path.p,
+		 path.p[path.len - 1] == '/' ? "index.html" : "");
+	snprintf(full, sizeof(full), "%s%s", m->www_real, rel);
+	if (!m->www_real[0] || !realpath(full, real) || strncmp(real, m->www_real, wl) ||
+	    real[wl] != '/') {
+		reply_json_error(m, sc, 404, "not found");
+		return;
+	}
+	fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > MON_STATIC_MAX) {
+		reply_json_error(m, sc, 404, "not found");
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		reply_json_error(m, sc, 500, "out of memory");
+		goto out;
+	}
+	got = pread(fd, buf, (size_t)st.st_size, 0);
+	if (got != st.st_size) {
+		reply_json_error(m, sc, 500, "cannot read the file");
+		goto out;
+	}
+	reply(sc, 200, content_type(real), buf, (size_t)got, NULL, NULL);
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* ---- routing ------------------------------------------------------------------- */
+
+static bool is(struct net_http_str s, const char *lit)
+{
+	return s.len == strlen(lit) && !memcmp(s.p, lit, s.len);
+}
+
+static void on_request(struct http_sconn *sc, const struct net_http_parser *req, int route)
+{
+	struct mon *m = http_server_user(http_sconn_server(sc));
+	struct net_http_str path = net_http_path(req);
+	bool get = req->method == NET_HTTP_GET || req->method == NET_HTTP_HEAD;
+	bool post = req->method == NET_HTTP_POST;
+
+	(void)route;
+	shm_counter_add(m->c_req, 1);
+	if (!path.p) {
+		reply_json_error(m, sc, 400, "no path");
+		return;
+	}
+	if (path.len > 13 && !memcmp(path.p, "/api/control/", 13)) {
+		struct net_http_str c = { path.p + 13, path.len - 13 };
+		const char *cmd = is(c, "kill") ? "kill" : is(c, "pause") ? "pause" :
+				  is(c, "resume") ? "resume" : NULL;
+
+		if (!cmd)
+			reply_json_error(m, sc, 404, "control commands: kill, pause, resume");
+		else if (!post)
+			reply_json_error(m, sc, 405, "control takes POST");
+		else
+			control(m, sc, req, cmd);
+		return;
+	}
+	if (!get) {
+		reply_json_error(m, sc, 405, "method not allowed");
+		return;
+	}
+	if (is(path, "/metrics")) {
+		metrics(m, sc);
+		return;
+	}
+	if (is(path, "/health")) {
+		health(m, sc);
+		return;
+	}
+	if (path.len > 5 && !memcmp(path.p, "/api/", 5)) {
+		struct net_http_str n = { path.p + 5, path.len - 5 };
+
+		for (unsigned a = 0; a < API_MAX; a++) {
+			if (is(n, api_names[a])) {
+				api(m, sc, (enum api)a);
+				return;
+			}
+		}
+		reply_json_error(m, sc, 404, "no such API");
+		return;
+	}
+	static_file(m, sc, path);
+}
+
+static const struct http_server_ops http_ops = { .on_request = on_request };
+
+/* ---- the WebSocket -------------------------------------------------------------- */
+
+/* The snapshot: every view the dashboard draws, one JSON object. */
+static int snapshot(struct mon *m, struct mem *out)
+{
+	static const struct { const char *key; enum api a; } parts[] = {
+		{ "health", API_STATUS }, { "feeds", API_FEEDS }, { "premium", API_PREMIUM },
+		{ "positions", API_POSITIONS }, { "orders", API_ORDERS },
+		{ "latency", API_LATENCY },
+	};
+	struct timespec ts;
+
+	if (mem_open(out))
+		return -ENOMEM;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(out->f, "{\"type\": \"snapshot\", \"time_ms\": %" PRIu64,
+		(uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+	for (size_t i = 0; i < KIMP_ARRAY_SIZE(parts); i++) {
+		struct mem b;
+		int status;
+
+		fprintf(out->f, ", \"%s\": ", parts[i].key);
+		if (mem_open(&b)) {
+			fputs("null", out->f);
+			continue;
+		}
+		status = api_view(m, parts[i].a, b.f);
+		if (!mem_done(&b) && !status && b.n) {
+			while (b.n && (b.p[b.n - 1] == '\n'))
+				b.n--;
+			fwrite(b.p, 1, b.n, out->f);
+		} else {
+			fputs("null", out->f);
+		}
+		mem_free(&b);
+	}
+	fputs("}", out->f);
+	return mem_done(out);
+}
+
+static void push(struct mon *m)
+{
+	struct mem b;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < MON_WS_MAX; i++)
+		n += m->ws[i].open;
+	if (!n)
+		return;
+	if (snapshot(m, &b)) {
+		mem_free(&b);
+		return;
+	}
+	for (unsigned i = 0; i < MON_WS_MAX; i++) {
+		if (!m->ws[i].open)
+			continue;
+		if (ws_conn_send(&m->ws[i].ws, WS_OP_TEXT, b.p, b.n) == -ENOBUFS &&
+		    m->ws[i].ws.st.conn)
+			net_abort(m->ws[i].ws.st.conn);   /* cannot keep up: cut off */
+	}
+	shm_counter_add(m->c_push, 1);
+	mem_free(&b);
+}
+
+static void ws_on_open(struct ws_conn *w, int err)
+{
+	struct mon_ws *c = ws_conn_user(w);
+	unsigned n = 0;
+
+	if (err) {
+		c->in_use = false;
+		return;
+	}
+	c->open = true;
+	shm_counter_add(c->m->c_ws, 1);
+	for (unsigned i = 0; i < MON_WS_MAX; i++)
+		n += c->m->ws[i].open;
+	shm_gauge_set(c->m->g_ws, n);
+	push(c->m);     /* the first snapshot at once */
+}
+
+static void ws_on_message(struct ws_conn *w, unsigned opcode, uint8_t *data, size_t len)
+{
+	(void)w, (void)opcode, (void)data, (void)len;   /* nothing is asked over it */
+}
+
+static void ws_on_close(struct ws_conn *w, unsigned code, int err)
+{
+	struct mon_ws *c = ws_conn_user(w);
+	unsigned n = 0;
+
+	(void)code, (void)err;
+	c->open = false;
+	c->in_use = false;
+	for (unsigned i = 0; i < MON_WS_MAX; i++)
+		n += c->m->ws[i].open;
+	shm_gauge_set(c->m->g_ws, n);
+}
+
+static unsigned ws_on_upgrade(struct ws_conn *w, const struct ws_hs_request *req,
+			      const char *head, size_t len)
+{
+	(void)w, (void)head, (void)len;
+	if (!(req->path_len == 3 && !memcmp(req->path, "/ws", 3)))
+		return 404;
+	return 0;
+}
+
+static const struct ws_conn_ops ws_ops = {
+	.on_open = ws_on_open,
+	.on_message = ws_on_message,
+	.on_close = ws_on_close,
+	.on_upgrade = ws_on_upgrade,
+};
+
+static void ws_accept(struct net_conn *nc, int err)
+{
+	struct mon *m = net_conn_user(nc);
+	struct mon_ws *c = NULL;
+
+	if (err)
+		return;
+	for (unsigned i = 0; i < MON_WS_MAX && !c; i++)
+		if (!m->ws[i].in_use && m->ws[i].ws.state == WS_CONN_IDLE)
+			c = &m->ws[i];
+	if (!c) {
+		net_close(nc);
+		return;
+	}
+	c->in_use = true;
+	c->open = false;
+	c->m = m;
+	if (ws_conn_accept(&c->ws, nc, &ws_ops, c)) {
+		c->in_use = false;
+		net_close(nc);
+	}
+}
+
+static const struct net_conn_ops ws_accept_ops = { .on_open = ws_accept };
+
+/* ---- timers ----------------------------------------------------------------------- */
+
+static void push_fired(struct net_timer *t)
+{
+	struct mon *m = t->arg;
+
+	push(m);
+	net_timer_start(m->loop, &m->push_t, m->mc->push_every_ns);
+}
+
+static void beat_fired(struct net_timer *t)
+{
+	struct mon *m = t->arg;
+
+	shm_metrics_heartbeat(m->metrics, kimp_mono_ns());
+	net_timer_start(m->loop, &m->beat_t, MON_BEAT_NS);
+}
+
+/* ---- open, run, close --------------------------------------------------------------- */
+
+static int open_metrics(struct mon *m, const struct shm_opts *so, char *err, size_t errlen)
+{
+	int e = shm_seg_open(&m->seg, m->mc->name, MON_METRICS_SEG_SIZE, so);
+
+	if (e) {
+		snprintf(err, errlen, "segment %s: %s", m->mc->name, shm_last_error());
+		return e;
+	}
+	e = shm_metrics_lookup(&m->seg, "metrics", &m->metrics);
+	if (e == -ENOENT)
+		e = shm_metrics_create(&m->seg, "metrics", "monitord", 16, 8, 4, &m->metrics);
+	if (e) {
+		snprintf(err, errlen, "segment %s: metrics: %s", m->mc->name, shm_last_error());
+		return e;
+	}
+	shm_metrics_claim(m->metrics);
+	m->c_req = shm_metrics_counter(m->metrics, "http_requests");
+	m->c_err = shm_metrics_counter(m->metrics, "http_errors");
+	m->c_push = shm_metrics_counter(m->metrics, "ws_pushes");
+	m->c_ws = shm_metrics_counter(m->metrics, "ws_accepted");
+	m->c_ctl = shm_metrics_counter(m->metrics, "control_requests");
+	m->c_ctl_denied = shm_metrics_counter(m->metrics, "control_denied");
+	m->g_ws = shm_metrics_gauge(m->metrics, "ws_clients");
+	if (!m->c_req || !m->c_err || !m->c_push || !m->c_ws || !m->c_ctl || !m->c_ctl_denied ||
+	    !m->g_ws) {
+		snprintf(err, errlen, "segment %s: metrics region full (made by another build?)",
+			 m->mc->name);
+		return -ENOSPC;
+	}
+	shm_metrics_heartbeat(m->metrics, kimp_mono_ns());
+	return 0;
+}
+
+int mon_open(struct mon **out, struct kimpctl *k, const struct mon_conf *mc, char *err,
+	     size_t errlen)
+{
+	struct net_loop_cfg lc = { .max_conns = MON_HTTP_CONNS + MON_WS_MAX + 8,
+				   .tx_size = MON_REPLY_CAP };
+	struct http_server_cfg hc = { .max_conns = MON_HTTP_CONNS, .ops = &http_ops,
+				      .reply_cap = MON_REPLY_CAP };
+	struct shm_opts so = k->shm;
+	struct mon *m = calloc(1, sizeof(*m));
+	int e;
+
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	m->k = k;
+	m->mc = mc;
+	hc.user = m;
+	/* its own segment is written: the views map the others read-only */
+	so.readonly = false;
+	so.mlock = false;
+	e = open_metrics(m, &so, err, errlen);
+	if (e)
+		goto fail;
+	if (!realpath(mc->www, m->www_real)) {
+		fprintf(stderr, "monitord: www %s: %s: no static files\n", mc->www, strerror(errno));
+		m->www_real[0] = 0;
+	}
+	e = net_loop_new(&m->loop, &lc);
+	if (e) {
+		snprintf(err, errlen, "io_uring loop: %s", strerror(-e));
+		goto fail;
+	}
+	e = http_server_new(&m->http, m->loop, (const struct sockaddr *)&mc->listen,
+			    sizeof(mc->listen), &hc);
+	if (e) {
+		snprintf(err, errlen, "listen: %s", strerror(-e));
+		goto fail;
+	}
+	m->http_port = http_server_port(m->http);
+	m->ws_buf_len = WS_CONN_BUF_SIZE(MON_WS_MSG_IN) + MON_WS_OUT_EXTRA;
+	m->ws_bufs = calloc(MON_WS_MAX, m->ws_buf_len);
+	if (!m->ws_bufs) {
+		e = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (unsigned i = 0; i < MON_WS_MAX; i++) {
+		e = ws_conn_init(&m->ws[i].ws, WS_SERVER, NULL, m->ws_bufs + i * m->ws_buf_len,
+				 m->ws_buf_len, MON_WS_MSG_IN);
+		if (e) {
+			snprintf(err, errlen, "WebSocket slot: %s", strerror(-e));
+			goto fail;
+		}
+		m->ws[i].m = m;
+	}
+	e = net_listen(m->loop, (const struct sockaddr *)&mc->ws_listen, sizeof(mc->ws_listen),
+		       &ws_accept_ops, m, &m->wsl);
+	if (e) {
+		snprintf(err, errlen, "ws_listen: %s", strerror(-e));
+		goto fail;
+	}
+	m->ws_port = net_listener_port(m->wsl);
+	m->push_t.fn = push_fired;
+	m->push_t.arg = m;
+	m->beat_t.fn = beat_fired;
+	m->beat_t.arg = m;
+	net_timer_start(m->loop, &m->push_t, mc->push_every_ns);
+	net_timer_start(m->loop, &m->beat_t, MON_BEAT_NS);
+	*out = m;
+	return 0;
+fail:
+	mon_close(m);
+	return e;
+}
+
+void mon_run(struct mon *m, volatile sig_atomic_t *stop)
+{
+	while (!*stop) {
+		int n = net_loop_run(m->loop, 100000000ull);
+
+		if (n < 0 && n != -EINTR && n != -ETIME) {
+			fprintf(stderr, "monitord: loop: %s\n", strerror(-n));
+			break;
+		}
+	}
+}
+
+uint16_t mon_http_port(const struct mon *m)
+{
+	return m->http_port;
+}
+
+uint16_t mon_ws_port(const struct mon *m)
+{
+	return m->ws_port;
+}
+
+void mon_close(struct mon *m)
+{
+	if (!m)
+		return;
+	if (m->loop) {
+		net_timer_stop(&m->push_t);
+		net_timer_stop(&m->beat_t);
+		if (m->http)
+			http_server_stop(m->http);
+		if (m->wsl)
+			net_listener_close(m->wsl);
+		for (unsigned i = 0; i < MON_WS_MAX; i++)
+			if (m->ws[i].open)
+				ws_conn_close(&m->ws[i].ws, 1001);
+		net_loop_free(m->loop);
+	}
+	http_server_free(m->http);
+	free(m->ws_bufs);
+	if (m->seg.base)
+		shm_seg_detach(&m->seg);
+	free(m);
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * monitord: the engine's observation and operator endpoint. Not on the hot
+ * path: its own io_uring loop (libnet), its own core or none.
+ *
+ *   listen (HTTP, loopback, plain TCP)
+ *     GET  /metrics                 Prometheus text format 0.0.4 (prom.c)
+ *     GET  /health                  200 every process alive and beating, else 503
+ *     GET  /api/status|positions|orders|executions|premium|books|stats|
+ *          feeds|latency|config     JSON, from kimpctl's view functions
+ *     POST /api/control/kill|pause|resume   Authorization: Bearer TOKEN
+ *     GET  /, /FILE                 static files of the www directory
+ *   ws_listen (WebSocket, loopback): a JSON snapshot every push_every
+ *
+ * The views attach each segment read-only for the length of one request;
+ * control maps riskd's control region writable for the request (kimpctl's
+ * kimpctl_risk_control). monitord's own segment ([monitord] name) holds its
+ * metrics region (requests, errors, pushes, heartbeat).
+ */
+#ifndef MONITORD_H
+#define MONITORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
+#include <netinet/in.h>
+#include "kimp/config.h"
+#include "kimp/metrics.h"
+#include "kimp/segment.h"
+#include "kimpctl.h"
+
+#define MON_TOKEN_MAX   256
+#define MON_PROCS_MAX   8
+#define MON_WS_MAX      16
+#define MON_REPLY_CAP   (4u << 20)   /* one reply: the largest view */
+#define MON_WWW_MAX     512
+
+struct mon_conf {
+	char name[SHM_NAME_MAX];            /* own segment */
+	struct sockaddr_in listen, ws_listen;
+	char token[MON_TOKEN_MAX];          /* "" : control disabled */
+	const char *token_src;              /* where it came from, for the log */
+	uint64_t push_every_ns;
+	uint64_t heartbeat_timeout_ns;      /* /health: a beat older is hung */
+	uint64_t control_wait_ns;           /* how long a control request waits for riskd */
+	char www[MON_WWW_MAX];
+	unsigned nprocs;
+	char procs[MON_PROCS_MAX][SHM_NAME_MAX]; /* sections whose name = segment */
+};
+
+/*
+ * [monitord] of c into *out; 'exe' (argv[0] resolved) finds the default
+ * www directory. 0, or -EINVAL with the message in err. Cold.
+ */
+int mon_conf_load(const struct kimp_conf *c, const char *exe, struct mon_conf *out, char *err,
+		  size_t errlen) kimp_cold;
+
+/* Constant-time comparison of a presented token with the configured one. */
+bool mon_token_eq(const char *want, const char *got, size_t got_len);
+
+/*
+ * Prometheus text format 0.0.4 of every metrics region of every segment
+ * (k's shm directories) into f: one family per metric name, label proc;
+ * histograms in seconds on fixed edges (MON_PROM_EDGES). 0 or -ENOMEM.
+ */
+int mon_prom_write(struct kimpctl *k, FILE *f);
+
+/* /health into f as JSON: true when every proc is alive and beating. */
+bool mon_health(struct kimpctl *k, const struct mon_conf *mc, FILE *f);
+
+struct mon;
+/* Open the segment, the loop and the listeners. 0 or -errno with err. Cold. */
+int mon_open(struct mon **out, struct kimpctl *k, const struct mon_conf *mc, char *err,
+	     size_t errlen) kimp_cold;
+/* Run until *stop. */
+void mon_run(struct mon *m, volatile sig_atomic_t *stop);
+uint16_t mon_http_port(const struct mon *m);
+uint16_t mon_ws_port(const struct mon *m);
+void mon_close(struct mon *m) kimp_cold;
+
+#endif
