@@ -88,6 +88,19 @@ static inline void ctl_run(struct run *r, const char *dir, const char *env_conf,
 	ctl_slurp(errp, r->err, sizeof(r->err));
 }
 
+/* ctl_run with "-c cfg" before the NULL-terminated args (at most 13). */
+static inline void ctl_run_conf(struct run *r, const char *dir, const char *cfg,
+				const char *const *args)
+{
+	const char *argv[16] = { "-c", cfg };
+	size_t n = 2;
+
+	while (*args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	ctl_run(r, dir, NULL, argv);
+}
+
 #define ctl_assert_status(r, n) \
 	cr_assert_eq((r).status, n, "exit %d, not %d; stderr:\n%s\nstdout:\n%s", (r).status, n, \
 		     (r).err, (r).out)

@@ -166,13 +166,7 @@ static inline struct shm_metrics *fx_feed(struct fx *x)
 
 static inline void fx_run(struct fx *x, const char *const *args)
 {
-	const char *argv[16] = { "-c", x->cfg };
-	size_t n = 2;
-
-	while (*args && n < 15)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	ctl_run(&x->r, x->env.dir, NULL, argv);
+	ctl_run_conf(&x->r, x->env.dir, x->cfg, args);
 }
 
 #define FX_RUN(x, ...) fx_run(x, (const char *const[]){ __VA_ARGS__, NULL })

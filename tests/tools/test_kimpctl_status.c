@@ -50,13 +50,7 @@ static void write_cfg(const char *sup_extra, const char *extra)
 
 static void run(const char *const *args)
 {
-	const char *argv[16] = { "-c", cfg };
-	size_t n = 2;
-
-	while (*args && n < 15)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	ctl_run(&r, env.dir, NULL, argv);
+	ctl_run_conf(&r, env.dir, cfg, args);
 }
 
 #define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })

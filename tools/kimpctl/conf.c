@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "kimp/daemon.h"
+#include "kimp/tradeconf.h"
 #include "kimpctl.h"
 
 int kimpctl_conf_load(const char *path, struct kimp_conf **out, const char **used,
@@ -24,4 +25,26 @@ int kimpctl_shm_opts(const struct kimp_conf *c, struct shm_opts *o, char *err,
 		     size_t errlen)
 {
 	return kimp_shm_opts_conf(c, o, err, errlen);
+}
+
+struct kimp_trade_conf *kimpctl_trade_conf(struct kimpctl *k, char *why, size_t whylen)
+{
+	struct kimp_trade_conf *tc;
+	char err[256];
+
+	if (!k->conf_path) {
+		snprintf(why, whylen, "no configuration file");
+		return NULL;
+	}
+	tc = malloc(sizeof(*tc));
+	if (!tc) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	if (kimp_trade_conf_load(k->conf, tc, err, sizeof(err))) {
+		snprintf(why, whylen, "%s", err);
+		free(tc);
+		return NULL;
+	}
+	return tc;
 }

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 #include "kimp/tsc.h"
@@ -41,6 +42,56 @@ int kimpctl_parse_wait(const char *s, uint64_t *out)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int kimpctl_usage_err(const char *cmd, const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "kimpctl: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage:\n%s", usage);
+	return KIMPCTL_USAGE;
+}
+
+int kimpctl_ctl_args(int argc, char **argv, const char *usage, const char **pos,
+		     unsigned npos, const char *what, uint64_t *wait_ns, bool *done)
+{
+	const char *cmd = argv[0], *wv;
+	bool opts = true;
+	unsigned n = 0;
+
+	*done = false;
+	for (unsigned i = 0; i < npos; i++)
+		pos[i] = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (opts && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
+			printf("usage:\n%s", usage);
+			*done = true;
+			return KIMPCTL_OK;
+		} else if (opts && !strcmp(a, "--")) {
+			opts = false;
+		} else if (opts && (!strcmp(a, "--wait") || !strncmp(a, "--wait=", 7))) {
+			wv = a[6] ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
+			if (!wv)
+				return kimpctl_usage_err(cmd, usage, "--wait needs a duration");
+			if (kimpctl_parse_wait(wv, wait_ns))
+				return kimpctl_usage_err(cmd, usage, "--wait '%s': not a duration "
+							 "0s..3600s (a whole number and ns, us, ms "
+							 "or s)", wv);
+		} else if (opts && a[0] == '-' && a[1]) {
+			return kimpctl_usage_err(cmd, usage, "unknown option '%s'", a);
+		} else if (n == npos) {
+			return kimpctl_usage_err(cmd, usage, "unexpected '%s' (%s)", a, what);
+		} else {
+			pos[n++] = a;
+		}
+	}
+	return KIMPCTL_OK;
 }
 
 /*

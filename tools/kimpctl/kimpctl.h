@@ -72,12 +72,35 @@ int kimpctl_conf_load(const char *path, struct kimp_conf **out, const char **use
 int kimpctl_shm_opts(const struct kimp_conf *c, struct shm_opts *o, char *err,
 		     size_t errlen);
 
+struct kimp_trade_conf;
+
+/*
+ * The trading configuration of k->conf (venue scales and names), malloc'd,
+ * or NULL with the reason in why: no configuration file, out of memory, or
+ * the loader's error. The caller frees it.
+ */
+struct kimp_trade_conf *kimpctl_trade_conf(struct kimpctl *k, char *why, size_t whylen);
+
 /* ---- ctl.c: a request to a daemon through its control region ------------ */
 
 #define KIMPCTL_WAIT_MAX_NS 3600000000000ull   /* --wait at most 3600s */
 
 /* "N" then ns, us, ms or s, at most KIMPCTL_WAIT_MAX_NS: 0, or -EINVAL. */
 int kimpctl_parse_wait(const char *s, uint64_t *out);
+
+/* "kimpctl: CMD: <fmt>" then the usage on stderr; returns KIMPCTL_USAGE. */
+int kimpctl_usage_err(const char *cmd, const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A command's "[ARG...] [--wait DURATION] [-h]": up to npos positional
+ * arguments into pos[] (the rest NULL; 'what' says in the error which
+ * ones, "one SEGMENT only"), --wait into *wait_ns (left as it is when not
+ * given). KIMPCTL_OK with *done false: go on; with *done true: the help
+ * was printed; KIMPCTL_USAGE: the error was said.
+ */
+int kimpctl_ctl_args(int argc, char **argv, const char *usage, const char **pos,
+		     unsigned npos, const char *what, uint64_t *wait_ns, bool *done);
 
 struct kimpctl_req {
 	const char *cmd;            /* "kill", "reset" */

@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 #include "kimp/order.h"
 #include "kimp/venue_ord.h"
@@ -45,20 +44,6 @@ const char *kimpctl_ord_venues(char *buf, size_t cap)
 			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", vo->name);
 	}
 	return buf;
-}
-
-static int reset_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int reset_usage_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("kimpctl: reset: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage:\n%s", reset_usage);
-	return KIMPCTL_USAGE;
 }
 
 /* orderd's state and control regions, magic and version checked (said). */
@@ -90,7 +75,7 @@ static int ord_regions(const struct shm_seg *seg, const char *name,
 
 static int reset_run(struct kimpctl *k, int argc, char **argv)
 {
-	const char *venue = NULL, *name = NULL, *wv;
+	const char *pos[2], *venue, *name;
 	struct kimpctl_req rq = { .cmd = "reset", .daemon = "orderd",
 				  .metrics = KIMP_ORD_METRICS,
 				  .wait_ns = RESET_WAIT_DEFAULT_NS };
@@ -99,40 +84,21 @@ static int reset_run(struct kimpctl *k, int argc, char **argv)
 	struct kimp_ord_control *ctl = NULL;
 	struct shm_seg seg;
 	char list[128];
-	bool opts = true, was;
+	bool done, was;
 	int v, status;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (opts && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
-			printf("usage:\n%s", reset_usage);
-			return KIMPCTL_OK;
-		} else if (opts && !strcmp(a, "--")) {
-			opts = false;
-		} else if (opts && (!strcmp(a, "--wait") || !strncmp(a, "--wait=", 7))) {
-			wv = a[6] ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
-			if (!wv)
-				return reset_usage_err("--wait needs a duration");
-			if (kimpctl_parse_wait(wv, &rq.wait_ns))
-				return reset_usage_err("--wait '%s': not a duration 0s..3600s "
-						       "(a whole number and ns, us, ms or s)", wv);
-		} else if (opts && a[0] == '-' && a[1]) {
-			return reset_usage_err("unknown option '%s'", a);
-		} else if (!venue) {
-			venue = a;
-		} else if (!name) {
-			name = a;
-		} else {
-			return reset_usage_err("unexpected '%s' (one VENUE and one SEGMENT)", a);
-		}
-	}
+	status = kimpctl_ctl_args(argc, argv, reset_usage, pos, 2, "one VENUE and one SEGMENT",
+				  &rq.wait_ns, &done);
+	if (status || done)
+		return status;
+	venue = pos[0];
+	name = pos[1];
 	if (!venue)
-		return reset_usage_err("a VENUE is needed (one of %s)",
+		return kimpctl_usage_err("reset", reset_usage, "a VENUE is needed (one of %s)",
 				       kimpctl_ord_venues(list, sizeof(list)));
 	vo = venue_ord_by_name(venue);
 	if (!vo)
-		return reset_usage_err("'%s' is not a venue with order entry (one of %s)", venue,
+		return kimpctl_usage_err("reset", reset_usage, "'%s' is not a venue with order entry (one of %s)", venue,
 				       kimpctl_ord_venues(list, sizeof(list)));
 	v = (int)vo->venue;
 	if (!name)

@@ -136,26 +136,6 @@ static int entry_cmp(const void *a, const void *b)
 	return x->client_oid < y->client_oid ? -1 : x->client_oid > y->client_oid;
 }
 
-static void conf_scales(struct kimpctl *k, struct ord_view *v)
-{
-	char err[sizeof(v->tc_why) - 64];
-
-	if (!k->conf_path) {
-		snprintf(v->tc_why, sizeof(v->tc_why), "no configuration file");
-		return;
-	}
-	v->tc = malloc(sizeof(*v->tc));
-	if (!v->tc) {
-		snprintf(v->tc_why, sizeof(v->tc_why), "out of memory");
-		return;
-	}
-	if (kimp_trade_conf_load(k->conf, v->tc, err, sizeof(err))) {
-		snprintf(v->tc_why, sizeof(v->tc_why), "%s", err);
-		free(v->tc);
-		v->tc = NULL;
-	}
-}
-
 static int view_open(struct kimpctl *k, const char *name, enum kimpctl_orders_what what,
 		     struct ord_view *v)
 {
@@ -187,7 +167,7 @@ static int view_open(struct kimpctl *k, const char *name, enum kimpctl_orders_wh
 	}
 	if (v->n)
 		qsort(v->e, v->n, sizeof(*v->e), entry_cmp);
-	conf_scales(k, v);
+	v->tc = kimpctl_trade_conf(k, v->tc_why, sizeof(v->tc_why));
 	return KIMPCTL_OK;
 detach:
 	shm_seg_detach(&v->seg);

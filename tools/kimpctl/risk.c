@@ -83,21 +83,6 @@ const char *fmt_dec(char *buf, size_t len, int64_t v, unsigned dec)
 	return buf;
 }
 
-static int usage_err(const char *cmd, const char *usage, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int usage_err(const char *cmd, const char *usage, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "kimpctl: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage:\n%s", usage);
-	return KIMPCTL_USAGE;
-}
-
 int kimpctl_seg_args(int argc, char **argv, const char *usage, const char *def,
 		     const char **name, bool *json, bool *done)
 {
@@ -118,9 +103,9 @@ int kimpctl_seg_args(int argc, char **argv, const char *usage, const char *def,
 		} else if (opts && !strcmp(a, "--json")) {
 			*json = true;
 		} else if (opts && a[0] == '-' && a[1]) {
-			return usage_err(argv[0], usage, "unknown option '%s'", a);
+			return kimpctl_usage_err(argv[0], usage, "unknown option '%s'", a);
 		} else if (*name) {
-			return usage_err(argv[0], usage, "unexpected '%s' (one SEGMENT only)", a);
+			return kimpctl_usage_err(argv[0], usage, "unexpected '%s' (one SEGMENT only)", a);
 		} else {
 			*name = a;
 		}
@@ -1086,36 +1071,16 @@ static void ctl_said(FILE *f, const struct shm_seg *seg, const char *cmd, const 
 
 static int ctl_run(struct kimpctl *k, int argc, char **argv)
 {
-	const char *cmd = argv[0], *name = NULL, *usage, *wv;
-	enum ctl_what what = !strcmp(cmd, "kill") ? CTL_KILL :
-			     !strcmp(cmd, "pause") ? CTL_PAUSE : CTL_RESUME;
+	const char *cmd = argv[0], *usage, *name;
 	uint64_t wait_ns = RISK_WAIT_DEFAULT_NS;
-	bool opts = true;
+	bool done;
+	int status;
 
-	usage = what == CTL_KILL ? kill_usage : what == CTL_PAUSE ? pause_usage : resume_usage;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (opts && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
-			printf("usage:\n%s", usage);
-			return KIMPCTL_OK;
-		} else if (opts && !strcmp(a, "--")) {
-			opts = false;
-		} else if (opts && (!strcmp(a, "--wait") || !strncmp(a, "--wait=", 7))) {
-			wv = a[6] ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
-			if (!wv)
-				return usage_err(cmd, usage, "--wait needs a duration");
-			if (kimpctl_parse_wait(wv, &wait_ns))
-				return usage_err(cmd, usage, "--wait '%s': not a duration 0s..3600s "
-						 "(a whole number and ns, us, ms or s)", wv);
-		} else if (opts && a[0] == '-' && a[1]) {
-			return usage_err(cmd, usage, "unknown option '%s'", a);
-		} else if (name) {
-			return usage_err(cmd, usage, "unexpected '%s' (one SEGMENT only)", a);
-		} else {
-			name = a;
-		}
-	}
+	usage = !strcmp(cmd, "kill") ? kill_usage : !strcmp(cmd, "pause") ? pause_usage :
+		resume_usage;
+	status = kimpctl_ctl_args(argc, argv, usage, &name, 1, "one SEGMENT only", &wait_ns, &done);
+	if (status || done)
+		return status;
 	return kimpctl_risk_control(k, name ? name : KIMP_RISK_SEGMENT, cmd, wait_ns, stdout);
 }
 

@@ -178,26 +178,6 @@ static int state_find(const struct shm_seg *seg, const char *name,
 	return KIMPCTL_OK;
 }
 
-static void conf_scales(struct kimpctl *k, struct strat_view *v)
-{
-	char err[sizeof(v->tc_why) - 64];
-
-	if (!k->conf_path) {
-		snprintf(v->tc_why, sizeof(v->tc_why), "no configuration file");
-		return;
-	}
-	v->tc = malloc(sizeof(*v->tc));
-	if (!v->tc) {
-		snprintf(v->tc_why, sizeof(v->tc_why), "out of memory");
-		return;
-	}
-	if (kimp_trade_conf_load(k->conf, v->tc, err, sizeof(err))) {
-		snprintf(v->tc_why, sizeof(v->tc_why), "%s", err);
-		free(v->tc);
-		v->tc = NULL;
-	}
-}
-
 static int view_open(struct kimpctl *k, const char *name, struct strat_view *v)
 {
 	const struct kimp_strat_state *st = NULL;
@@ -215,7 +195,7 @@ static int view_open(struct kimpctl *k, const char *name, struct strat_view *v)
 	}
 	memcpy(v->st, st, sizeof(*v->st));
 	v->m = kimpctl_metrics(&v->seg, KIMP_STRAT_METRICS_REGION);
-	conf_scales(k, v);
+	v->tc = kimpctl_trade_conf(k, v->tc_why, sizeof(v->tc_why));
 	v->now = kimp_mono_ns();
 	return KIMPCTL_OK;
 detach:
