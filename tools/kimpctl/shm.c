@@ -342,11 +342,12 @@ int kimpctl_seg_names(const struct kimpctl *k, struct kimpctl_seg_name **out, si
 	/* sorted by name: a name in both directories is listed once */
 	for (size_t i = 0; i < rows.n; i++) {
 		const struct seg_row *r = &rows.v[i];
+		size_t len = strlen(r->name);
 
-		if (r->state != ROW_OK || strlen(r->name) >= sizeof(v->name) ||
+		if (r->state != ROW_OK || len >= sizeof(v->name) ||
 		    (*n && !strcmp(v[*n - 1].name, r->name)))
 			continue;
-		snprintf(v[*n].name, sizeof(v->name), "%s", r->name);
+		memcpy(v[*n].name, r->name, len + 1);
 		(*n)++;
 	}
 	free(rows.v);
