@@ -8,9 +8,11 @@
 #include <math.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "bench_util.h"
@@ -268,6 +270,76 @@ void bu_child(unsigned slot, pid_t pid)
 {
 	if (slot < BU_CHILDREN)
 		bu_children[slot] = pid;
+}
+
+void bu_child_said(const char *prog, const char *what, int status)
+{
+	if (WIFEXITED(status))
+		fprintf(stderr, "%s: %s exited with status %d\n", prog, what, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		fprintf(stderr, "%s: %s died of signal %d%s\n", prog, what, WTERMSIG(status),
+			WCOREDUMP(status) ? " (core dumped)" : "");
+}
+
+bool bu_child_alive(const char *prog, const char *what, pid_t *pid, unsigned slot)
+{
+	int status;
+	pid_t r;
+
+	if (*pid <= 0)
+		return false;
+	r = waitpid(*pid, &status, WNOHANG);
+	if (r == 0)
+		return true;
+	if (r == *pid) {
+		bu_child_said(prog, what, status);
+		*pid = 0;
+		bu_child(slot, 0);
+	}
+	return false;
+}
+
+void bu_child_stop(const char *prog, const char *what, pid_t *pid, unsigned slot,
+		   uint64_t grace_ns, void (*tick)(void *arg), void *arg)
+{
+	uint64_t deadline = bu_mono_ns() + grace_ns;
+	int status;
+
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGTERM);
+	for (;;) {
+		pid_t r = waitpid(*pid, &status, WNOHANG);
+
+		if (r == *pid) {
+			if (!WIFEXITED(status) || WEXITSTATUS(status))
+				bu_child_said(prog, what, status);
+			break;
+		}
+		if (r < 0 && errno != EINTR)
+			break;
+		if (tick)
+			tick(arg);
+		if (bu_mono_ns() >= deadline) {
+			fprintf(stderr, "%s: %s ignored SIGTERM for %.0f s; killing it\n", prog, what,
+				(double)grace_ns / 1e9);
+			kill(*pid, SIGKILL);
+			while (waitpid(*pid, &status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		usleep(10000);
+	}
+	*pid = 0;
+	bu_child(slot, 0);
+}
+
+uint64_t bu_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- /proc ------------------------------------------------------------------- */

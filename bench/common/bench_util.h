@@ -28,6 +28,9 @@ void bu_json_head(FILE *f, const char *name, const char *commit);
 /* a / b, or NaN when b is not positive or either is NaN. */
 double bu_ratio(double a, double b);
 /* qsort comparators. */
+/* CLOCK_MONOTONIC in ns. */
+uint64_t bu_mono_ns(void);
+
 int bu_dbl_cmp(const void *a, const void *b);
 int bu_u64_cmp(const void *a, const void *b);
 /* The median of v[0..n) leaving out NaNs (v is reordered), or NaN when none. */
@@ -75,6 +78,20 @@ int bu_signals(const char *prog);
 void bu_signals_default(void);
 /* Child slot 0..BU_CHILDREN-1 holds pid (0: none). */
 void bu_child(unsigned slot, pid_t pid);
+/* Say how a reaped child ended: "PROG: WHAT exited with status N" or "died of signal N". */
+void bu_child_said(const char *prog, const char *what, int status);
+/*
+ * Is the child *pid (in slot) still running? When it has ended: how is
+ * said, *pid becomes 0 and the slot is cleared.
+ */
+bool bu_child_alive(const char *prog, const char *what, pid_t *pid, unsigned slot);
+/*
+ * Stop the child *pid (in slot): SIGTERM, then up to grace_ns for it to go
+ * (tick(arg) between looks, when not NULL: drain its output), then SIGKILL.
+ * An unclean end is said; *pid becomes 0 and the slot is cleared.
+ */
+void bu_child_stop(const char *prog, const char *what, pid_t *pid, unsigned slot,
+		   uint64_t grace_ns, void (*tick)(void *arg), void *arg);
 /*
  * fn (NULL: none) runs in the handler after the children are killed, before
  * the exit: it must be async-signal-safe (unlink a file the run made).

@@ -30,14 +30,6 @@ const char *const bx_venue_names[BX_NVENUES] = {
 	[BX_UPBIT] = "upbit",
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- the temp dir and the scenario ---------------------------------------------- */
 
 int bx_exsim_dir(struct bx_exsim *x, const char *tag)
@@ -218,7 +210,7 @@ static int read_ready(struct bx_exsim *x, uint64_t deadline)
 	size_t len = 0;
 
 	while (!x->ready_line[0]) {
-		uint64_t now = mono_ns();
+		uint64_t now = bu_mono_ns();
 		struct pollfd p = { .fd = x->out_fd, .events = POLLIN };
 		char *nl;
 		ssize_t n;
@@ -328,7 +320,7 @@ int bx_exsim_start(struct bx_exsim *x, const struct bx_exsim_cfg *c, uint64_t lo
 	x->pid = pid;
 	bu_child(BX_EXSIM_SLOT, pid);
 	x->out_fd = pfd[0];
-	err = read_ready(x, mono_ns() + (uint64_t)c->start_timeout_s * 1000000000ull);
+	err = read_ready(x, bu_mono_ns() + (uint64_t)c->start_timeout_s * 1000000000ull);
 	if (err == -ETIMEDOUT) {
 		fprintf(stderr, "%s: exsim did not say \"exsim: ready\" within %u s\n",
 			c->prog, c->start_timeout_s);
@@ -373,47 +365,12 @@ void bx_exsim_drain(struct bx_exsim *x)
 
 bool bx_exsim_alive(struct bx_exsim *x)
 {
-	int status;
-	pid_t r;
-
-	if (x->pid <= 0)
-		return false;
-	r = waitpid(x->pid, &status, WNOHANG);
-	if (r == 0)
-		return true;
-	if (r == x->pid) {
-		if (WIFEXITED(status))
-			fprintf(stderr, "%s: exsim exited with status %d\n", x->prog,
-				WEXITSTATUS(status));
-		else if (WIFSIGNALED(status))
-			fprintf(stderr, "%s: exsim died of signal %d\n", x->prog,
-				WTERMSIG(status));
-		x->pid = 0;
-		bu_child(BX_EXSIM_SLOT, 0);
-	}
-	return false;
+	return bu_child_alive(x->prog, "exsim", &x->pid, BX_EXSIM_SLOT);
 }
 
 void bx_exsim_stop(struct bx_exsim *x)
 {
-	uint64_t deadline = mono_ns() + 3000000000ull;
-	int status;
-
-	if (x->pid > 0) {
-		kill(x->pid, SIGTERM);
-		while (waitpid(x->pid, &status, WNOHANG) == 0) {
-			if (mono_ns() >= deadline) {
-				fprintf(stderr, "%s: exsim ignored SIGTERM; killing it\n", x->prog);
-				kill(x->pid, SIGKILL);
-				while (waitpid(x->pid, &status, 0) < 0 && errno == EINTR)
-					;
-				break;
-			}
-			usleep(10000);
-		}
-		x->pid = 0;
-		bu_child(BX_EXSIM_SLOT, 0);
-	}
+	bu_child_stop(x->prog, "exsim", &x->pid, BX_EXSIM_SLOT, 3000000000ull, NULL, NULL);
 	bx_exsim_drain(x);
 	if (x->out_fd >= 0)
 		close(x->out_fd);

@@ -32,14 +32,6 @@ static void unlink_seg(void)
 		unlink(seg_path);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- the configuration -------------------------------------------------------------- */
 
 static void put_coins(FILE *f, const struct fb_cfg *c, bool usdt)
@@ -109,31 +101,9 @@ static __attribute__((noreturn)) void child_main(const struct fb_cfg *c, const s
 	_exit(127);
 }
 
-static void say_status(int status)
-{
-	if (WIFEXITED(status))
-		fprintf(stderr, FB_PROG ": feedd exited with status %d\n", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		fprintf(stderr, FB_PROG ": feedd died of signal %d%s\n", WTERMSIG(status),
-			WCOREDUMP(status) ? " (core dumped)" : "");
-}
-
 bool fb_feedd_alive(struct fb_feedd *f)
 {
-	int status;
-	pid_t r;
-
-	if (f->pid <= 0)
-		return false;
-	r = waitpid(f->pid, &status, WNOHANG);
-	if (r == 0)
-		return true;
-	if (r == f->pid) {
-		say_status(status);
-		f->pid = 0;
-		bu_child(FB_FEEDD_SLOT, 0);
-	}
-	return false;
+	return bu_child_alive(FB_PROG, "feedd", &f->pid, FB_FEEDD_SLOT);
 }
 
 /*
@@ -310,7 +280,7 @@ int fb_feedd_start(const struct fb_cfg *c, const struct bx_exsim *x, unsigned ru
 	f->pid = pid;
 	bu_child(FB_FEEDD_SLOT, pid);
 	bu_signal_cleanup(unlink_seg);
-	deadline = mono_ns() + (uint64_t)c->start_timeout_s * 1000000000ull;
+	deadline = bu_mono_ns() + (uint64_t)c->start_timeout_s * 1000000000ull;
 	for (;;) {
 		/* not before feedd says it made its segment: a half-made one is no use */
 		err = read_err(f);
@@ -333,7 +303,7 @@ int fb_feedd_start(const struct fb_cfg *c, const struct bx_exsim *x, unsigned ru
 			err = -ECHILD;
 			goto fail;
 		}
-		if (mono_ns() >= deadline) {
+		if (bu_mono_ns() >= deadline) {
 			fprintf(stderr, FB_PROG ": feedd's segment %s not ready within %u s\n",
 				f->seg_name, c->start_timeout_s);
 			err = -ETIMEDOUT;
@@ -358,37 +328,11 @@ fail:
 
 void fb_feedd_stop(struct fb_feedd *f)
 {
-	uint64_t deadline = mono_ns() + 3000000000ull;
-	int status;
-
 	if (f->attached) {
 		shm_seg_detach(&f->seg);
 		f->attached = false;
 	}
-	if (f->pid > 0) {
-		kill(f->pid, SIGTERM);
-		for (;;) {
-			pid_t r = waitpid(f->pid, &status, WNOHANG);
-
-			if (r == f->pid) {
-				if (!WIFEXITED(status) || WEXITSTATUS(status))
-					say_status(status);
-				break;
-			}
-			if (r < 0 && errno != EINTR)
-				break;
-			if (mono_ns() >= deadline) {
-				fprintf(stderr, FB_PROG ": feedd ignored SIGTERM for 3 s; killing it\n");
-				kill(f->pid, SIGKILL);
-				while (waitpid(f->pid, &status, 0) < 0 && errno == EINTR)
-					;
-				break;
-			}
-			usleep(10000);
-		}
-		f->pid = 0;
-		bu_child(FB_FEEDD_SLOT, 0);
-	}
+	bu_child_stop(FB_PROG, "feedd", &f->pid, FB_FEEDD_SLOT, 3000000000ull, NULL, NULL);
 	if (f->err_fd >= 0) {
 		read_err(f);
 		close(f->err_fd);

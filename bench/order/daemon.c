@@ -114,14 +114,6 @@ static void unlink_segs(void)
 			unlink(seg_paths[i]);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
@@ -212,31 +204,9 @@ static int write_conf(const struct ob_cfg *cfg, const struct bx_exsim *x, uint16
 
 /* ---- orderd, the process ------------------------------------------------------------- */
 
-static void say_status(int status)
-{
-	if (WIFEXITED(status))
-		fprintf(stderr, OB_PROG ": orderd exited with status %d\n", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		fprintf(stderr, OB_PROG ": orderd died of signal %d%s\n", WTERMSIG(status),
-			WCOREDUMP(status) ? " (core dumped)" : "");
-}
-
 static bool od_alive(struct od_proc *p)
 {
-	int status;
-	pid_t r;
-
-	if (p->pid <= 0)
-		return false;
-	r = waitpid(p->pid, &status, WNOHANG);
-	if (r == 0)
-		return true;
-	if (r == p->pid) {
-		say_status(status);
-		p->pid = 0;
-		bu_child(ORDERD_SLOT, 0);
-	}
-	return false;
+	return bu_child_alive(OB_PROG, "orderd", &p->pid, ORDERD_SLOT);
 }
 
 /* Forward orderd's stderr, line by line, prefixed. */
@@ -307,36 +277,14 @@ static int od_spawn(const struct ob_cfg *cfg, struct od_proc *p)
 	return 0;
 }
 
+static void od_drain_tick(void *arg)
+{
+	od_drain(arg);
+}
+
 static void od_stop(struct od_proc *p)
 {
-	uint64_t deadline = mono_ns() + 5000000000ull;
-	int status;
-
-	if (p->pid > 0) {
-		kill(p->pid, SIGTERM);
-		for (;;) {
-			pid_t r = waitpid(p->pid, &status, WNOHANG);
-
-			if (r == p->pid) {
-				if (!WIFEXITED(status) || WEXITSTATUS(status))
-					say_status(status);
-				break;
-			}
-			if (r < 0 && errno != EINTR)
-				break;
-			od_drain(p);
-			if (mono_ns() >= deadline) {
-				fprintf(stderr, OB_PROG ": orderd ignored SIGTERM for 5 s; killing it\n");
-				kill(p->pid, SIGKILL);
-				while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
-					;
-				break;
-			}
-			usleep(10000);
-		}
-		p->pid = 0;
-		bu_child(ORDERD_SLOT, 0);
-	}
+	bu_child_stop(OB_PROG, "orderd", &p->pid, ORDERD_SLOT, 5000000000ull, od_drain_tick, p);
 	od_drain(p);
 	if (p->err_fd >= 0) {
 		close(p->err_fd);
@@ -689,7 +637,7 @@ static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res 
 	if (e)
 		goto out;
 	/* its segment, then both venues ready */
-	deadline = mono_ns() + (uint64_t)cfg->start_timeout_s * 1000000000ull;
+	deadline = bu_mono_ns() + (uint64_t)cfg->start_timeout_s * 1000000000ull;
 	for (;;) {
 		od_drain(&p);
 		bx_exsim_drain(&x);
@@ -706,7 +654,7 @@ static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res 
 			e = -ECHILD;
 			goto out;
 		}
-		if (mono_ns() >= deadline) {
+		if (bu_mono_ns() >= deadline) {
 			fprintf(stderr, OB_PROG ": orderd %s within %u s (configuration %s)\n",
 				p.s_on ? "did not have both venues ready" :
 					 "did not make its segment (with an intent-to-send histogram per venue)",
@@ -722,13 +670,13 @@ static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res 
 	/* ---- paced ---- */
 	for (unsigned v = 0; v < OB_NVENUES; v++)
 		shm_hist_snapshot(p.its[v], &h0[v]);
-	t = mono_ns();
+	t = bu_mono_ns();
 	deadline = t + (uint64_t)(cfg->paced_s * 1e9);
 	{
 		uint64_t step = 1000000000ull / cfg->paced_rate, next = t;
 		unsigned v = 0;
 
-		while ((t = mono_ns()) < deadline) {
+		while ((t = bu_mono_ns()) < deadline) {
 			while (next <= t) {
 				if (push_order(&p, v)) {
 					u->paced_orders[v]++;
@@ -741,8 +689,8 @@ static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res 
 		}
 	}
 	/* every paced order sent or refused */
-	deadline = mono_ns() + 5000000000ull;
-	while (mono_ns() < deadline && rc0.by_state[KIMP_ORD_SENT] + rc0.local_rej <
+	deadline = bu_mono_ns() + 5000000000ull;
+	while (bu_mono_ns() < deadline && rc0.by_state[KIMP_ORD_SENT] + rc0.local_rej <
 					       u->paced_orders[0] + u->paced_orders[1]) {
 		drain_reports(&p, &rc0);
 		usleep(1000);
@@ -773,9 +721,9 @@ static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res 
 		pv[v] = 0;
 	}
 	loop_first = coid_next + 1;
-	t = mono_ns();
+	t = bu_mono_ns();
 	deadline = t + (uint64_t)(cfg->load_s * 1e9);
-	while (mono_ns() < deadline) {
+	while (bu_mono_ns() < deadline) {
 		uint64_t n = 0;
 
 		for (unsigned v = 0; v < OB_NVENUES; v++)
@@ -790,7 +738,7 @@ static int one_run(const struct ob_cfg *cfg, unsigned run, struct ob_daemon_res 
 			sleep_ns(20000);
 		}
 	}
-	u->load_wall_s = (double)(mono_ns() - t) / 1e9;
+	u->load_wall_s = (double)(bu_mono_ns() - t) / 1e9;
 	s1 = sent_total(&p);
 	c1o = bu_proc_cpu_ns(p.pid);
 	c1x = bu_proc_cpu_ns(x.pid);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include "kimp/wsconn.h"
+#include "../common/bench_util.h"
 #include "sim_bench.h"
 
 #define CL_MAX_MSG   (256 * 1024)       /* exsim's SIM_WS_MAX_MSG */
@@ -52,14 +53,6 @@ struct sb_client {
 	char bad_sample[128];
 	char cipher[64];
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- the subscriptions -------------------------------------------------------------- */
 
@@ -233,7 +226,7 @@ static int conn_failure(const struct sb_client *cl)
 
 int sb_client_run(struct sb_client *cl, uint64_t deadline_ns)
 {
-	while (mono_ns() < deadline_ns) {
+	while (bu_mono_ns() < deadline_ns) {
 		int r = net_loop_run(cl->l, CL_WAIT_NS);
 
 		if (r < 0) {
@@ -290,7 +283,7 @@ int sb_client_start(const struct sb_cfg *c, const struct bx_exsim *x,
 {
 	struct net_tls_conf tc = { .role = NET_TLS_CLIENT, .ca_file = x->ca };
 	struct sb_client *cl = calloc(1, sizeof(*cl));
-	uint64_t deadline = mono_ns() + (uint64_t)c->start_timeout_s * 1000000000ull;
+	uint64_t deadline = bu_mono_ns() + (uint64_t)c->start_timeout_s * 1000000000ull;
 	uint64_t next_upbit = 0;
 	char msg[256];
 	int err = -ENOMEM;
@@ -329,7 +322,7 @@ int sb_client_start(const struct sb_cfg *c, const struct bx_exsim *x,
 		cl->c[i].idx = i / SB_NVENUES;
 	}
 	while (!all_receiving(cl)) {
-		uint64_t now = mono_ns();
+		uint64_t now = bu_mono_ns();
 		int r;
 
 		if (now >= deadline) {
@@ -392,7 +385,7 @@ unsigned sb_client_loop_flags(const struct sb_client *cl)
 
 void sb_client_free(struct sb_client *cl)
 {
-	uint64_t deadline = mono_ns() + 1000000000ull;
+	uint64_t deadline = bu_mono_ns() + 1000000000ull;
 	bool open = false;
 
 	if (!cl)
@@ -405,7 +398,7 @@ void sb_client_free(struct sb_client *cl)
 			}
 		}
 		/* let the closes go out (exsim may still be streaming at us) */
-		while (open && mono_ns() < deadline) {
+		while (open && bu_mono_ns() < deadline) {
 			if (net_loop_run(cl->l, CL_WAIT_NS) < 0)
 				break;
 			open = false;
