@@ -16,7 +16,10 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -306,6 +309,37 @@ static inline uint16_t test_port_after(const char *s, const char *key)
 		return 0;
 	p = strchr(p + strlen(key), ':');
 	return p ? (uint16_t)atoi(p + 1) : 0;
+}
+
+/*
+ * One HTTP/1.1 request with no body to 127.0.0.1:port (exsim's control
+ * port): the status, the body in out (cut to cap; out may be NULL).
+ */
+static inline int test_http(uint16_t port, const char *method, const char *target, char *out,
+			    size_t cap)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	char req[512];
+	int n = snprintf(req, sizeof(req),
+			 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+			 "Connection: close\r\n\r\n", method, target);
+	cr_assert_eq(write(s, req, (size_t)n), n);
+	size_t len = 0;
+	static char buf[1 << 20];
+	ssize_t r;
+	while ((r = read(s, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)r;
+	buf[len] = 0;
+	close(s);
+	int status = 0;
+	sscanf(buf, "HTTP/1.1 %d", &status);
+	const char *body = strstr(buf, "\r\n\r\n");
+	if (out && cap)
+		snprintf(out, cap, "%s", body ? body + 4 : "");
+	return status;
 }
 
 #endif

@@ -246,28 +246,7 @@ static inline const char *fdt_books_str(struct fdt *t)
 static inline int fdt_ctl(struct fdt *t, const char *method, const char *target, char *out,
 			  size_t cap)
 {
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(t->ctrl) };
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	char req[512];
-	int n = snprintf(req, sizeof(req),
-			 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
-			 "Connection: close\r\n\r\n", method, target);
-	cr_assert_eq(write(s, req, (size_t)n), n);
-	size_t len = 0;
-	static char buf[1 << 20];
-	ssize_t r;
-	while ((r = read(s, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)r;
-	buf[len] = 0;
-	close(s);
-	int status = 0;
-	sscanf(buf, "HTTP/1.1 %d", &status);
-	const char *body = strstr(buf, "\r\n\r\n");
-	if (out && cap)
-		snprintf(out, cap, "%s", body ? body + 4 : "");
-	return status;
+	return test_http(t->ctrl, method, target, out, cap);
 }
 
 static inline void fdt_fini(struct fdt *t)

@@ -272,6 +272,40 @@ Test(orderd_e2e, rate_burst_local_rejects)
 	odt_fini(&t);
 }
 
+/* A feedd-shaped segment 'feed' with a book table of 16 books (the test removes it). */
+static struct shm_seqtab *feed_table(struct odt *t, struct shm_seg *fseg, const char *feed)
+{
+	struct shm_seqtab *tab;
+
+	cr_assert_eq(shm_seg_create(fseg, feed, shm_seqtab_bytes(sizeof(struct kimp_book), 16) +
+				    (1 << 20), &t->so), 0, "%s", shm_last_error());
+	cr_assert_eq(shm_seqtab_create(fseg, KIMP_BOOK_REGION, sizeof(struct kimp_book), 16, &tab),
+		     0);
+	return tab;
+}
+
+/* Binance BTC in slot 0 of tab: live, received now, with these levels, update 'n'. */
+static void feed_book(struct shm_seqtab *tab, const struct vinfo *vi,
+		      const struct kimp_level *bids, unsigned nb, const struct kimp_level *asks,
+		      unsigned na, uint64_t n)
+{
+	struct kimp_book b;
+
+	memset(&b, 0, sizeof(b));
+	b.venue = KIMP_VENUE_BINANCE;
+	b.inst = 1;
+	b.status = KIMP_BOOK_LIVE;
+	b.px_dec = (uint8_t)vi->px_dec;
+	b.qty_dec = (uint8_t)vi->qty_dec;
+	b.recv_mono_ns = kimp_mono_ns();
+	b.update_count = n;
+	for (unsigned i = 0; i < nb; i++)
+		b.bids[b.nbids++] = bids[i];
+	for (unsigned i = 0; i < na; i++)
+		b.asks[b.nasks++] = asks[i];
+	shm_seqtab_write(tab, 0, &b);
+}
+
 /*
  * Paper mode: no exsim; a feedd-like segment with the `books` table written
  * here; an IOC buy walks two ask levels and is reported as two fills at the
@@ -283,33 +317,21 @@ Test(orderd_e2e, binance_paper_ioc_walks_the_book)
 	struct vinfo vi;
 	struct shm_seg fseg;
 	struct shm_seqtab *tab;
-	struct kimp_book b;
 	char feed[32], extra[256];
 
 	vinfo(KIMP_VENUE_BINANCE, &vi);
 	odt_init(&t);
 	odt_riskd(&t);
 	snprintf(feed, sizeof(feed), "odtf%d", (int)getpid());
-	cr_assert_eq(shm_seg_create(&fseg, feed, shm_seqtab_bytes(sizeof(b), 16) + (1 << 20),
-				    &t.so), 0, "%s", shm_last_error());
-	cr_assert_eq(shm_seqtab_create(&fseg, KIMP_BOOK_REGION, sizeof(b), 16, &tab), 0);
+	tab = feed_table(&t, &fseg, feed);
 	int64_t P = 1, Q = 1;
 	for (unsigned i = 0; i < vi.px_dec; i++)
 		P *= 10;
 	for (unsigned i = 0; i + 4 < vi.qty_dec; i++)
 		Q *= 10; /* 0.0001 */
-	memset(&b, 0, sizeof(b));
-	b.venue = KIMP_VENUE_BINANCE;
-	b.inst = 1;
-	b.status = KIMP_BOOK_LIVE;
-	b.px_dec = (uint8_t)vi.px_dec;
-	b.qty_dec = (uint8_t)vi.qty_dec;
-	b.recv_mono_ns = kimp_mono_ns();
-	b.update_count = 1;
-	b.bids[b.nbids++] = (struct kimp_level){ 99 * P, 10 * Q };
-	b.asks[b.nasks++] = (struct kimp_level){ 100 * P, 6 * Q };
-	b.asks[b.nasks++] = (struct kimp_level){ 100 * P + P / 2, 10 * Q };
-	shm_seqtab_write(tab, 0, &b);
+	feed_book(tab, &vi, (const struct kimp_level[]){ { 99 * P, 10 * Q } }, 1,
+		  (const struct kimp_level[]){ { 100 * P, 6 * Q }, { 100 * P + P / 2, 10 * Q } }, 2,
+		  1);
 	snprintf(extra, sizeof(extra), "feedd = %s\n[order.binance]\nmode = paper\n", feed);
 	odt_orderd(&t, 0, extra, NULL, NULL);
 	cr_assert(odt_wait_ready(&t, KIMP_VENUE_BINANCE), "never ready:\n%s", odt_out(&t));
@@ -366,12 +388,8 @@ Test(orderd_e2e, binance_paper_ioc_walks_the_book)
 	odt_push(&t, KIMP_MSG_ORDER_CANCEL, KIMP_VENUE_BINANCE, 1, 0, 0, 0, 0, g2);
 	cr_assert_not_null(odt_wait_state(&t, g2, KIMP_ORD_CANCELLED), "%s", odt_reps_str(&t, g2));
 	/* the book moves through 99.50: the resting order fills there as maker (idle path) */
-	b.asks[0] = (struct kimp_level){ 99 * P, 20 * Q };
-	b.nasks = 1;
-	b.bids[0] = (struct kimp_level){ 98 * P + P / 2, 10 * Q };
-	b.update_count++;
-	b.recv_mono_ns = kimp_mono_ns();
-	shm_seqtab_write(tab, 0, &b);
+	feed_book(tab, &vi, (const struct kimp_level[]){ { 98 * P + P / 2, 10 * Q } }, 1,
+		  (const struct kimp_level[]){ { 99 * P, 20 * Q } }, 1, 2);
 	r = odt_wait_state(&t, g1, KIMP_ORD_FILLED);
 	cr_assert_not_null(r, "no maker fill: %s\n%s", odt_reps_str(&t, g1), odt_out(&t));
 	cr_assert_eq(r->last_px, 99 * P + P / 2, "a maker fills at its own price");
@@ -609,7 +627,6 @@ Test(orderd_e2e, paper_waits_for_the_book_table)
 	struct vinfo vi;
 	struct shm_seg fseg;
 	struct shm_seqtab *tab;
-	struct kimp_book b;
 	char feed[32], extra[256];
 
 	vinfo(KIMP_VENUE_BINANCE, &vi);
@@ -626,23 +643,12 @@ Test(orderd_e2e, paper_waits_for_the_book_table)
 	cr_assert_eq(r->reject_code, KIMP_OREJ_NOT_READY);
 	cr_assert_eq(t.st->venue[KIMP_VENUE_BINANCE].ready, 0);
 	/* feedd comes up */
-	cr_assert_eq(shm_seg_create(&fseg, feed, shm_seqtab_bytes(sizeof(b), 16) + (1 << 20),
-				    &t.so), 0, "%s", shm_last_error());
-	cr_assert_eq(shm_seqtab_create(&fseg, KIMP_BOOK_REGION, sizeof(b), 16, &tab), 0);
+	tab = feed_table(&t, &fseg, feed);
 	int64_t P = 1;
 	for (unsigned i = 0; i < vi.px_dec; i++)
 		P *= 10;
-	memset(&b, 0, sizeof(b));
-	b.venue = KIMP_VENUE_BINANCE;
-	b.inst = 1;
-	b.status = KIMP_BOOK_LIVE;
-	b.px_dec = (uint8_t)vi.px_dec;
-	b.qty_dec = (uint8_t)vi.qty_dec;
-	b.recv_mono_ns = kimp_mono_ns();
-	b.update_count = 1;
-	b.bids[b.nbids++] = (struct kimp_level){ 99 * P, vi.qty * 10 };
-	b.asks[b.nasks++] = (struct kimp_level){ 100 * P, vi.qty * 10 };
-	shm_seqtab_write(tab, 0, &b);
+	feed_book(tab, &vi, (const struct kimp_level[]){ { 99 * P, vi.qty * 10 } }, 1,
+		  (const struct kimp_level[]){ { 100 * P, vi.qty * 10 } }, 1, 1);
 	cr_assert(odt_wait_ready(&t, KIMP_VENUE_BINANCE), "never ready:\n%s", odt_out(&t));
 	uint64_t c2 = odt_push(&t, KIMP_MSG_ORDER_NEW, KIMP_VENUE_BINANCE, 1, KIMP_SIDE_BUY,
 			       KIMP_TIF_IOC, 101 * P, vi.qty, 0);
