@@ -46,7 +46,7 @@
 
 #define NCOUNTERS 48
 #define NGAUGES   16
-#define NHISTS    16
+#define NHISTS    32
 
 int64_t od_real_ns(void)
 {
@@ -528,6 +528,15 @@ static void order_new(struct orderd *d, const struct kimp_order *m, uint64_t rin
 	}
 	if (v->h_send)
 		shm_hist_record_ticks(v->h_send, d->cal, t1 - t0);
+	/*
+	 * Tick to order: from the market-data bytes' arrival in feedd (the
+	 * stamp every message on the path carries) to the order handed to
+	 * the kernel here. TSC is one clock across the engine's processes.
+	 */
+	if (e->ingress_tsc && t1 > e->ingress_tsc) {
+		shm_hist_record_ticks(v->h_t2o, d->cal, t1 - e->ingress_tsc);
+		shm_hist_record_ticks(d->h_t2o, d->cal, t1 - e->ingress_tsc);
+	}
 	struct jr_rec r;
 	memset(&r, 0, sizeof(r));
 	r.type = JR_SENT;
@@ -1008,15 +1017,25 @@ static void on_error(struct od_venue *v, const struct od_req *rq, const struct v
 	int64_t now_ms = vo_server_ms(&v->ctx);
 	struct kimp_ord_entry *e = NULL;
 
+	/*
+	 * A retry time is on the venue's clock; ours is an estimate of it, off
+	 * by up to half the round trip of the sync that set it. Sending before
+	 * the venue's time is up draws another 429 (and Binance bans an IP
+	 * that keeps doing it), so wait that much longer, plus the ms the
+	 * venue's clock rounds to.
+	 */
+	uint64_t retry_at = ev->retry_at_ms;
+	if (retry_at)
+		retry_at += v->sv->rtt_ns / 2000000 + 1;
 	if (ev->flags & VO_F_RATE) {
-		orate_limited(&v->rate, ev->retry_at_ms, now_ms);
+		orate_limited(&v->rate, retry_at, now_ms);
 		v->sv->r429++;
 		v->sv->backoff_until_ms = v->rate.backoff_until_ms;
 		kimp_log(KIMP_LOG_WARN, "%s: 429 (rate limit): nothing goes until %+" PRId64 " ms",
 			 v->vo->name, v->rate.backoff_until_ms - now_ms);
 	}
 	if (ev->flags & VO_F_BAN) {
-		orate_banned(&v->rate, ev->retry_at_ms, now_ms);
+		orate_banned(&v->rate, retry_at, now_ms);
 		v->sv->r418++;
 		v->sv->banned_until_ms = v->rate.banned_until_ms;
 		v->sv->ready = 0;
@@ -1417,32 +1436,41 @@ static void futex_woken(struct net_futex_wait *w, int res)
 	(void)w, (void)res;
 }
 
+bool orderd_step(struct orderd *d)
+{
+	uint32_t n = drain_orders(d, 64);
+	int r = net_loop_run(d->loop, 0);
+	uint64_t t = kimp_rdtsc();
+
+	if (n || r > 0) {
+		/*
+		 * Busy: the idle work (heartbeat, keepalives, request
+		 * deadlines, queries and cancels waiting for room,
+		 * reconciliation) still runs every OD_IDLE_EVERY_NS, or a
+		 * sustained load would starve it and the supervisor would take
+		 * a busy orderd for a hung one.
+		 */
+		if (t - d->last_idle_tsc >= d->idle_every_ticks) {
+			d->last_idle_tsc = t;
+			idle(d);
+		}
+		return true;
+	}
+	d->last_idle_tsc = t;
+	idle(d);
+	return false;
+}
+
 void orderd_run(struct orderd *d, const volatile sig_atomic_t *stop)
 {
 	const struct orderd_conf *c = d->conf;
 	uint64_t idle_since = 0;
 
 	while (!*stop) {
-		uint32_t n = drain_orders(d, 64);
-		int r = net_loop_run(d->loop, 0);
-		if (n || r > 0) {
-			/*
-			 * Busy: the idle work (heartbeat, keepalives, request
-			 * deadlines, queries and cancels waiting for room,
-			 * reconciliation) still runs every OD_IDLE_EVERY_NS, or a
-			 * sustained load would starve it and the supervisor would
-			 * take a busy orderd for a hung one.
-			 */
-			uint64_t t = kimp_rdtsc();
-			if (t - d->last_idle_tsc >= d->idle_every_ticks) {
-				d->last_idle_tsc = t;
-				idle(d);
-			}
+		if (orderd_step(d)) {
 			idle_since = 0;
 			continue;
 		}
-		d->last_idle_tsc = kimp_rdtsc();
-		idle(d);
 		if (c->wait == SHM_WAIT_SPIN)
 			continue;
 		uint64_t now = kimp_mono_ns();
@@ -1755,7 +1783,8 @@ static int metrics_setup(struct orderd *d, char *err, size_t errlen)
 		if (!(*cp[k] = shm_metrics_counter(d->m, cn[k])))
 			goto full;
 	if (!(d->g_open = shm_metrics_gauge(d->m, "open_orders")) ||
-	    !(d->g_ready = shm_metrics_gauge(d->m, "ready_venues")))
+	    !(d->g_ready = shm_metrics_gauge(d->m, "ready_venues")) ||
+	    !(d->h_t2o = shm_metrics_hist(d->m, "tick_to_order_ns")))
 		goto full;
 	for (unsigned vn = 1; vn < KIMP_VENUE_MAX; vn++) {
 		struct od_venue *v = d->ven[vn];
@@ -1768,9 +1797,11 @@ static int metrics_setup(struct orderd *d, char *err, size_t errlen)
 		v->h_ack = shm_metrics_hist(d->m, n);
 		snprintf(n, sizeof(n), "%s.report_lag_ns", v->vo->name);
 		v->h_report = shm_metrics_hist(d->m, n);
+		snprintf(n, sizeof(n), "%s.tick_to_order_ns", v->vo->name);
+		v->h_t2o = shm_metrics_hist(d->m, n);
 		snprintf(n, sizeof(n), "%s.alerts", v->vo->name);
 		v->c_alerts = shm_metrics_counter(d->m, n);
-		if (!v->h_send || !v->h_ack || !v->h_report || !v->c_alerts)
+		if (!v->h_send || !v->h_ack || !v->h_report || !v->h_t2o || !v->c_alerts)
 			goto full;
 	}
 	return 0;

@@ -231,6 +231,7 @@ struct od_venue {
 	char wsbuf[8192];           /* a ws-api message being built */
 	/* metrics */
 	struct shm_hist *h_send, *h_ack, *h_report;
+	struct shm_hist *h_t2o;     /* tick to order: md ingress stamp to sent */
 	_Atomic uint64_t *c_alerts;
 };
 
@@ -292,6 +293,7 @@ struct orderd {
 	_Atomic uint64_t *c_invalid, *c_stale, *c_parse, *c_fee_est, *c_backlog;
 	_Atomic uint64_t *c_dup_oid;    /* duplicates that were not a restart replay */
 	_Atomic int64_t *g_open, *g_ready;
+	struct shm_hist *h_t2o;     /* tick to order over every venue */
 };
 
 /*
@@ -301,8 +303,15 @@ struct orderd {
  */
 int orderd_open(struct orderd *d, const struct orderd_conf *conf, const struct orderd_keys *k,
 		const struct shm_opts *so, char *err, size_t errlen) kimp_cold;
-/* Until *stop: orders, the network, idle work. */
+/* Until *stop: orders, the network, idle work; waits (hybrid) when idle. */
 void orderd_run(struct orderd *d, const volatile sig_atomic_t *stop);
+/*
+ * One turn of orderd_run, never waiting: up to 64 orders, the network, and
+ * the idle work when the turn found nothing to do or, on a busy turn, when
+ * OD_IDLE_EVERY_NS (d->idle_every_ticks) passed since it last ran. True
+ * when the turn was busy.
+ */
+bool orderd_step(struct orderd *d);
 /*
  * The order path alone: up to max orders from riskd's ring, each checked,
  * journaled, built, signed and handed to its channel (no network wait, no

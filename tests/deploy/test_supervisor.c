@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +36,10 @@ static const char *const procs[NPROCS] = { "exsim", "feedd", "stratd", "riskd", 
 static char dir[64], conf[128], run_dir[128], shm_dir[128], script[PATH_MAX];
 static char out[65536], err[65536];
 static bool started;
+static char huge_dir[224];  /* non-empty: [shm] hugepages = true, hugetlbfs here */
+static long huge_total0 = -1; /* nr_hugepages to restore at the end, or -1 */
+static bool mounted_hugetlbfs(const char *path);
+static void set_nr_hugepages(long n);
 
 /* ---- the configuration --------------------------------------------------- */
 
@@ -77,12 +82,18 @@ static void write_conf(const char *sup_extra)
 			snprintf(sec, sizeof(sec), "%.*s", (int)strcspn(line, "\n"), line);
 		}
 		if (sscanf(line, " %63[a-z_] = %255s", key, val) >= 1 && strchr(line, '=')) {
-			/* of [supervisor], only exsim and hugepages are the file's */
+			/* of [supervisor], only exsim and hugepages (unless the
+			 * test sets it) are the file's */
 			if (!strcmp(sec, "[supervisor]") && strcmp(key, "exsim") &&
-			    strcmp(key, "hugepages"))
+			    (strcmp(key, "hugepages") || strstr(sup_extra, "hugepages")))
 				continue;
 			if (!strcmp(sec, "[shm]") && !strcmp(key, "shm_dir")) {
-				fprintf(o, "shm_dir = %s\nhugetlbfs = %s\n", shm_dir, shm_dir);
+				fprintf(o, "shm_dir = %s\nhugetlbfs = %s\n", shm_dir,
+					*huge_dir ? huge_dir : shm_dir);
+				continue;
+			}
+			if (!strcmp(sec, "[shm]") && !strcmp(key, "hugepages") && *huge_dir) {
+				fputs("hugepages = true\n", o);
 				continue;
 			}
 			if (is_seg_name(val)) {
@@ -270,6 +281,7 @@ static void setup(void)
 	setenv("KIMPCTL", abs, 1);
 	unsetenv("KIMP_CONFIG");
 	started = false;
+	huge_dir[0] = 0;
 	write_conf("");
 }
 
@@ -280,6 +292,12 @@ static void teardown(void)
 
 		cr_expect_eq(st, 0, "kimp down: %d\n%s", st, err);
 	}
+	/* a huge-page test that failed half-way: the machine as it was */
+	if (*huge_dir && mounted_hugetlbfs(huge_dir))
+		umount2(huge_dir, MNT_DETACH);
+	if (huge_total0 >= 0)
+		set_nr_hugepages(huge_total0);
+	huge_total0 = -1;
 	test_rmtree(dir);
 }
 
@@ -479,4 +497,126 @@ Test(supervisor, a_killed_exsim_takes_feedd_and_orderd_along)
 	cr_assert_str_eq(v, "exsim-restarted");
 	cr_assert(state_field("orderd", "cause", v, sizeof(v)));
 	cr_assert_str_eq(v, "exsim-restarted");
+}
+
+/* ---- huge pages (root only) ------------------------------------------------ */
+
+static long meminfo(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
+			v = atol(line + strlen(key) + 1);
+	fclose(f);
+	return v;
+}
+
+static bool mounted_hugetlbfs(const char *path)
+{
+	char line[1024], want[256];
+	bool yes = false;
+	FILE *f = fopen("/proc/mounts", "r");
+
+	cr_assert_not_null(f);
+	snprintf(want, sizeof(want), " %s hugetlbfs ", path);
+	while (fgets(line, sizeof(line), f))
+		yes |= strstr(line, want) != NULL;
+	fclose(f);
+	return yes;
+}
+
+/* Segment files in d whose name has 'part'. */
+static int files_in(const char *d, const char *part)
+{
+	DIR *dp = opendir(d);
+	struct dirent *e;
+	int n = 0;
+
+	if (!dp)
+		return 0;
+	while ((e = readdir(dp)))
+		n += e->d_name[0] != '.' && strstr(e->d_name, part);
+	closedir(dp);
+	return n;
+}
+
+static void set_nr_hugepages(long n)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+
+	if (f) {
+		fprintf(f, "%ld\n", n);
+		fclose(f);
+	}
+}
+
+/*
+ * As root, `up` mounts hugetlbfs where [shm] hugetlbfs says, reserves the
+ * [supervisor] hugepages it lacks, and the daemons' segments live there;
+ * `down` removes them. The machine's huge page count is restored after.
+ */
+Test(supervisor, as_root_hugetlbfs_is_mounted_reserved_and_used)
+{
+	pid_t pids[NPROCS];
+	char extra[64], log[65536], want[256], tag[32];
+
+	if (geteuid())
+		cr_skip_test("needs root (mount, nr_hugepages)");
+	if (meminfo("Hugepagesize") != 2048)
+		cr_skip_test("no 2 MiB huge pages here");
+	long total0 = meminfo("HugePages_Total"), free0 = meminfo("HugePages_Free");
+	long wanted = free0 + 64;  /* more than are free: the script must reserve */
+	huge_total0 = total0;
+	snprintf(huge_dir, sizeof(huge_dir), "%s/huge", dir);
+	snprintf(extra, sizeof(extra), "hugepages = %ld", wanted);
+	write_conf(extra);
+	up(pids);
+	bool mounted = mounted_hugetlbfs(huge_dir);
+	long total1 = meminfo("HugePages_Total");
+	slurp("supervisor.log", log, sizeof(log));
+	snprintf(tag, sizeof(tag), "-%d", (int)getpid());
+	int segs = files_in(huge_dir, tag), fallback = files_in(shm_dir, tag);
+	int st = KIMP("down");
+	started = false;
+	int left = files_in(huge_dir, tag);
+	cr_assert(mounted, "hugetlbfs not mounted on %s:\n%s", huge_dir, log);
+	snprintf(want, sizeof(want), "mounted hugetlbfs on %s", huge_dir);
+	cr_assert_not_null(strstr(log, want), "%s", log);
+	cr_assert_geq(total1, total0 + 64, "no pages reserved (%ld -> %ld):\n%s", total0, total1,
+		      log);
+	cr_assert_not_null(strstr(log, "reserved huge pages"), "%s", log);
+	cr_assert_geq(segs, 4, "%d segments on hugetlbfs, %d in shm_dir:\n%s", segs, fallback,
+		      log);
+	cr_assert_eq(fallback, 0, "%d segments fell back to shm_dir:\n%s", fallback, log);
+	cr_assert_eq(st, 0, "kimp down: %s", err);
+	cr_assert_eq(left, 0, "down left %d segments on hugetlbfs", left);
+}
+
+/*
+ * hugetlbfs cannot be mounted (its directory cannot be made): `up` says so
+ * and the engine runs with its segments in shm_dir.
+ */
+Test(supervisor, as_root_no_hugetlbfs_falls_back_and_says_so)
+{
+	pid_t pids[NPROCS];
+	char log[65536], want[512], tag[32], file[192];
+
+	if (geteuid())
+		cr_skip_test("needs root (mount)");
+	snprintf(file, sizeof(file), "%s/not-a-dir", dir);
+	test_write_text(file, "x");
+	snprintf(huge_dir, sizeof(huge_dir), "%s/huge", file);
+	write_conf("");
+	up(pids);
+	slurp("supervisor.log", log, sizeof(log));
+	snprintf(want, sizeof(want), "cannot mount hugetlbfs on %s: segments fall back to %s",
+		 huge_dir, shm_dir);
+	cr_assert_not_null(strstr(log, want), "%s", log);
+	snprintf(tag, sizeof(tag), "-%d", (int)getpid());
+	cr_assert_geq(files_in(shm_dir, tag), 4, "segments not in shm_dir");
+	cr_assert_eq(KIMP("status"), 0, "%s", out);
 }

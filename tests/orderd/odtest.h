@@ -373,6 +373,20 @@ static inline uint64_t odt_counter(struct odt *t, const char *name)
 	return ~0ull;
 }
 
+/* orderd's histogram 'name' into *out; false when there is none. */
+static inline bool odt_hist(struct odt *t, const char *name, struct shm_hist_snap *out)
+{
+	struct shm_metrics *m;
+	cr_assert_eq(shm_metrics_lookup(&t->od, KIMP_ORD_METRICS, &m), 0);
+	uint32_t n = atomic_load_explicit(&m->nhists, memory_order_acquire);
+	for (uint32_t i = 0; i < n; i++)
+		if (!strcmp(shm_metrics_hist_name(m, i), name)) {
+			shm_hist_snapshot(shm_metrics_hist_at(m, i), out);
+			return true;
+		}
+	return false;
+}
+
 /* A request to exsim's control port: the status, the body in out. */
 static inline int odt_ctl(struct odt *t, const char *method, const char *target, char *out,
 			  size_t cap)

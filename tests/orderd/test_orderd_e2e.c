@@ -700,10 +700,12 @@ static void partial_ioc(unsigned venue, unsigned final)
 	t.strategy = 7;
 	int64_t ask = odt_best(&t, vi.name, vi.sym, "asks", vi.px_dec);
 	int64_t qty = vi.qty * 20, px = px_off(ask, 100, vi.px_dec);
+	uint64_t pushed_ns = kimp_mono_ns();
 	uint64_t coid = odt_push(&t, KIMP_MSG_ORDER_NEW, venue, 1, KIMP_SIDE_BUY, KIMP_TIF_IOC, px,
 				 qty, 0);
 	uint64_t tsc = t.last_tsc, ring_seq = t.last_ring_seq;
 	const struct kimp_exec_report *r = odt_wait_state(&t, coid, final);
+	uint64_t seen_ns = kimp_mono_ns();
 	cr_assert_not_null(r, "no final state %u (%s):\n%s", final, odt_reps_str(&t, coid),
 			   odt_out(&t));
 	/* the venue's truth: the order's end in exsim's ledger */
@@ -775,6 +777,21 @@ static void partial_ioc(unsigned venue, unsigned final)
 	cr_assert_eq(e.ring_seq, ring_seq);
 	cr_assert_eq(e.strategy, 7);
 	cr_assert_eq(t.nreps2, t.nreps, "rep.stratd carries the same reports");
+	/*
+	 * tick to order: one sample per venue and over all, from the order's
+	 * ingress stamp to its send; that lies inside the interval the test
+	 * saw, from the stamp to the final report (1% for the two clocks'
+	 * calibrations)
+	 */
+	char hn[64];
+	struct shm_hist_snap hs;
+	snprintf(hn, sizeof(hn), "%s.tick_to_order_ns", vi.name);
+	cr_assert(odt_hist(&t, hn, &hs), "no %s", hn);
+	cr_assert_eq(hs.count, 1, "%s", hn);
+	cr_assert_gt(hs.max, 0);
+	cr_assert_leq(hs.max, (seen_ns - pushed_ns) + (seen_ns - pushed_ns) / 100 + 1000);
+	cr_assert(odt_hist(&t, "tick_to_order_ns", &hs));
+	cr_assert_eq(hs.count, 1);
 	odt_fini(&t);
 }
 

@@ -31,6 +31,8 @@ Test(kimpctl_top, once_shows_every_part)
 	fx_orders(&x);
 	m = fx_metrics(&x.os, "orderd");
 	*shm_metrics_gauge(m, "open_orders") = 1;
+	shm_hist_record(shm_metrics_hist(m, "tick_to_order_ns"), 7000);
+	shm_hist_record(shm_metrics_hist(m, "upbit.tick_to_order_ns"), 7000);
 	FX_RUN(&x, "top", "--once");
 	ctl_assert_status(x.r, 0);
 	squeeze(x.r.out);
@@ -43,7 +45,9 @@ Test(kimpctl_top, once_shows_every_part)
 	assert_has(x.r.out, "open orders 2");
 	assert_has(x.r.out, " upbit BTC 1.5 ");
 	assert_has(x.r.out, "open_orders 1\n");
-	assert_has(x.r.out, "TICK TO ORDER (by stage: the engine has no end-to-end histogram)");
+	assert_has(x.r.out, "TICK TO ORDER (feedd receipt to order sent, then by stage)");
+	assert_has(x.r.out, "orderd tick_to_order_ns p50 7.00 us ");
+	assert_has(x.r.out, "orderd upbit.tick_to_order_ns p50 7.00 us ");
 	assert_has(x.r.out, "riskd intent_to_order_ns p50 2.00 us ");
 	assert_has(x.r.out, "stratd no metrics");
 }

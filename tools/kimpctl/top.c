@@ -8,9 +8,11 @@
  * (feedd's gauges VENUE.msgs_per_s and book.VENUE.COIN.age_ms); per coin
  * stratd's premium against its mean and entry band; riskd's mode, PnL,
  * positions and open orders; orderd's open orders; and the latency of the
- * tick-to-order path. There is no one tick-to-order histogram in the engine:
- * the frame shows its stages, stratd's tick_to_intent_ns, riskd's
- * intent_to_order_ns and orderd's VENUE.intent_to_send_ns (p50/p99/p99.9).
+ * tick-to-order path: orderd's tick_to_order_ns (feedd's receipt of the
+ * market data to the order handed to the kernel, over every venue, and
+ * VENUE.tick_to_order_ns per venue), then its stages: stratd's
+ * tick_to_intent_ns, riskd's intent_to_order_ns and orderd's
+ * VENUE.intent_to_send_ns (p50/p99/p99.9).
  *
  * Segment names come from the configuration's [feedd], [stratd], [riskd]
  * and [orderd] name keys (defaults the section names). A missing segment
@@ -339,10 +341,14 @@ int kimpctl_view_latency(struct kimpctl *k, FILE *f, bool json)
 	out_init(&o, f, json);
 	if (json) {
 		out_obj_begin(&o, NULL, NULL);
-		out_str(&o, "note", "no end-to-end tick-to-order histogram exists: its stages");
-		out_arr_begin(&o, "stages");
+		out_arr_begin(&o, "tick_to_order");
 	} else {
-		fprintf(f, "TICK TO ORDER (by stage: the engine has no end-to-end histogram)\n");
+		fprintf(f, "TICK TO ORDER (feedd receipt to order sent, then by stage)\n");
+	}
+	latency_of(k, &o, "orderd", "tick_to_order_ns", snap);
+	if (json) {
+		out_arr_end(&o);
+		out_arr_begin(&o, "stages");
 	}
 	for (size_t i = 0; i < KIMP_ARRAY_SIZE(stages); i++)
 		latency_of(k, &o, stages[i].sec, stages[i].suffix, snap);
