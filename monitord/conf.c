@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "monitord.h"
+#include "views.h"
 
 #define SEC "monitord"
 
@@ -108,6 +109,38 @@ static void default_www(const char *exe, char *out, size_t cap)
 	}
 }
 
+/*
+ * The log drain's keys: log_dir (default RUN_DIR/logs of [supervisor],
+ * where the supervisor writes NAME.log; "" off), log_max_bytes, log_keep,
+ * log_drain_every. 0 or -EINVAL with "FILE:LINE: key ..." in err.
+ */
+static int log_conf(const struct kimp_conf *c, struct mon_conf *out, char *err, size_t errlen)
+{
+	const char *dir = kimp_conf_get(c, SEC, "log_dir");
+	char run[MON_PATH_MAX - 16];
+
+	if (kimp_conf_u64_in(c, SEC, "log_max_bytes", 64ull << 20, 256, 1ull << 50,
+			     &out->log_max_bytes, err, errlen) ||
+	    kimp_conf_u64_in(c, SEC, "log_keep", 5, 0, 1000, &out->log_keep, err, errlen) ||
+	    kimp_conf_ns_in(c, SEC, "log_drain_every", 100000000ull, 1000000ull, 10000000000ull,
+			    &out->log_drain_every_ns, err, errlen))
+		return -EINVAL;
+	if (dir) {
+		if (strlen(dir) >= sizeof(out->log_dir) - 64 || strchr(dir, '\n')) {
+			snprintf(err, errlen, "%s:%u: key '" SEC ".log_dir': '%.40s...' is too long "
+				 "(at most %d bytes)", kimp_conf_name(c),
+				 kimp_conf_line(c, SEC, "log_dir"), dir, MON_PATH_MAX - 65);
+			return -EINVAL;
+		}
+		snprintf(out->log_dir, sizeof(out->log_dir), "%s", dir);   /* "": off */
+		return 0;
+	}
+	if (kimpctl_run_dir(c, run, sizeof(run), err, errlen))
+		return -EINVAL;
+	snprintf(out->log_dir, sizeof(out->log_dir), "%s/logs", run);
+	return 0;
+}
+
 int mon_conf_load(const struct kimp_conf *c, const char *exe, struct mon_conf *out, char *err,
 		  size_t errlen)
 {
@@ -163,6 +196,8 @@ int mon_conf_load(const struct kimp_conf *c, const char *exe, struct mon_conf *o
 		out->procs[out->nprocs++][n] = 0;
 		p += n;
 	}
+	if (log_conf(c, out, err, errlen))
+		return -EINVAL;
 	if (kimp_conf_str(c, SEC, "token_file", NULL, &tf, err, errlen) ||
 	    kimp_conf_str(c, SEC, "token_env", "KIMP_MONITOR_TOKEN", &te, err, errlen))
 		return -EINVAL;

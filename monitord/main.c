@@ -47,6 +47,12 @@ static void conf_print(const struct mon_conf *mc, FILE *f)
 		ntohs(mc->ws_listen.sin_port), (unsigned long long)(mc->push_every_ns / 1000000),
 		mc->www, mc->token[0] ? "enabled (token from " : "disabled (no token)",
 		mc->token[0] ? mc->token_src : "", mc->token[0] ? ")" : "");
+	if (mc->log_dir[0])
+		fprintf(f, "monitord: log drain into %s every %llu ms, %llu bytes a file, %llu "
+			"kept\n", mc->log_dir, (unsigned long long)(mc->log_drain_every_ns / 1000000),
+			(unsigned long long)mc->log_max_bytes, (unsigned long long)mc->log_keep);
+	else
+		fputs("monitord: log drain off\n", f);
 }
 
 int main(int argc, char **argv)

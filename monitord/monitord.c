@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "kimp/httpconn.h"
+#include "kimp/log.h"
 #include "kimp/net.h"
 #include "kimp/wsconn.h"
 #include "monitord.h"
@@ -32,7 +33,25 @@
 #define MON_WS_OUT_EXTRA (1u << 20)
 #define MON_STATIC_MAX   (2u << 20)
 #define MON_BEAT_NS      100000000ull   /* heartbeat period */
-#define MON_METRICS_SEG_SIZE (1u << 20)
+#define MON_SEG_SIZE     (4u << 20)     /* metrics and the log ring */
+#define MON_CTL_POLL_NS  1000000ull     /* a control request looks at riskd this often */
+
+/*
+ * The control request in flight (one at a time: another gets 409). Posted
+ * to riskd's control region by control(), answered later by ctl_fired,
+ * which polls riskd's done counter every MON_CTL_POLL_NS until it acts or
+ * control_wait passes (504). The connection is answered only while it is
+ * the same one: on_close forgets it, and its serial is checked (slots are
+ * reused).
+ */
+struct mon_ctl {
+	bool busy;
+	struct http_sconn *sc;          /* NULL: the client went away */
+	uint64_t serial;
+	uint64_t deadline_ns;
+	struct net_timer t;
+	struct kimpctl_risk_ctl rc;
+};
 
 struct mon_ws {
 	struct ws_conn ws;
@@ -45,7 +64,11 @@ struct mon {
 	const struct mon_conf *mc;
 	struct shm_seg seg;
 	struct shm_metrics *metrics;
-	_Atomic uint64_t *c_req, *c_err, *c_push, *c_ctl, *c_ctl_denied, *c_ws;
+	_Atomic uint64_t *c_req, *c_err, *c_push, *c_ctl, *c_ctl_denied, *c_ctl_busy, *c_ws;
+	struct mon_log_counters c_log;
+	struct mon_logs *logs;          /* NULL: the drain is off */
+	struct net_timer log_t;
+	struct mon_ctl ctl;
 	_Atomic int64_t *g_ws;
 	struct net_loop *loop;
 	struct http_server *http;
@@ -69,7 +92,8 @@ int kimpctl_err(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_err, sizeof(last_err), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "monitord: %s\n", last_err);
+	/* stderr as "monitord: ...", and monitord's own log ring */
+	kimp_log(KIMP_LOG_WARN, "%s", last_err);
 	return status;
 }
 
@@ -200,11 +224,11 @@ bool mon_health(struct kimpctl *k, const struct mon_conf *mc, FILE *f)
 
 /* ---- the JSON API ------------------------------------------------------------ */
 
-enum api { API_STATUS, API_POSITIONS, API_ORDERS, API_EXECUTIONS, API_PREMIUM, API_BOOKS,
+enum api { API_STATUS, API_HEALTH, API_POSITIONS, API_ORDERS, API_EXECUTIONS, API_PREMIUM, API_BOOKS,
 	   API_STATS, API_FEEDS, API_LATENCY, API_CONFIG, API_SNAPSHOT, API_MAX };
 
 static const char *const api_names[API_MAX] = {
-	"status", "positions", "orders", "executions", "premium", "books", "stats", "feeds",
+	"status", "health", "positions", "orders", "executions", "premium", "books", "stats", "feeds",
 	"latency", "config", "snapshot",
 };
 
@@ -217,6 +241,8 @@ static int api_view(struct mon *m, enum api a, FILE *f)
 
 	switch (a) {
 	case API_STATUS:
+		return kimpctl_view_status(k, f, true);
+	case API_HEALTH:
 		mon_health(k, m->mc, f);
 		return KIMPCTL_OK;
 	case API_POSITIONS:
@@ -315,12 +341,78 @@ static void metrics(struct mon *m, struct http_sconn *sc)
 
 /* ---- control ------------------------------------------------------------------ */
 
+/* The in-flight request's answer, when its connection is still there. */
+static void ctl_finish(struct mon *m, bool acted)
+{
+	struct mon_ctl *c = &m->ctl;
+	struct http_sconn *sc = c->sc;
+	char cmd[sizeof(c->rc.cmd)], dur[32];
+	struct mem b, j;
+	int status;
+
+	net_timer_stop(&c->t);
+	memcpy(cmd, c->rc.cmd, sizeof(cmd));
+	c->busy = false;
+	c->sc = NULL;
+	if (sc && http_sconn_serial(sc) != c->serial)
+		sc = NULL;                 /* the slot serves another connection now */
+	if (mem_open(&b)) {
+		kimpctl_risk_end(&c->rc, acted, stderr);
+		if (sc) {
+			reply_json_error(m, sc, 500, "out of memory");
+			http_sconn_send(sc);
+		}
+		return;
+	}
+	last_err[0] = 0;
+	status = kimpctl_risk_end(&c->rc, acted, b.f);
+	if (mem_done(&b)) {
+		if (sc)
+			reply_json_error(m, sc, 500, "out of memory");
+	} else if (!sc) {
+		kimp_log(KIMP_LOG_INFO, "control %s: %s, the client had gone", cmd,
+			 status ? "riskd did not act" : "done");
+	} else if (status) {
+		char msg[sizeof(last_err) + 128];
+
+		snprintf(msg, sizeof(msg), "riskd did not answer within control_wait (%s): %s",
+			 fmt_ns(dur, sizeof(dur), m->mc->control_wait_ns),
+			 last_err[0] ? last_err : "no reason known");
+		reply_json_error(m, sc, 504, msg);
+	} else if (mem_open(&j)) {
+		reply_json_error(m, sc, 500, "out of memory");
+	} else {
+		fprintf(j.f, "{\"ok\": true, \"command\": \"%s\", \"said\": ", cmd);
+		json_string(j.f, b.p ? b.p : "", b.n);
+		fputs("}\n", j.f);
+		if (mem_done(&j))
+			reply_json_error(m, sc, 500, "out of memory");
+		else
+			reply(sc, 200, "application/json", j.p, j.n, NULL, NULL);
+		mem_free(&j);
+	}
+	mem_free(&b);
+	if (sc)
+		http_sconn_send(sc);
+}
+
+static void ctl_fired(struct net_timer *t)
+{
+	struct mon *m = t->arg;
+
+	if (kimpctl_risk_acted(&m->ctl.rc))
+		ctl_finish(m, true);
+	else if (kimp_mono_ns() >= m->ctl.deadline_ns)
+		ctl_finish(m, false);
+	else
+		net_timer_start(m->loop, &m->ctl.t, MON_CTL_POLL_NS);
+}
+
 static void control(struct mon *m, struct http_sconn *sc, const struct net_http_parser *req,
 		    const char *cmd)
 {
 	struct net_http_str h = net_http_header(req, "Authorization");
-	struct mem b;
-	int status;
+	struct mon_ctl *c = &m->ctl;
 
 	if (!m->mc->token[0]) {
 		shm_counter_add(m->c_ctl_denied, 1);
@@ -335,40 +427,42 @@ static void control(struct mon *m, struct http_sconn *sc, const struct net_http_
 	}
 	if (!mon_token_eq(m->mc->token, h.p + 7, h.len - 7)) {
 		shm_counter_add(m->c_ctl_denied, 1);
-		fprintf(stderr, "monitord: control %s: wrong token\n", cmd);
+		kimp_log(KIMP_LOG_WARN, "control %s: wrong token", cmd);
 		reply_json_error(m, sc, 403, "wrong token");
 		return;
 	}
-	if (mem_open(&b)) {
-		reply_json_error(m, sc, 500, "out of memory");
+	if (c->busy) {
+		char msg[128];
+
+		shm_counter_add(m->c_ctl_busy, 1);
+		snprintf(msg, sizeof(msg), "control %s refused: a control request (%s) is in "
+			 "flight; one at a time, try again when it is answered", cmd, c->rc.cmd);
+		reply_json_error(m, sc, 409, msg);
 		return;
 	}
 	shm_counter_add(m->c_ctl, 1);
-	fprintf(stderr, "monitord: control %s requested\n", cmd);
+	kimp_log(KIMP_LOG_INFO, "control %s requested", cmd);
 	last_err[0] = 0;
-	status = kimpctl_risk_control(m->k, seg_of(m->k, "riskd"), cmd, m->mc->control_wait_ns,
-				      b.f);
-	if (mem_done(&b)) {
-		reply_json_error(m, sc, 500, "out of memory");
-	} else if (status) {
-		reply_json_error(m, sc, 503, last_err[0] ? last_err : "riskd did not act");
-	} else {
-		struct mem j;
-
-		if (mem_open(&j)) {
-			reply_json_error(m, sc, 500, "out of memory");
-		} else {
-			fprintf(j.f, "{\"ok\": true, \"command\": \"%s\", \"said\": ", cmd);
-			json_string(j.f, b.p ? b.p : "", b.n);
-			fputs("}\n", j.f);
-			if (mem_done(&j))
-				reply_json_error(m, sc, 500, "out of memory");
-			else
-				reply(sc, 200, "application/json", j.p, j.n, NULL, NULL);
-			mem_free(&j);
-		}
+	if (kimpctl_risk_post(m->k, seg_of(m->k, "riskd"), cmd, m->mc->control_wait_ns,
+			      &c->rc)) {
+		reply_json_error(m, sc, 503, last_err[0] ? last_err : "riskd cannot be asked");
+		return;
 	}
-	mem_free(&b);
+	/* answered later, from the loop: ctl_fired */
+	c->busy = true;
+	c->sc = sc;
+	c->serial = http_sconn_serial(sc);
+	c->deadline_ns = kimp_mono_ns() + m->mc->control_wait_ns;
+	net_timer_start(m->loop, &c->t, MON_CTL_POLL_NS);
+}
+
+static void on_close(struct http_sconn *sc, int err)
+{
+	struct mon *m = http_server_user(http_sconn_server(sc));
+
+	(void)err;
+	if (m->ctl.busy && m->ctl.sc == sc)
+		m->ctl.sc = NULL;          /* the request runs on; nobody to answer */
 }
 
 /* ---- static files -------------------------------------------------------------- */
@@ -526,7 +620,8 @@ static void on_request(struct http_sconn *sc, const struct net_http_parser *req,
 	static_file(m, sc, path);
 }
 
-static const struct http_server_ops http_ops = { .on_request = on_request };
+static const struct http_server_ops http_ops = { .on_request = on_request,
+						  .on_close = on_close };
 
 /* ---- the WebSocket -------------------------------------------------------------- */
 
@@ -534,7 +629,7 @@ static const struct http_server_ops http_ops = { .on_request = on_request };
 static int snapshot(struct mon *m, struct mem *out)
 {
 	static const struct { const char *key; enum api a; } parts[] = {
-		{ "health", API_STATUS }, { "feeds", API_FEEDS }, { "premium", API_PREMIUM },
+		{ "health", API_HEALTH }, { "feeds", API_FEEDS }, { "premium", API_PREMIUM },
 		{ "positions", API_POSITIONS }, { "orders", API_ORDERS },
 		{ "latency", API_LATENCY },
 	};
@@ -678,6 +773,14 @@ static void push_fired(struct net_timer *t)
 	net_timer_start(m->loop, &m->push_t, m->mc->push_every_ns);
 }
 
+static void log_fired(struct net_timer *t)
+{
+	struct mon *m = t->arg;
+
+	mon_logs_drain(m->logs);
+	net_timer_start(m->loop, &m->log_t, m->mc->log_drain_every_ns);
+}
+
 static void beat_fired(struct net_timer *t)
 {
 	struct mon *m = t->arg;
@@ -690,7 +793,7 @@ static void beat_fired(struct net_timer *t)
 
 static int open_metrics(struct mon *m, const struct shm_opts *so, char *err, size_t errlen)
 {
-	int e = shm_seg_open(&m->seg, m->mc->name, MON_METRICS_SEG_SIZE, so);
+	int e = shm_seg_open(&m->seg, m->mc->name, MON_SEG_SIZE, so);
 
 	if (e) {
 		snprintf(err, errlen, "segment %s: %s", m->mc->name, shm_last_error());
@@ -710,14 +813,26 @@ static int open_metrics(struct mon *m, const struct shm_opts *so, char *err, siz
 	m->c_ws = shm_metrics_counter(m->metrics, "ws_accepted");
 	m->c_ctl = shm_metrics_counter(m->metrics, "control_requests");
 	m->c_ctl_denied = shm_metrics_counter(m->metrics, "control_denied");
+	m->c_ctl_busy = shm_metrics_counter(m->metrics, "control_busy");
 	m->g_ws = shm_metrics_gauge(m->metrics, "ws_clients");
+	m->c_log.records = shm_metrics_counter(m->metrics, "log_records");
+	m->c_log.lost = shm_metrics_counter(m->metrics, "log_lost");
+	m->c_log.bytes = shm_metrics_counter(m->metrics, "log_bytes");
+	m->c_log.rotations = shm_metrics_counter(m->metrics, "log_rotations");
+	m->c_log.errors = shm_metrics_counter(m->metrics, "log_errors");
 	if (!m->c_req || !m->c_err || !m->c_push || !m->c_ws || !m->c_ctl || !m->c_ctl_denied ||
-	    !m->g_ws) {
+	    !m->c_ctl_busy || !m->g_ws || !m->c_log.records || !m->c_log.lost ||
+	    !m->c_log.bytes || !m->c_log.rotations || !m->c_log.errors) {
 		snprintf(err, errlen, "segment %s: metrics region full (made by another build?)",
 			 m->mc->name);
 		return -ENOSPC;
 	}
 	shm_metrics_heartbeat(m->metrics, kimp_mono_ns());
+	/* its own log ring, drained like the others' (without one: stderr only) */
+	e = kimp_log_open(&m->seg, "monitord", 0);
+	if (e)
+		fprintf(stderr, "monitord: segment %s: no log ring (%s): its log goes to stderr "
+			"only\n", m->mc->name, shm_last_error());
 	return 0;
 }
 
@@ -784,6 +899,23 @@ int mon_open(struct mon **out, struct kimpctl *k, const struct mon_conf *mc, cha
 		goto fail;
 	}
 	m->ws_port = net_listener_port(m->wsl);
+	e = mon_logs_open(&m->logs, k, mc, &m->c_log);
+	if (e) {
+		snprintf(err, errlen, "log drain: %s", strerror(-e));
+		goto fail;
+	}
+	if (m->logs)
+		fprintf(stderr, "monitord: log drain into %s every %" PRIu64 " ms (%" PRIu64
+			" bytes a file, %" PRIu64 " kept)\n", mc->log_dir,
+			mc->log_drain_every_ns / 1000000, mc->log_max_bytes, mc->log_keep);
+	else
+		fprintf(stderr, "monitord: log drain off ([monitord] log_dir is empty)\n");
+	m->ctl.t.fn = ctl_fired;
+	m->ctl.t.arg = m;
+	m->log_t.fn = log_fired;
+	m->log_t.arg = m;
+	if (m->logs)
+		net_timer_start(m->loop, &m->log_t, mc->log_drain_every_ns);
 	m->push_t.fn = push_fired;
 	m->push_t.arg = m;
 	m->beat_t.fn = beat_fired;
@@ -826,6 +958,8 @@ void mon_close(struct mon *m)
 	if (m->loop) {
 		net_timer_stop(&m->push_t);
 		net_timer_stop(&m->beat_t);
+		net_timer_stop(&m->log_t);
+		net_timer_stop(&m->ctl.t);
 		if (m->http)
 			http_server_stop(m->http);
 		if (m->wsl)
@@ -837,6 +971,13 @@ void mon_close(struct mon *m)
 	}
 	http_server_free(m->http);
 	free(m->ws_bufs);
+	if (m->ctl.busy)
+		shm_seg_detach(&m->ctl.rc.seg);   /* the request stays recorded for riskd */
+	if (m->logs) {
+		mon_logs_drain(m->logs);          /* what came in since the last turn */
+		mon_logs_close(m->logs);
+	}
+	kimp_log_close();
 	if (m->seg.base)
 		shm_seg_detach(&m->seg);
 	free(m);

@@ -9,13 +9,20 @@
  *     GET  /api/status|positions|orders|executions|premium|books|stats|
  *          feeds|latency|config     JSON, from kimpctl's view functions
  *     POST /api/control/kill|pause|resume   Authorization: Bearer TOKEN
+ *                                   (200 riskd acted, 504 it did not within
+ *                                   control_wait, 409 another is in flight)
  *     GET  /, /FILE                 static files of the www directory
  *   ws_listen (WebSocket, loopback): a JSON snapshot every push_every
  *
  * The views attach each segment read-only for the length of one request;
- * control maps riskd's control region writable for the request (kimpctl's
- * kimpctl_risk_control). monitord's own segment ([monitord] name) holds its
- * metrics region (requests, errors, pushes, heartbeat).
+ * /api/status is kimpctl status --json (kimpctl_view_status). Control maps
+ * riskd's control region writable and posts the request
+ * (kimpctl_risk_post); a 1 ms loop timer polls riskd's done counter and
+ * answers late (200, or 504 after control_wait), the loop serving the rest
+ * meanwhile; one request in flight at a time, another gets 409.
+ * monitord's own segment ([monitord] name) holds its metrics region
+ * (requests, errors, pushes, log drain counters, heartbeat) and its log
+ * ring. The log drain (logs.c) runs on a loop timer every log_drain_every.
  */
 #ifndef MONITORD_H
 #define MONITORD_H
@@ -35,6 +42,7 @@
 #define MON_WS_MAX      16
 #define MON_REPLY_CAP   (4u << 20)   /* one reply: the largest view */
 #define MON_WWW_MAX     512
+#define MON_PATH_MAX    512          /* log_dir */
 
 struct mon_conf {
 	char name[SHM_NAME_MAX];            /* own segment */
@@ -47,6 +55,11 @@ struct mon_conf {
 	char www[MON_WWW_MAX];
 	unsigned nprocs;
 	char procs[MON_PROCS_MAX][SHM_NAME_MAX]; /* sections whose name = segment */
+	/* the log drain (logs.c) */
+	char log_dir[MON_PATH_MAX];         /* "" : off */
+	uint64_t log_max_bytes;             /* a file is rotated before it passes this */
+	uint64_t log_keep;                  /* rotated files kept: .1 .. .log_keep */
+	uint64_t log_drain_every_ns;
 };
 
 /*
@@ -68,6 +81,44 @@ int mon_prom_write(struct kimpctl *k, FILE *f);
 
 /* /health into f as JSON: true when every proc is alive and beating. */
 bool mon_health(struct kimpctl *k, const struct mon_conf *mc, FILE *f);
+
+/*
+ * The log drain (logs.c): every process's log ring (region "log" of the
+ * segments of [monitord] procs, and monitord's own) formatted into
+ * LOG_DIR/PROC.ring.log, rotated at log_max_bytes, log_keep kept. Segments
+ * that appear, vanish or are recreated later are followed.
+ */
+struct mon_log_stats {
+	uint64_t records;      /* drained and written */
+	uint64_t lost;         /* the writers' sequence gaps */
+	uint64_t bytes;        /* written to the files */
+	uint64_t rotations;
+	uint64_t errors;       /* failed opens, writes, renames */
+};
+
+/* monitord's metrics counters the drain adds to too (each may be NULL). */
+struct mon_log_counters {
+	_Atomic uint64_t *records, *lost, *bytes, *rotations, *errors;
+};
+
+struct mon_logs;
+/*
+ * The drain of mc's processes (segment names from k->conf, k->shm's
+ * directories). *out NULL when mc->log_dir is "" (off). 0 or -ENOMEM. The
+ * caller owns *out (mon_logs_close). Cold.
+ */
+int mon_logs_open(struct mon_logs **out, const struct kimpctl *k, const struct mon_conf *mc,
+		  const struct mon_log_counters *c) kimp_cold;
+/*
+ * One turn: look for new, vanished and recreated segments, then up to a
+ * bounded number of records per source into the files, flushed. Returns the
+ * records drained. Never fails: errors are counted and said (stderr, once
+ * a minute at most).
+ */
+unsigned mon_logs_drain(struct mon_logs *l);
+/* The drain's counts so far. Owned by l. */
+const struct mon_log_stats *mon_logs_stats(const struct mon_logs *l);
+void mon_logs_close(struct mon_logs *l) kimp_cold;
 
 struct mon;
 /* Open the segment, the loop and the listeners. 0 or -errno with err. Cold. */

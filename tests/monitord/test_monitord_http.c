@@ -126,6 +126,8 @@ static void make_segments(void)
 	*shm_metrics_gauge(m, "book.upbit.BTC.age_ms") = 15;
 }
 
+static const char *ctl_wait = "2s";
+
 static void write_cfg(const char *extra)
 {
 	char text[2048];
@@ -136,8 +138,8 @@ static void write_cfg(const char *extra)
 		 "[orderd]\nname = %s\n"
 		 "[monitord]\nname = %s\nlisten = 127.0.0.1:0\nws_listen = 127.0.0.1:0\n"
 		 "push_every = 50ms\ntoken_env = KIMP_TEST_NO_SUCH_VAR\nwww = monitord/www\n"
-		 "procs = feedd riskd orderd\ncontrol_wait = 2s\n%s",
-		 env.dir, env.dir, segf, segf, segr, sego, segm, extra);
+		 "procs = feedd riskd orderd\ncontrol_wait = %s\nlog_dir = %s/logs\n%s",
+		 env.dir, env.dir, segf, segf, segr, sego, segm, ctl_wait, env.dir, extra);
 	test_write_text(cfg, text);
 }
 
@@ -379,6 +381,21 @@ Test(monitord, json_endpoints_match_shared_memory)
 	http("GET", "/api/latency", NULL);
 	cr_assert_eq(rsp.status, 200);
 	assert_json(rsp.body);
+	/* kimpctl status --json's view: the supervisor's processes */
+	http("GET", "/api/status", NULL);
+	cr_assert_eq(rsp.status, 200, "%s", rsp.body);
+	assert_json(rsp.body);
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "\"segment\": \"%s\"", segr);
+		assert_has(rsp.body, want);
+	}
+	assert_has(rsp.body, "\"name\": \"riskd\"");
+	assert_has(rsp.body, "\"cpus_allowed\": \"");
+	assert_has(rsp.body, "\"heartbeat_fresh\": true");
+	assert_has(rsp.body, "\"restarts\": 0");
+	assert_has(rsp.body, "\"run_dir\": ");
 	http("GET", "/api/config", NULL);
 	cr_assert_eq(rsp.status, 200);
 	assert_json(rsp.body);
@@ -554,11 +571,94 @@ Test(monitord, control_needs_the_right_token)
 	assert_has(rsp.body, "halted (kill)");
 	cr_assert_eq(atomic_load(&ctl->kill_req), 1);
 	cr_assert_eq(atomic_load(&ctl->kill_done), 1);
-	/* nobody acting: 503, the request stays */
+	/* nobody acting: 504 after control_wait, the request stays */
 	http("POST", "/api/control/pause", "Bearer " TOKEN);
-	cr_assert_eq(rsp.status, 503, "%s", rsp.body);
+	cr_assert_eq(rsp.status, 504, "%s", rsp.body);
+	assert_json(rsp.body);
+	assert_has(rsp.body, "riskd did not answer within control_wait (2");
 	assert_has(rsp.body, "did not act");
 	cr_assert_eq(atomic_load(&ctl->pause_req), 1);
+}
+
+/* A request sent on a connection of its own, its answer not read yet: the fd. */
+static int http_send(const char *method, const char *path, const char *auth)
+{
+	char req[1024];
+	int fd = dial(http_port);
+	int n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+			 "Authorization: %s\r\nContent-Length: 0\r\n\r\n", method, path, auth);
+
+	cr_assert_eq(write(fd, req, (size_t)n), n);
+	return fd;
+}
+
+static void wait_req(_Atomic uint64_t *req, uint64_t want)
+{
+	uint64_t end = kimp_mono_ns() + 20 * SEC;
+	unsigned spins = 0;
+
+	while (atomic_load(req) != want) {
+		cr_assert_lt(kimp_mono_ns(), end, "monitord did not post the request");
+		test_backoff(&spins);
+	}
+}
+
+Test(monitord, control_waits_for_riskd_without_blocking_the_loop)
+{
+	char path[128], extra[256];
+	struct actor a = { 0 };
+	struct pollfd p;
+	uint64_t end;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/token", env.dir);
+	test_write_text(path, TOKEN "\n");
+	cr_assert_eq(chmod(path, 0600), 0);
+	snprintf(extra, sizeof(extra), "token_file = %s\n", path);
+	ctl_wait = "60s";          /* nobody answers until the test says */
+	write_cfg(extra);
+	ctl_wait = "2s";
+	start();
+	fd = http_send("POST", "/api/control/pause", "Bearer " TOKEN);
+	wait_req(&ctl->pause_req, 1);
+	/* riskd has not acted: the request waits, and the loop serves others */
+	http("GET", "/health", NULL);
+	cr_assert_eq(rsp.status, 200, "%s", rsp.body);
+	assert_json(rsp.body);
+	http("GET", "/api/status", NULL);
+	cr_assert(rsp.status == 200, "%s", rsp.body);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	cr_assert_eq(poll(&p, 1, 0), 0, "answered before riskd acted");
+	/* one at a time */
+	http("POST", "/api/control/kill", "Bearer " TOKEN);
+	cr_assert_eq(rsp.status, 409, "%s", rsp.body);
+	assert_has(rsp.body, "in flight");
+	cr_assert_eq(atomic_load(&ctl->kill_req), 0);
+	/* riskd acts: the waiting request is answered */
+	atomic_store(&ctl->pause_done, 1);
+	while ((n = read(fd, rsp.buf + len, sizeof(rsp.buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	rsp.buf[len] = 0;
+	cr_assert_eq(strncmp(rsp.buf, "HTTP/1.1 200", 12), 0, "%s", rsp.buf);
+	assert_has(rsp.buf, "\"command\": \"pause\"");
+	/* a client gone before the answer: monitord finishes the request and runs on */
+	fd = http_send("POST", "/api/control/resume", "Bearer " TOKEN);
+	wait_req(&ctl->resume_req, 1);
+	close(fd);
+	atomic_store(&ctl->resume_done, 1);
+	cr_assert_eq(pthread_create(&a.th, NULL, actor_main, &a), 0);
+	end = kimp_mono_ns() + 20 * SEC;
+	do {
+		cr_assert_lt(kimp_mono_ns(), end, "still busy: %s", rsp.body);
+		http("POST", "/api/control/kill", "Bearer " TOKEN);
+	} while (rsp.status == 409);
+	atomic_store(&a.stop, true);
+	pthread_join(a.th, NULL);
+	cr_assert_eq(rsp.status, 200, "%s", rsp.body);
+	assert_has(rsp.body, "halted (kill)");
 }
 
 /* ---- static files ---------------------------------------------------------------- */

@@ -117,19 +117,41 @@ static bool ctl_why(char *buf, size_t len, const struct shm_seg *seg,
 	return false;
 }
 
-int kimpctl_request(const struct shm_seg *seg, const struct kimpctl_req *rq)
+uint64_t kimpctl_request_post(const struct kimpctl_req *rq)
+{
+	/* pairs with the daemon's acquire load of the request */
+	return atomic_fetch_add_explicit(rq->req, 1, memory_order_acq_rel) + 1;
+}
+
+bool kimpctl_request_done(const struct kimpctl_req *rq, uint64_t target)
+{
+	/* pairs with the daemon's release store after its state is committed */
+	return atomic_load_explicit(rq->done, memory_order_acquire) >= target;
+}
+
+int kimpctl_request_late(const struct shm_seg *seg, const struct kimpctl_req *rq,
+			 uint64_t target)
+{
+	uint64_t done = atomic_load_explicit(rq->done, memory_order_acquire);
+	char why[128], dur[32];
+	bool alive = ctl_why(why, sizeof(why), seg, rq);
+
+	return kimpctl_err(KIMPCTL_FAIL, "%s: %s did not act within %s: %s. The request stays "
+			   "recorded in segment '%s' (%s requested %" PRIu64 ", done %" PRIu64
+			   "): %s acts on it %s", rq->cmd, rq->daemon,
+			   fmt_ns(dur, sizeof(dur), rq->wait_ns), why, rq->segment, rq->cmd,
+			   target, done, rq->daemon, alive ? "when it gets to it" : "when it starts");
+}
+
+int kimpctl_request_wait(const struct shm_seg *seg, const struct kimpctl_req *rq,
+			 uint64_t target)
 {
 	const struct timespec poll = { 0, CTL_POLL_NS };
-	uint64_t target, done, deadline, now;
-	char why[128], dur[32];
+	uint64_t deadline, now;
 
-	/* pairs with the daemon's acquire load of the request */
-	target = atomic_fetch_add_explicit(rq->req, 1, memory_order_acq_rel) + 1;
 	deadline = kimp_mono_ns() + rq->wait_ns;
 	for (;;) {
-		/* pairs with the daemon's release store after its state is committed */
-		done = atomic_load_explicit(rq->done, memory_order_acquire);
-		if (done >= target)
+		if (kimpctl_request_done(rq, target))
 			return KIMPCTL_OK;
 		now = kimp_mono_ns();
 		if (now >= deadline)
@@ -141,11 +163,10 @@ int kimpctl_request(const struct shm_seg *seg, const struct kimpctl_req *rq)
 			nanosleep(&poll, NULL);
 		}
 	}
-	bool alive = ctl_why(why, sizeof(why), seg, rq);
+	return kimpctl_request_late(seg, rq, target);
+}
 
-	return kimpctl_err(KIMPCTL_FAIL, "%s: %s did not act within %s: %s. The request stays "
-			   "recorded in segment '%s' (%s requested %" PRIu64 ", done %" PRIu64
-			   "): %s acts on it %s", rq->cmd, rq->daemon,
-			   fmt_ns(dur, sizeof(dur), rq->wait_ns), why, rq->segment, rq->cmd,
-			   target, done, rq->daemon, alive ? "when it gets to it" : "when it starts");
+int kimpctl_request(const struct shm_seg *seg, const struct kimpctl_req *rq)
+{
+	return kimpctl_request_wait(seg, rq, kimpctl_request_post(rq));
 }

@@ -118,6 +118,20 @@ struct kimpctl_req {
  */
 int kimpctl_request(const struct shm_seg *seg, const struct kimpctl_req *rq);
 
+/*
+ * kimpctl_request in parts, for a caller that cannot sleep (monitord's
+ * loop): post increments *rq->req and returns the value *rq->done must
+ * reach; done says whether it has; late says (kimpctl_err) that the daemon
+ * did not act within rq->wait_ns and why, and returns KIMPCTL_FAIL.
+ */
+uint64_t kimpctl_request_post(const struct kimpctl_req *rq);
+bool kimpctl_request_done(const struct kimpctl_req *rq, uint64_t target);
+/* Sleep-poll (10 ms) up to rq->wait_ns for done: KIMPCTL_OK, or late's KIMPCTL_FAIL. */
+int kimpctl_request_wait(const struct shm_seg *seg, const struct kimpctl_req *rq,
+			 uint64_t target);
+int kimpctl_request_late(const struct shm_seg *seg, const struct kimpctl_req *rq,
+			 uint64_t target);
+
 /* ---- order.c --------------------------------------------------------------- */
 
 /* "upbit, binance": the venues libvenue has order entry for, into buf. */

@@ -1084,44 +1084,80 @@ static int ctl_run(struct kimpctl *k, int argc, char **argv)
 	return kimpctl_risk_control(k, name ? name : KIMP_RISK_SEGMENT, cmd, wait_ns, stdout);
 }
 
-int kimpctl_risk_control(struct kimpctl *k, const char *name, const char *cmd,
-			 uint64_t wait_ns, FILE *f)
+int kimpctl_risk_post(struct kimpctl *k, const char *name, const char *cmd, uint64_t wait_ns,
+		      struct kimpctl_risk_ctl *c)
 {
-	enum ctl_what what = !strcmp(cmd, "kill") ? CTL_KILL :
-			     !strcmp(cmd, "pause") ? CTL_PAUSE : CTL_RESUME;
-	struct kimpctl_req rq = { .cmd = cmd, .daemon = "riskd", .segment = name,
-				  .metrics = KIMP_RISK_METRICS };
 	struct shm_opts opts = k->shm;
 	struct kimp_risk_control *ctl;
-	struct shm_seg seg;
+	enum ctl_what what;
 	int status;
 
+	memset(c, 0, sizeof(*c));
 	if (strcmp(cmd, "kill") && strcmp(cmd, "pause") && strcmp(cmd, "resume"))
 		return kimpctl_err(KIMPCTL_USAGE, "%s: not a riskd command (kill, pause, resume)",
 				   cmd);
+	what = !strcmp(cmd, "kill") ? CTL_KILL : !strcmp(cmd, "pause") ? CTL_PAUSE : CTL_RESUME;
+	snprintf(c->cmd, sizeof(c->cmd), "%s", cmd);
+	snprintf(c->name, sizeof(c->name), "%.*s", (int)sizeof(c->name) - 1, name);
 	/* a command writes: the one place kimpctl maps a segment writable */
 	opts.readonly = false;
-	status = shm_seg_attach(&seg, name, &opts);
+	status = shm_seg_attach(&c->seg, name, &opts);
 	if (status)
 		return kimpctl_err(KIMPCTL_FAIL, "%s: %s%s; nothing was requested", cmd,
 				   shm_last_error(), status == -ENOENT ?
 				   " (riskd makes it when it first starts)" : "");
-	status = control_find(&seg, cmd, name, &ctl);
-	if (status)
-		goto detach;
-	rq.req = what == CTL_KILL ? &ctl->kill_req : what == CTL_PAUSE ? &ctl->pause_req :
-		 &ctl->resume_req;
-	rq.done = what == CTL_KILL ? &ctl->kill_done : what == CTL_PAUSE ? &ctl->pause_done :
-		  &ctl->resume_done;
-	rq.wait_ns = wait_ns;
-	status = kimpctl_request(&seg, &rq);
-	if (status)
-		goto detach;
-	ctl_said(f, &seg, cmd, name, what);
-	status = KIMPCTL_OK;
-detach:
-	shm_seg_detach(&seg);
+	status = control_find(&c->seg, cmd, name, &ctl);
+	if (status) {
+		shm_seg_detach(&c->seg);
+		return status;
+	}
+	c->what = what;
+	c->rq.cmd = c->cmd;
+	c->rq.daemon = "riskd";
+	c->rq.segment = c->name;
+	c->rq.metrics = KIMP_RISK_METRICS;
+	c->rq.req = what == CTL_KILL ? &ctl->kill_req : what == CTL_PAUSE ? &ctl->pause_req :
+		    &ctl->resume_req;
+	c->rq.done = what == CTL_KILL ? &ctl->kill_done : what == CTL_PAUSE ? &ctl->pause_done :
+		     &ctl->resume_done;
+	c->rq.wait_ns = wait_ns;
+	c->target = kimpctl_request_post(&c->rq);
+	return KIMPCTL_OK;
+}
+
+bool kimpctl_risk_acted(const struct kimpctl_risk_ctl *c)
+{
+	return kimpctl_request_done(&c->rq, c->target);
+}
+
+int kimpctl_risk_end(struct kimpctl_risk_ctl *c, bool acted, FILE *f)
+{
+	int status = KIMPCTL_OK;
+
+	if (!c->seg.base)
+		return KIMPCTL_FAIL;
+	if (acted)
+		ctl_said(f, &c->seg, c->cmd, c->name, (enum ctl_what)c->what);
+	else
+		status = kimpctl_request_late(&c->seg, &c->rq, c->target);
+	shm_seg_detach(&c->seg);
 	return status;
+}
+
+int kimpctl_risk_control(struct kimpctl *k, const char *name, const char *cmd,
+			 uint64_t wait_ns, FILE *f)
+{
+	static struct kimpctl_risk_ctl c;
+	int status = kimpctl_risk_post(k, name, cmd, wait_ns, &c);
+
+	if (status)
+		return status;
+	status = kimpctl_request_wait(&c.seg, &c.rq, c.target);
+	if (status) {
+		shm_seg_detach(&c.seg);     /* the wait said why */
+		return status;
+	}
+	return kimpctl_risk_end(&c, true, f);
 }
 
 const struct kimpctl_cmd kimpctl_cmd_kill = {

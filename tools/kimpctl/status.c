@@ -43,6 +43,7 @@
 #include <unistd.h>
 #include "kimp/tsc.h"
 #include "kimpctl.h"
+#include "views.h"
 
 #define ST_PROCS_MAX 8
 #define ST_NAME      16
@@ -174,18 +175,34 @@ static int add_proc(struct sup_conf *s, const struct kimp_conf *c, const char *n
 	return 0;
 }
 
+int kimpctl_run_dir(const struct kimp_conf *c, char *buf, size_t len, char *err, size_t errlen)
+{
+	char def_run[ST_PATH];
+	const char *run_dir;
+	int e;
+
+	default_run_dir(def_run, sizeof(def_run));
+	e = kimp_conf_str(c, "supervisor", "run_dir", def_run, &run_dir, err, errlen);
+	if (e)
+		return e;
+	if (!*run_dir || strlen(run_dir) >= ST_PATH - 16 || strlen(run_dir) >= len ||
+	    strchr(run_dir, '\n'))
+		return key_err(c, "run_dir", err, errlen, "is empty or too long", run_dir);
+	snprintf(buf, len, "%s", run_dir);
+	return 0;
+}
+
 /* Read and check [supervisor]. 0, or -EINVAL with "FILE:LINE: key ..." in err. */
 static int sup_conf_load(const struct kimp_conf *c, struct sup_conf *s, char *err, size_t errlen)
 {
-	const char *sec = "supervisor", *run_dir, *procs;
-	char def_run[ST_PATH], list[256];
+	const char *sec = "supervisor", *procs;
+	char list[256];
 	int e;
 
 	memset(s, 0, sizeof(*s));
-	default_run_dir(def_run, sizeof(def_run));
 	e = kimp_conf_check_keys(c, sec, sup_keys, err, errlen);
 	if (!e)
-		e = kimp_conf_str(c, sec, "run_dir", def_run, &run_dir, err, errlen);
+		e = kimpctl_run_dir(c, s->run_dir, sizeof(s->run_dir), err, errlen);
 	if (!e)
 		e = kimp_conf_str(c, sec, "procs", "exsim feedd stratd riskd orderd monitord", &procs,
 				  err, errlen);
@@ -231,9 +248,6 @@ static int sup_conf_load(const struct kimp_conf *c, struct sup_conf *s, char *er
 		return e;
 	if (strcmp(s->wait, "auto") && strcmp(s->wait, "spin") && strcmp(s->wait, "hybrid"))
 		return key_err(c, "wait", err, errlen, "is not auto, spin or hybrid", s->wait);
-	if (!*run_dir || strlen(run_dir) >= sizeof(s->run_dir) - 16 || strchr(run_dir, '\n'))
-		return key_err(c, "run_dir", err, errlen, "is empty or too long", run_dir);
-	snprintf(s->run_dir, sizeof(s->run_dir), "%s", run_dir);
 	if (strlen(procs) >= sizeof(list))
 		return key_err(c, "procs", err, errlen, "is too long", "...");
 	snprintf(list, sizeof(list), "%s", procs);
@@ -597,16 +611,59 @@ static int usage_err(const char *arg, const char *why)
 	return KIMPCTL_USAGE;
 }
 
+/*
+ * The processes of s (only 'only' when not NULL) gathered and printed into
+ * f. KIMPCTL_OK when every one is up, KIMPCTL_FAIL when one is not (the
+ * document printed) or the table lost a row, KIMPCTL_USAGE when 'only' is
+ * not one of them (said). With gauge: nothing printed, the gauge's value
+ * into *gauge_v (*have_gauge).
+ */
+static int status_doc(struct kimpctl *k, const struct sup_conf *s, FILE *f, bool json,
+		      const char *only, const char *gauge, bool *have_gauge, int64_t *gauge_v)
+{
+	struct st_proc ps[ST_PROCS_MAX];
+	bool have_state, all_up = true;
+	unsigned n = 0;
+	uint64_t now;
+	int status;
+
+	memset(ps, 0, sizeof(ps));
+	for (unsigned i = 0; i < s->nprocs; i++)
+		if (!only || !strcmp(only, s->p[i].name))
+			ps[n++].sp = &s->p[i];
+	if (!n)
+		return kimpctl_err(KIMPCTL_USAGE, "status: --proc '%s': not one of the processes of "
+				   "[supervisor] procs", only);
+	have_state = state_read(s->run_dir, ps, n);
+	now = kimp_mono_ns();
+	gather(k, s, ps, n, now, gauge, have_gauge, gauge_v);
+	if (gauge)
+		return KIMPCTL_OK;
+	for (unsigned i = 0; i < n; i++)
+		all_up &= ps[i].up;
+	status = status_print(f, s, ps, n, have_state, now, all_up, json);
+	if (status)
+		return status;
+	return all_up ? KIMPCTL_OK : KIMPCTL_FAIL;
+}
+
+int kimpctl_view_status(struct kimpctl *k, FILE *f, bool json)
+{
+	static struct sup_conf s;
+	char err[512];
+
+	if (sup_conf_load(k->conf, &s, err, sizeof(err)))
+		return kimpctl_err(KIMPCTL_USAGE, "status: %s", err);
+	return status_doc(k, &s, f, json, NULL, NULL, NULL, NULL);
+}
+
 static int status_run(struct kimpctl *k, int argc, char **argv)
 {
 	static struct sup_conf s;
-	struct st_proc ps[ST_PROCS_MAX];
 	const char *only = NULL, *gauge = NULL;
-	bool json = false, conf = false, have_state, have_gauge = false, all_up = true;
+	bool json = false, conf = false, have_gauge = false;
 	int64_t gauge_v = 0;
 	char err[512];
-	unsigned n = 0;
-	uint64_t now;
 	int status;
 
 	for (int i = 1; i < argc; i++) {
@@ -635,28 +692,13 @@ static int status_run(struct kimpctl *k, int argc, char **argv)
 		print_conf(&s, k, stdout);
 		return KIMPCTL_OK;
 	}
-	memset(ps, 0, sizeof(ps));
-	for (unsigned i = 0; i < s.nprocs; i++)
-		if (!only || !strcmp(only, s.p[i].name))
-			ps[n++].sp = &s.p[i];
-	if (!n)
-		return kimpctl_err(KIMPCTL_USAGE, "status: --proc '%s': not one of the processes of "
-				   "[supervisor] procs", only);
-	have_state = state_read(s.run_dir, ps, n);
-	now = kimp_mono_ns();
-	gather(k, &s, ps, n, now, gauge, &have_gauge, &gauge_v);
-	for (unsigned i = 0; i < n; i++)
-		all_up &= ps[i].up;
-	if (gauge) {
-		if (!have_gauge)
-			return kimpctl_err(KIMPCTL_FAIL, "status: %s: no gauge '%s'", only, gauge);
-		printf("%" PRId64 "\n", gauge_v);
-		return KIMPCTL_OK;
-	}
-	status = status_print(stdout, &s, ps, n, have_state, now, all_up, json);
-	if (status)
+	status = status_doc(k, &s, stdout, json, only, gauge, &have_gauge, &gauge_v);
+	if (!gauge || status)
 		return status;
-	return all_up ? KIMPCTL_OK : KIMPCTL_FAIL;
+	if (!have_gauge)
+		return kimpctl_err(KIMPCTL_FAIL, "status: %s: no gauge '%s'", only, gauge);
+	printf("%" PRId64 "\n", gauge_v);
+	return KIMPCTL_OK;
 }
 
 const struct kimpctl_cmd kimpctl_cmd_status = {

@@ -47,6 +47,24 @@ int kimpctl_view_orders(struct kimpctl *k, const char *seg, enum kimpctl_orders_
 int kimpctl_view_stats(struct kimpctl *k, FILE *f, bool json);
 
 /*
+ * The engine's processes as the supervisor runs them (kimpctl status, and
+ * monitord's /api/status): pid, alive, the CPU it last ran on and its
+ * affinity, heartbeat age, start, wait mode, restarts and the last cause.
+ * KIMPCTL_OK when every process is up and beating; KIMPCTL_FAIL when one is
+ * not (the document printed all the same); KIMPCTL_USAGE when [supervisor]
+ * is refused (said, nothing printed).
+ */
+int kimpctl_view_status(struct kimpctl *k, FILE *f, bool json);
+
+/*
+ * [supervisor] run_dir of c, or its default (/run/kimp as root, else
+ * $XDG_RUNTIME_DIR/kimp, else /tmp/kimp-UID), into buf (len bytes). The
+ * supervisor's logs are in RUN_DIR/logs. 0, or -EINVAL with "FILE:LINE:
+ * key 'supervisor.run_dir': ..." in err (empty, too long, a newline).
+ */
+int kimpctl_run_dir(const struct kimp_conf *c, char *buf, size_t len, char *err, size_t errlen);
+
+/*
  * riskd's kill, pause or resume ('cmd') on segment 'seg': requested and
  * waited for up to wait_ns, riskd's answer written to f as a line of text.
  * KIMPCTL_OK when riskd acted; KIMPCTL_FAIL (said); KIMPCTL_USAGE for
@@ -56,14 +74,39 @@ int kimpctl_risk_control(struct kimpctl *k, const char *seg, const char *cmd,
 			 uint64_t wait_ns, FILE *f);
 
 /*
+ * kimpctl_risk_control in parts, for monitord's loop, which must not sleep:
+ * post attaches riskd's segment writable and makes the request
+ * (KIMPCTL_OK; else KIMPCTL_FAIL or KIMPCTL_USAGE said, nothing requested,
+ * nothing attached); acted polls riskd's done counter (an atomic load);
+ * end writes riskd's answer to f when it acted, else says (kimpctl_err)
+ * that riskd did not act within wait_ns and why, and detaches: KIMPCTL_OK
+ * or KIMPCTL_FAIL. A posted struct must not move (rq points into it) and
+ * must be ended.
+ */
+struct kimpctl_risk_ctl {
+	struct shm_seg seg;             /* riskd's, writable, from post to end */
+	struct kimpctl_req rq;
+	uint64_t target;                /* what riskd's done counter must reach */
+	int what;
+	char cmd[8];
+	char name[SHM_NAME_MAX];
+};
+int kimpctl_risk_post(struct kimpctl *k, const char *seg, const char *cmd, uint64_t wait_ns,
+		      struct kimpctl_risk_ctl *c);
+bool kimpctl_risk_acted(const struct kimpctl_risk_ctl *c);
+int kimpctl_risk_end(struct kimpctl_risk_ctl *c, bool acted, FILE *f);
+
+/*
  * feedd's per venue message rate, book count and largest book age (its
  * gauges VENUE.msgs_per_s and book.VENUE.COIN.age_ms), segment [feedd] name.
  */
 int kimpctl_view_feeds(struct kimpctl *k, FILE *f, bool json);
 /*
- * The tick-to-order path by stage (no end-to-end histogram exists):
- * stratd's tick_to_intent_ns, riskd's intent_to_order_ns, orderd's
- * VENUE.intent_to_send_ns; JSON adds cumulative counts on coarse edges.
+ * The tick-to-order path: orderd's tick_to_order_ns (feedd's receipt of the
+ * market data to the order sent; over all venues, then VENUE.tick_to_order_ns),
+ * then its stages: stratd's tick_to_intent_ns, riskd's intent_to_order_ns,
+ * orderd's VENUE.intent_to_send_ns. JSON: "tick_to_order" and "stages",
+ * each histogram with cumulative counts on coarse edges.
  */
 int kimpctl_view_latency(struct kimpctl *k, FILE *f, bool json);
 
