@@ -17,6 +17,17 @@
  * read and dropped until the peer closes or linger_ns passes. Closing at
  * once with unread input would make the kernel send a reset, which can
  * destroy the answer before the peer reads it (RFC 9112 9.6).
+ *
+ * Handing over (http_sconn_detach, from on_request): the slot gives its loop
+ * connection away with the bytes it holds from the request on, and stays
+ * reserved (SC_DETACHED, counted against max_conns) until the new owner
+ * releases it. Nothing is allocated: the slot's stream is simply left
+ * behind (plain TCP only, where it holds no state of its own) and is set up
+ * afresh by the next accept. The request's bytes and what follows them are
+ * contiguous where they are parsed: in the stream's buffer, or in the
+ * slot's receive buffer; the one exception, input of the same arrival that
+ * the receive buffer had no room for yet, is left unconsumed, so the loop
+ * keeps it for the new owner.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,6 +49,7 @@ enum sc_state {
 	SC_LINGER,      /* answered an unreadable request; dropping input */
 	SC_CLOSING,
 	SC_FAILED,      /* handshake failed: free once the stream is idle */
+	SC_DETACHED,    /* handed over: reserved until http_sconn_release */
 };
 
 struct http_sconn {
@@ -54,6 +66,11 @@ struct http_sconn {
 	uint32_t out_off, out_len;      /* a finished reply not yet all queued */
 	uint32_t front;                 /* HEAD: header bytes still to send */
 	uint64_t linger_at;
+	uint8_t *cur;                   /* the request with on_request: its bytes */
+	size_t cur_len;                 /* from there to the end of what is held */
+	struct net_conn *conn;          /* SC_DETACHED: the connection handed over */
+	void (*stop)(void *arg);        /* SC_DETACHED: how stop closes it */
+	void *stop_arg;
 	uint64_t requests;
 	uint64_t serial;
 	uint8_t state;                  /* enum sc_state */
@@ -328,7 +345,10 @@ static size_t process(struct http_sconn *sc, uint8_t *base, size_t n)
 			refuse(sc, net_http_err_status(r));
 			break;
 		}
+		sc->cur = base + off;
+		sc->cur_len = n - off;
 		request(sc);
+		sc->cur = NULL;
 		off += sc->p.msg_len;
 		net_http_parser_next(&sc->p, 0);
 	}
@@ -405,6 +425,8 @@ static size_t sc_data(struct net_stream *s, uint8_t *data, size_t len)
 		if (!paused(sc))
 			process_rx(sc);
 	}
+	if (sc->state == SC_DETACHED)
+		return all - len; /* not read yet: the loop keeps it for the new owner */
 	return all;
 }
 
@@ -569,6 +591,10 @@ void http_server_stop(struct http_server *s)
 
 		if (sc->state == SC_HANDSHAKE || sc->state == SC_OPEN || sc->state == SC_LINGER)
 			close_conn(sc);
+		else if (sc->state == SC_DETACHED && sc->stop)
+			sc->stop(sc->stop_arg);
+		else if (sc->state == SC_DETACHED && sc->conn)
+			net_close(sc->conn);
 	}
 }
 
@@ -686,6 +712,40 @@ void http_sconn_close(struct http_sconn *sc)
 {
 	if (sc->state == SC_HANDSHAKE || sc->state == SC_OPEN || sc->state == SC_LINGER)
 		close_conn(sc);
+}
+
+int http_sconn_detach(struct http_sconn *sc, struct http_sconn_handover *h,
+		      void (*stop)(void *arg), void *arg)
+{
+	if (!h || sc->state != SC_OPEN || !sc->waiting || sc->started || !sc->cur)
+		return -EINVAL;
+	if (sc->srv->cfg.tls)
+		return -EOPNOTSUPP;
+	h->conn = sc->st.conn;
+	h->pre = sc->cur;
+	h->pre_len = sc->cur_len;
+	sc->conn = h->conn;
+	sc->stop = stop;
+	sc->stop_arg = arg;
+	sc->state = SC_DETACHED;
+	sc->waiting = false;
+	sc->user = NULL;
+	sc->requests++;
+	sc->srv->st.detached++;
+	/* the receive buffer is emptied by process_rx on the way out, after
+	 * the new owner has taken what it keeps */
+	return 0;
+}
+
+void http_sconn_release(struct http_sconn *sc)
+{
+	if (sc->state != SC_DETACHED)
+		return;
+	sc->conn = NULL;
+	sc->stop = NULL;
+	sc->stop_arg = NULL;
+	sc->rx.len = 0;
+	sc->state = SC_FREE;
 }
 
 void *http_sconn_user(const struct http_sconn *sc)

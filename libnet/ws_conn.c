@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * WebSocket connections over streams.
+ *
+ * A server connection taken over with bytes already read (accept_from)
+ * handles them at once; a partial frame among them (or a partial request)
+ * is kept in the carry buffer, and while it is not empty every arrival is
+ * appended there and handled from there, as the loop's staging would. The
+ * carry is room a plain stream leaves unused (the staging part of its
+ * buffer, which only TLS needs), so it costs no memory.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "kimp/httpconn.h"
 #include "kimp/wsconn.h"
 
 static int flush_cork(struct ws_conn *w)
@@ -129,6 +137,27 @@ static size_t server_handshake(struct ws_conn *w, uint8_t *data, size_t len)
 	return (size_t)hl;
 }
 
+/*
+ * The carry cannot take more and what it holds cannot be used: a request
+ * head longer than the carry (WS_RX_BUF_MIN(max_msg) bytes). Refused 400.
+ */
+static void carry_full(struct ws_conn *w)
+{
+	ssize_t n;
+
+	w->carry_len = 0;
+	if (w->state != WS_CONN_HANDSHAKE) {
+		/* not reached: a frame over max_msg is refused from its header,
+		 * and a whole frame up to max_msg fits the carry */
+		net_stream_close(&w->st);
+		return;
+	}
+	n = ws_hs_server_reject((char *)w->out, w->out_cap, 400, NULL);
+	if (n > 0)
+		net_stream_send(&w->st, w->out, (size_t)n);
+	fail_open(w, -EPROTO);
+}
+
 /* ---- stream callbacks ---------------------------------------------------------- */
 
 static void st_open(struct net_stream *s, int err)
@@ -151,9 +180,9 @@ static void st_open(struct net_stream *s, int err)
 		fail_open(w, n < 0 ? (int)n : -ENOBUFS);
 }
 
-static size_t st_data(struct net_stream *s, uint8_t *data, size_t len)
+/* Handle data[0..len): the request, then frames. Returns the bytes used. */
+static size_t input(struct ws_conn *w, uint8_t *data, size_t len)
 {
-	struct ws_conn *w = net_stream_user(s);
 	size_t used = 0;
 	ssize_t n;
 
@@ -182,12 +211,58 @@ static size_t st_data(struct net_stream *s, uint8_t *data, size_t len)
 	return len;
 }
 
+/* Keep data[0..len) in the carry for the next arrival to continue. */
+static void carry_keep(struct ws_conn *w, const uint8_t *data, size_t len)
+{
+	if (len > w->carry_cap) {
+		carry_full(w);
+		return;
+	}
+	memmove(w->carry, data, len);
+	w->carry_len = (uint32_t)len;
+}
+
+static size_t st_data(struct net_stream *s, uint8_t *data, size_t len)
+{
+	struct ws_conn *w = net_stream_user(s);
+	size_t all = len, k, used;
+
+	while (w->carry_len && len) {
+		k = w->carry_cap - w->carry_len;
+		if (!k) {
+			carry_full(w);
+			return all;
+		}
+		if (k > len)
+			k = len;
+		memcpy(w->carry + w->carry_len, data, k);
+		w->carry_len += (uint32_t)k;
+		data += k;
+		len -= k;
+		used = input(w, w->carry, w->carry_len);
+		if (used >= w->carry_len)
+			w->carry_len = 0;
+		else
+			carry_keep(w, w->carry + used, w->carry_len - used);
+	}
+	if (!len)
+		return all;
+	/* the carry is empty: the rest as usual (what is not used, the loop
+	 * stages) */
+	return all - len + input(w, data, len);
+}
+
 static void st_close(struct net_stream *s, int err)
 {
 	struct ws_conn *w = net_stream_user(s);
 	unsigned code = w->close_code ? w->close_code : WS_CLOSE_ABNORMAL;
+	struct http_sconn *sc = w->sc;
 
 	w->state = WS_CONN_IDLE;
+	w->carry_len = 0;
+	w->sc = NULL;
+	if (sc)
+		http_sconn_release(sc); /* the loop connection ends here */
 	if (w->opened && w->ops->on_close)
 		w->ops->on_close(w, code, err);
 	w->opened = false;
@@ -213,7 +288,15 @@ int ws_conn_init(struct ws_conn *w, enum ws_role role, struct net_tls_ctx *tls,
 		return -EINVAL;
 	memset(w, 0, sizeof(*w));
 	w->role = role;
-	err = net_stream_init(&w->st, tls, p, sbuf, (uint32_t)stage);
+	if (tls) {
+		err = net_stream_init(&w->st, tls, p, sbuf, (uint32_t)stage);
+	} else {
+		/* a plain stream uses none of its buffer: the carry takes the
+		 * stage's room */
+		err = net_stream_init(&w->st, NULL, p, NET_STREAM_BUF_SIZE(0), 0);
+		w->carry = p + NET_STREAM_BUF_SIZE(0);
+		w->carry_cap = (uint32_t)stage;
+	}
 	if (err)
 		return err;
 	err = ws_tx_init(&w->tx, role);
@@ -245,6 +328,8 @@ static void conn_reset(struct ws_conn *w, const struct ws_conn_ops *ops, void *u
 	w->opened = false;
 	w->out_len = 0;
 	w->corked = 0;
+	w->carry_len = 0;
+	w->sc = NULL;
 	w->state = WS_CONN_HANDSHAKE;
 }
 
@@ -277,6 +362,59 @@ int ws_conn_accept(struct ws_conn *w, struct net_conn *c, const struct ws_conn_o
 		return -EINVAL;
 	conn_reset(w, ops, user);
 	return net_stream_accept(&w->st, c, &ws_stream_ops, w);
+}
+
+static int accept_from(struct ws_conn *w, struct net_conn *c, uint8_t *pre, size_t pre_len,
+		       const struct ws_conn_ops *ops, void *user, struct http_sconn *sc)
+{
+	size_t used;
+	int err;
+
+	conn_reset(w, ops, user);
+	w->sc = sc;
+	/* plain TCP: opens at once (st_open waits for the request) */
+	err = net_stream_accept(&w->st, c, &ws_stream_ops, w);
+	if (err || !pre_len)
+		return err;
+	used = input(w, pre, pre_len);
+	if (used < pre_len && (w->state == WS_CONN_HANDSHAKE || w->state == WS_CONN_OPEN))
+		carry_keep(w, pre + used, pre_len - used);
+	return 0;
+}
+
+int ws_conn_accept_from(struct ws_conn *w, struct net_conn *c, uint8_t *pre, size_t pre_len,
+			const struct ws_conn_ops *ops, void *user)
+{
+	if (w->role != WS_SERVER || w->state != WS_CONN_IDLE || (!pre && pre_len))
+		return -EINVAL;
+	if (!w->carry_cap)
+		return -EOPNOTSUPP;
+	return accept_from(w, c, pre, pre_len, ops, user, NULL);
+}
+
+/* http_server_stop with the WebSocket open: say goodbye, then drop TCP. */
+static void upgrade_stop(void *arg)
+{
+	struct ws_conn *w = arg;
+
+	ws_conn_close(w, WS_CLOSE_GOING_AWAY);
+	net_stream_close(&w->st);
+}
+
+int ws_conn_upgrade(struct ws_conn *w, struct http_sconn *sc, const struct ws_conn_ops *ops,
+		    void *user)
+{
+	struct http_sconn_handover h;
+	int err;
+
+	if (w->role != WS_SERVER || w->state != WS_CONN_IDLE)
+		return -EINVAL;
+	if (!w->carry_cap)
+		return -EOPNOTSUPP;
+	err = http_sconn_detach(sc, &h, upgrade_stop, w);
+	if (err)
+		return err;
+	return accept_from(w, h.conn, h.pre, h.pre_len, ops, user, sc);
 }
 
 int ws_conn_send(struct ws_conn *w, unsigned opcode, const void *data, size_t len)

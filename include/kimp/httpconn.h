@@ -16,6 +16,9 @@
  *            writes its reply with net_http_reply_* into the slot's reply
  *            buffer; limits are answered 431/413/414 and bad requests 400,
  *            each followed by a close; an optional router answers 404/405.
+ *            on_request may hand its connection over to another protocol
+ *            (a WebSocket upgrade: http_sconn_detach, or ws_conn_upgrade in
+ *            wsconn.h), so one port serves both.
  *
  * Receiving. Both sides take every byte the stream hands them (on_data
  * always consumes all): a message that arrived whole is parsed in place in
@@ -322,7 +325,10 @@ struct http_server_ops {
 	/* accepted (with TLS: handshake done); optional */
 	void (*on_open)(struct http_sconn *sc);
 	/* closed: 0 (by either side) or -errno; the slot is reused after
-	 * this returns. Optional. Not called for a failed TLS handshake. */
+	 * this returns. Optional. Not called for a failed TLS handshake, nor
+	 * for a connection handed over with http_sconn_detach (neither then
+	 * nor when its new owner releases the slot): the detach ends the
+	 * slot's story for this connection. */
 	void (*on_close)(struct http_sconn *sc, int err);
 };
 
@@ -357,6 +363,7 @@ struct http_server_stats {
 	uint64_t errors;        /* answered by the server itself: 4xx, 500 */
 	uint64_t tx_blocked;    /* the send queue was full: a retry was armed */
 	uint64_t overflow;      /* closed: too much input pipelined while waiting */
+	uint64_t detached;      /* handed over by http_sconn_detach */
 };
 
 /*
@@ -368,9 +375,15 @@ int http_server_new(struct http_server **out, struct net_loop *l,
 		    const struct sockaddr *addr, socklen_t alen,
 		    const struct http_server_cfg *cfg) kimp_cold;
 uint16_t http_server_port(const struct http_server *s);
-/* Stop listening and close every connection (on_close follows for each). */
+/*
+ * Stop listening and close every connection (on_close follows for each).
+ * Connections handed over (http_sconn_detach) and not yet released are
+ * closed too: through the stop hook given to the detach when there is one
+ * (ws_conn_upgrade's sends a 1001 close and drops TCP), else with
+ * net_close(); their new owner hears it as its own close, and releases.
+ */
 void http_server_stop(struct http_server *s) kimp_cold;
-/* No connection open and no timer armed. */
+/* No connection open (nor handed over and unreleased) and no timer armed. */
 bool http_server_idle(const struct http_server *s) kimp_cold;
 /*
  * Free the server: after http_server_idle() (with the loop still running),
@@ -409,8 +422,64 @@ int http_sconn_send(struct http_sconn *sc);
  */
 int http_sconn_flush(struct http_sconn *sc);
 
-/* Close the connection (after what is queued); a waiting request is dropped. */
+/* Close the connection (after what is queued); a waiting request is dropped.
+ * Nothing happens to a connection handed over. */
 void http_sconn_close(struct http_sconn *sc);
+
+/*
+ * What http_sconn_detach hands over. Plain TCP only.
+ */
+struct http_sconn_handover {
+	/* the accepted loop connection, now the caller's: it must take it
+	 * over (net_conn_set_ops/net_conn_set_user, or net_stream_accept)
+	 * before on_request returns, or close it */
+	struct net_conn *conn;
+	/*
+	 * The bytes already read from it: the request being handed over
+	 * (request line, headers, and its body if it had one), then
+	 * everything the peer sent behind it that the server has read (a
+	 * first WebSocket frame that came in the same segment). Writable
+	 * (the new owner may unmask in place) and valid only until
+	 * on_request returns: the new owner copies what it keeps. Bytes the
+	 * server had not read yet come to the new owner's on_data; so do, with
+	 * the next arrival, the rare ones that came in the same arrival but
+	 * did not fit the slot's receive buffer (rx_cap) behind the request.
+	 */
+	uint8_t *pre;
+	size_t pre_len;
+};
+
+/*
+ * Hand the connection of the request in on_request over to a new owner
+ * (a WebSocket upgrade; see ws_conn_upgrade in wsconn.h, which does all of
+ * it). Only from inside on_request, for that request, before a reply was
+ * started: -EINVAL otherwise (also for a late reply), -EOPNOTSUPP on a TLS
+ * server (the TLS session lives in the slot and cannot move; nothing
+ * changes: answer the request as usual). On 0:
+ *   - *h is filled (see struct http_sconn_handover); the request is
+ *     finished without a reply, the slot takes no further part in the
+ *     connection (no on_close, sends and closes through sc do nothing) and
+ *     sc's user pointer is cleared;
+ *   - the slot stays reserved, counted against max_conns, until the new
+ *     owner calls http_sconn_release(sc); http_server_idle() is false
+ *     meanwhile;
+ *   - http_server_stop() closes the connection: stop(arg) when stop is
+ *     given (it must close the connection, at once or after a goodbye),
+ *     else net_close(h->conn).
+ * The new owner must call http_sconn_release(sc) at the latest from its
+ * on_close of that connection (the loop reuses the net_conn after that),
+ * and may call it earlier once it has started closing: the server then
+ * forgets the connection.
+ */
+int http_sconn_detach(struct http_sconn *sc, struct http_sconn_handover *h,
+		      void (*stop)(void *arg), void *arg) kimp_cold;
+
+/*
+ * The new owner of a connection handed over with http_sconn_detach is done
+ * with it (closed, or closing): the slot is free for the next accept.
+ * Nothing happens for a slot that is not handed over.
+ */
+void http_sconn_release(struct http_sconn *sc) kimp_cold;
 
 void *http_sconn_user(const struct http_sconn *sc);
 void http_sconn_set_user(struct http_sconn *sc, void *user);
