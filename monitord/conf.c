@@ -156,9 +156,10 @@ int mon_conf_load(const struct kimp_conf *c, const char *exe, struct mon_conf *o
 		snprintf(err, errlen, "[" SEC "] listen '%s': not A.B.C.D:PORT", s);
 		return -EINVAL;
 	}
-	if (kimp_conf_str(c, SEC, "ws_listen", "127.0.0.1:9481", &s, err, errlen))
+	if (kimp_conf_str(c, SEC, "ws_listen", "", &s, err, errlen))
 		return -EINVAL;
-	if (parse_addr(s, &out->ws_listen)) {
+	out->ws_own = *s != 0;
+	if (out->ws_own && parse_addr(s, &out->ws_listen)) {
 		snprintf(err, errlen, "[" SEC "] ws_listen '%s': not A.B.C.D:PORT", s);
 		return -EINVAL;
 	}

@@ -38,13 +38,16 @@ static void usage(FILE *o)
 
 static void conf_print(const struct mon_conf *mc, FILE *f)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN + 8] = "(off)";
 
 	inet_ntop(AF_INET, &mc->listen.sin_addr, a, sizeof(a));
-	inet_ntop(AF_INET, &mc->ws_listen.sin_addr, b, sizeof(b));
-	fprintf(f, "monitord: segment %s, listen %s:%u, ws_listen %s:%u, push_every %llu ms, "
+	if (mc->ws_own) {
+		inet_ntop(AF_INET, &mc->ws_listen.sin_addr, b, INET_ADDRSTRLEN);
+		snprintf(b + strlen(b), sizeof(b) - strlen(b), ":%u", ntohs(mc->ws_listen.sin_port));
+	}
+	fprintf(f, "monitord: segment %s, listen %s:%u (with /ws), ws_listen %s, push_every %llu ms, "
 		"www %s, control %s%s%s\n", mc->name, a, ntohs(mc->listen.sin_port), b,
-		ntohs(mc->ws_listen.sin_port), (unsigned long long)(mc->push_every_ns / 1000000),
+		(unsigned long long)(mc->push_every_ns / 1000000),
 		mc->www, mc->token[0] ? "enabled (token from " : "disabled (no token)",
 		mc->token[0] ? mc->token_src : "", mc->token[0] ? ")" : "");
 	if (mc->log_dir[0])

@@ -271,8 +271,10 @@ static int api_view(struct mon *m, enum api a, FILE *f)
 		return err ? kimpctl_err(KIMPCTL_FAIL, "snapshot: out of memory") : KIMPCTL_OK;
 	}
 	default:
-		fprintf(f, "{\"ws_port\": %u, \"push_every_ns\": %" PRIu64 ", \"control\": %s, "
-			"\"procs\": [", m->ws_port, m->mc->push_every_ns,
+		fprintf(f, "{\"ws_port\": %u, \"ws_path\": \"/ws\", \"ws_same_port\": %s, "
+			"\"push_every_ns\": %" PRIu64 ", \"control\": %s, "
+			"\"procs\": [", m->ws_port, m->mc->ws_own ? "false" : "true",
+			m->mc->push_every_ns,
 			m->mc->token[0] ? "true" : "false");
 		for (unsigned i = 0; i < m->mc->nprocs; i++)
 			fprintf(f, "%s\"%s\"", i ? ", " : "", m->mc->procs[i]);
@@ -567,6 +569,8 @@ static bool is(struct net_http_str s, const char *lit)
 	return s.len == strlen(lit) && !memcmp(s.p, lit, s.len);
 }
 
+static void ws_take(struct mon *m, struct http_sconn *sc);
+
 static void on_request(struct http_sconn *sc, const struct net_http_parser *req, int route)
 {
 	struct mon *m = http_server_user(http_sconn_server(sc));
@@ -595,6 +599,10 @@ static void on_request(struct http_sconn *sc, const struct net_http_parser *req,
 	}
 	if (!get) {
 		reply_json_error(m, sc, 405, "method not allowed");
+		return;
+	}
+	if (is(path, "/ws")) {
+		ws_take(m, sc);
 		return;
 	}
 	if (is(path, "/metrics")) {
@@ -738,6 +746,15 @@ static const struct ws_conn_ops ws_ops = {
 	.on_upgrade = ws_on_upgrade,
 };
 
+/* A free WebSocket slot, or NULL. */
+static struct mon_ws *ws_slot(struct mon *m)
+{
+	for (unsigned i = 0; i < MON_WS_MAX; i++)
+		if (!m->ws[i].in_use && m->ws[i].ws.state == WS_CONN_IDLE)
+			return &m->ws[i];
+	return NULL;
+}
+
 static void ws_accept(struct net_conn *nc, int err)
 {
 	struct mon *m = net_conn_user(nc);
@@ -745,9 +762,7 @@ static void ws_accept(struct net_conn *nc, int err)
 
 	if (err)
 		return;
-	for (unsigned i = 0; i < MON_WS_MAX && !c; i++)
-		if (!m->ws[i].in_use && m->ws[i].ws.state == WS_CONN_IDLE)
-			c = &m->ws[i];
+	c = ws_slot(m);
 	if (!c) {
 		net_close(nc);
 		return;
@@ -762,6 +777,29 @@ static void ws_accept(struct net_conn *nc, int err)
 }
 
 static const struct net_conn_ops ws_accept_ops = { .on_open = ws_accept };
+
+/*
+ * GET /ws on the HTTP port: the connection is handed over to a WebSocket
+ * slot, which answers the upgrade (101, or 400/426 for a bad one). Every
+ * /ws request comes here, an upgrade or not, so a bad one gets the
+ * WebSocket refusal. After ws_conn_upgrade, sc is not ours.
+ */
+static void ws_take(struct mon *m, struct http_sconn *sc)
+{
+	struct mon_ws *c = ws_slot(m);
+
+	if (!c) {
+		reply_json_error(m, sc, 503, "too many WebSocket clients");
+		return;
+	}
+	c->in_use = true;
+	c->open = false;
+	c->m = m;
+	if (ws_conn_upgrade(&c->ws, sc, &ws_ops, c)) {
+		c->in_use = false;
+		reply_json_error(m, sc, 500, "cannot take the connection over");
+	}
+}
 
 /* ---- timers ----------------------------------------------------------------------- */
 
@@ -841,7 +879,8 @@ int mon_open(struct mon **out, struct kimpctl *k, const struct mon_conf *mc, cha
 {
 	struct net_loop_cfg lc = { .max_conns = MON_HTTP_CONNS + MON_WS_MAX + 8,
 				   .tx_size = MON_REPLY_CAP };
-	struct http_server_cfg hc = { .max_conns = MON_HTTP_CONNS, .ops = &http_ops,
+	/* an open WebSocket taken over from the HTTP server keeps its slot */
+	struct http_server_cfg hc = { .max_conns = MON_HTTP_CONNS + MON_WS_MAX, .ops = &http_ops,
 				      .reply_cap = MON_REPLY_CAP };
 	struct shm_opts so = k->shm;
 	struct mon *m = calloc(1, sizeof(*m));
@@ -892,13 +931,16 @@ int mon_open(struct mon **out, struct kimpctl *k, const struct mon_conf *mc, cha
 		}
 		m->ws[i].m = m;
 	}
-	e = net_listen(m->loop, (const struct sockaddr *)&mc->ws_listen, sizeof(mc->ws_listen),
-		       &ws_accept_ops, m, &m->wsl);
-	if (e) {
-		snprintf(err, errlen, "ws_listen: %s", strerror(-e));
-		goto fail;
+	m->ws_port = m->http_port;
+	if (mc->ws_own) {
+		e = net_listen(m->loop, (const struct sockaddr *)&mc->ws_listen,
+			       sizeof(mc->ws_listen), &ws_accept_ops, m, &m->wsl);
+		if (e) {
+			snprintf(err, errlen, "ws_listen: %s", strerror(-e));
+			goto fail;
+		}
+		m->ws_port = net_listener_port(m->wsl);
 	}
-	m->ws_port = net_listener_port(m->wsl);
 	e = mon_logs_open(&m->logs, k, mc, &m->c_log);
 	if (e) {
 		snprintf(err, errlen, "log drain: %s", strerror(-e));

@@ -12,7 +12,8 @@
  *                                   (200 riskd acted, 504 it did not within
  *                                   control_wait, 409 another is in flight)
  *     GET  /, /FILE                 static files of the www directory
- *   ws_listen (WebSocket, loopback): a JSON snapshot every push_every
+ *   GET  /ws (on listen; also on ws_listen when set): a WebSocket with a
+ *        JSON snapshot every push_every
  *
  * The views attach each segment read-only for the length of one request;
  * /api/status is kimpctl status --json (kimpctl_view_status). Control maps
@@ -46,7 +47,9 @@
 
 struct mon_conf {
 	char name[SHM_NAME_MAX];            /* own segment */
-	struct sockaddr_in listen, ws_listen;
+	struct sockaddr_in listen;
+	struct sockaddr_in ws_listen;       /* a WebSocket listener of its own (ws_own) */
+	bool ws_own;                        /* false: /ws only on listen */
 	char token[MON_TOKEN_MAX];          /* "" : control disabled */
 	const char *token_src;              /* where it came from, for the log */
 	uint64_t push_every_ns;

@@ -700,7 +700,8 @@ Test(monitord, static_files_and_no_traversal)
 
 /* ---- WebSocket -------------------------------------------------------------------- */
 
-Test(monitord, websocket_pushes_snapshots)
+/* Upgrade at /ws on port, read the 101 and the first snapshot, check it. */
+static void ws_snapshot(uint16_t port)
 {
 	static const char req[] = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
 				  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -710,8 +711,7 @@ Test(monitord, websocket_pushes_snapshots)
 	uint64_t plen;
 	int fd;
 
-	start();
-	fd = dial(ws_port);
+	fd = dial(port);
 	cr_assert_eq(write(fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
 	/* the 101, then a text frame holding a snapshot */
 	for (;;) {
@@ -758,6 +758,61 @@ Test(monitord, websocket_pushes_snapshots)
 	assert_has(buf + off, "\"total\": \"12345\"");
 	assert_has(buf + off, "\"msgs_per_s\": 420");
 	assert_has(buf + off, "\"premium\": null");
+}
+
+/* A request on port, all of it sent at once; what came back before the close. */
+static void raw_exchange(uint16_t port, const char *req, char *out, size_t cap)
+{
+	size_t len = 0;
+	int fd = dial(port);
+
+	cr_assert_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		cr_assert_gt(poll(&p, 1, 10000), 0, "no answer in 10 s");
+		n = read(fd, out + len, cap - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len + 1 >= cap)
+			break;
+	}
+	out[len] = 0;
+	close(fd);
+}
+
+/* ws_listen, the WebSocket's own listener (the test's config sets one) */
+Test(monitord, websocket_pushes_snapshots)
+{
+	start();
+	ws_snapshot(ws_port);
+}
+
+/*
+ * /ws on the HTTP port itself: the connection is handed over to the
+ * WebSocket; a bad upgrade there gets the WebSocket's refusal, and the
+ * HTTP API goes on answering.
+ */
+Test(monitord, websocket_on_the_http_port)
+{
+	char buf[4096], body[1024];
+
+	start();
+	ws_snapshot(http_port);
+	raw_exchange(http_port, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+				"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n",
+		     buf, sizeof(buf));
+	cr_assert_eq(strncmp(buf, "HTTP/1.1 400", 12), 0, "no key: %s", buf);
+	raw_exchange(http_port, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+				"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+				"Sec-WebSocket-Version: 8\r\n\r\n", buf, sizeof(buf));
+	cr_assert_eq(strncmp(buf, "HTTP/1.1 426", 12), 0, "version 8: %s", buf);
+	cr_assert_eq(test_http(http_port, "GET", "/api/config", body, sizeof(body)), 200);
+	assert_has(body, "\"ws_path\": \"/ws\"");
+	assert_has(body, "\"ws_same_port\": false");   /* this config has ws_listen too */
+	cr_assert_eq(test_http(http_port, "GET", "/health", body, sizeof(body)), 200);
 }
 
 /* ---- the dashboard in headless Chromium --------------------------------------------- */
