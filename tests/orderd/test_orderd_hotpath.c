@@ -10,18 +10,11 @@
  */
 #include <malloc.h>
 #include <sys/syscall.h>
-#include "odtest.h"
+#include "odinproc.h"
 #include "../jail.h"
 #include "../testutil.h"
-#include "kimp/config.h"
-#include "kimp/daemon.h"
-#include "../../orderd/orderd.h"
 
 TestSuite(orderd_hotpath, .timeout = 120);
-
-static const char quiet[] =
-	"[exsim]\nseed = 7\nstep = 100ms\n[market]\nusdkrw_vol = 0.01\npremium_vol = 0.0002\n"
-	"jump_rate = 0\njump_size = 0\n[coin.BTC]\nvol = 0.05\nkrw_vol_bps = 0.1\n";
 
 static bool vdso_clock(void)
 {
@@ -35,16 +28,14 @@ static bool vdso_clock(void)
 	return !strncmp(cs, "tsc", 3) || !strncmp(cs, "kvm-clock", 9);
 }
 
-static struct orderd_conf conf;
-static struct orderd d;
-static struct orderd_keys keys;
+static struct odt_inproc P;
 
 /* Turn orderd's loop until coid has a report in one of the states (bits). */
 static const struct kimp_exec_report *turn_until(struct odt *t, uint64_t coid, unsigned states)
 {
 	uint64_t end = kimp_mono_ns() + ODT_DEADLINE_NS;
 	for (;;) {
-		orderd_turn(&d, 64);
+		orderd_turn(&P.d, 64);
 		odt_poll(t);
 		const struct kimp_exec_report *r = odt_last(t, coid);
 		if (r && (states & (1u << r->state)))
@@ -62,34 +53,12 @@ static void order_path(unsigned venue, const char *sym)
 	if (!vdso_clock())
 		cr_skip_test("the clock source has no vDSO fast path: clock_gettime is a syscall");
 	struct odt t;
-	struct kimp_conf *kc = NULL;
-	struct shm_opts so;
-	char path[160], err[768];
 
-	odt_init(&t);
-	odt_exsim(&t, quiet);
-	odt_riskd(&t);
-	odt_conf(&t, 1u << venue, "wait = spin\n", NULL, NULL, path, sizeof(path));
-	cr_assert_eq(kimp_conf_load(path, &kc, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(orderd_conf_load(kc, &conf, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(kimp_shm_opts_conf(kc, &so, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(orderd_keys_load(&conf, &keys, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(orderd_open(&d, &conf, &keys, &so, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(shm_seg_attach(&t.od, t.od_name, &t.so), 0);
-	t.od_att = true;
-	struct shm_ring *r1, *r2;
-	cr_assert_eq(shm_ring_lookup(&t.od, KIMP_ORD_REP_RISKD, &r1), 0);
-	cr_assert_eq(shm_ring_lookup(&t.od, KIMP_ORD_REP_STRATD, &r2), 0);
-	cr_assert_eq(shm_ring_consumer(r1, &t.rep), 0);
-	cr_assert_eq(shm_ring_consumer(r2, &t.rep2), 0);
+	odt_inproc_open(&t, &P, venue, "wait = spin\n");
 	uint64_t end = kimp_mono_ns() + ODT_DEADLINE_NS;
-	while (!d.st->venue[venue].ready) {
-		orderd_turn(&d, 64);
-		cr_assert_lt(kimp_mono_ns(), end, "the venue never became ready");
-	}
 	/* warm: an order far from the market, acknowledged */
 	const char *vn = venue == KIMP_VENUE_UPBIT ? "upbit" : "binance";
-	struct kimp_trade_conf *tc = &conf.trade;
+	struct kimp_trade_conf *tc = &P.conf.trade;
 	int64_t bid = odt_best(&t, vn, sym, "bids", tc->venue[venue].px_dec);
 	const struct venue_inst_rules *ru = &tc->venue[venue].inst[1].rules;
 	int64_t px = bid / 2;
@@ -104,20 +73,20 @@ static void order_path(unsigned venue, const char *sym)
 			   odt_reps_str(&t, coid));
 	/* every REST connection up and idle (the warm order's reply may come
 	 * after its report on the stream) */
-	struct od_venue *ov = d.ven[venue];
+	struct od_venue *ov = P.d.ven[venue];
 	for (uint32_t i = 0; i < ov->nrest; i++)
 		while (!ov->rest[i].up || http_client_inflight(&ov->rest[i].hc)) {
-			orderd_turn(&d, 64);
+			orderd_turn(&P.d, 64);
 			cr_assert_lt(kimp_mono_ns(), end, "REST connection %u never idle", i);
 		}
 	/* REST venues have rest_conns requests in flight at most (pipeline 1) */
-	uint32_t burst = conf.venue[venue].wsapi.host[0] ? 8 : conf.venue[venue].rest_conns;
+	uint32_t burst = P.conf.venue[venue].wsapi.host[0] ? 8 : P.conf.venue[venue].rest_conns;
 	for (uint32_t i = 0; i < burst; i++)
 		odt_push(&t, KIMP_MSG_ORDER_NEW, venue, 1, KIMP_SIDE_BUY, KIMP_TIF_GTC, px, qty, 0);
 	/* and the warm order's client_oid again: a duplicate, dropped and
 	 * counted on the order path (the log line waits for the idle path) */
 	odt_push(&t, KIMP_MSG_ORDER_NEW, venue, 1, KIMP_SIDE_BUY, KIMP_TIF_GTC, px, qty, coid);
-	uint64_t sent0 = d.st->venue[venue].sent, dup0 = *d.c_dup_oid;
+	uint64_t sent0 = P.d.st->venue[venue].sent, dup0 = *P.d.c_dup_oid;
 
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
@@ -125,17 +94,14 @@ static void order_path(unsigned venue, const char *sym)
 		size_t before = mallinfo2().uordblks;
 		if (test_jail())
 			_exit(2);
-		uint32_t n = orderd_take_orders(&d, burst + 1);
+		uint32_t n = orderd_take_orders(&P.d, burst + 1);
 		if (mallinfo2().uordblks != before)
 			syscall(SYS_exit, 3);
-		syscall(SYS_exit, n == burst + 1 && d.st->venue[venue].sent == sent0 + burst &&
-				  *d.c_dup_oid == dup0 + 1 ? 0 : 4);
+		syscall(SYS_exit, n == burst + 1 && P.d.st->venue[venue].sent == sent0 + burst &&
+				  *P.d.c_dup_oid == dup0 + 1 ? 0 : 4);
 	}
 	int rc = test_wait_child(pid);
-	orderd_close(&d);
-	orderd_keys_free(&keys);
-	kimp_conf_free(kc);
-	odt_fini(&t);
+	odt_inproc_close(&t, &P);
 	cr_assert_eq(rc, 0, "rc %d: the order path made a syscall (SIGSYS = 159), allocated (3) or did "
 		     "not send every order and drop the duplicate (4)", rc);
 }
