@@ -30,6 +30,7 @@
 #include "kimp/strat.h"
 #include "kimp/venue_id.h"
 #include "../testutil.h"
+#include "montest.h"
 #include "../tools/jsoncheck.h"
 
 #define SEC UINT64_C(1000000000)
@@ -41,10 +42,7 @@ static char cfg[160], segr[SHM_NAME_MAX], sego[SHM_NAME_MAX], segf[SHM_NAME_MAX]
 static struct shm_seg rs, os, fs;
 static struct kimp_risk_state *st;
 static struct kimp_risk_control *ctl;
-static pid_t mon_pid = -1;
-static int mon_out = -1;
-static uint16_t http_port, ws_port;
-static char mon_log[16384];
+static struct montest M = { .pid = -1 };
 
 /* ---- fixture ------------------------------------------------------------- */
 
@@ -145,27 +143,12 @@ static void write_cfg(const char *extra)
 
 static void start(void)
 {
-	const char *argv[] = { test_bin("MONITORD", "build/bin/monitord"), "-c", cfg, NULL };
-
-	cr_assert_eq(access(argv[0], X_OK), 0, "%s: %s (run `make all`, or set MONITORD)",
-		     argv[0], strerror(errno));
-	mon_log[0] = 0;
-	mon_pid = test_spawn(argv, &mon_out);
-	cr_assert(test_read_until(mon_out, "monitord: listening", mon_log, sizeof(mon_log)),
-		  "monitord did not start:\n%s", mon_log);
-	http_port = test_port_after(mon_log, "listening http");
-	ws_port = test_port_after(mon_log, " ws ");
-	cr_assert(http_port && ws_port, "%s", mon_log);
+	montest_start(&M, cfg);
 }
 
 static void stop(void)
 {
-	if (mon_pid > 0) {
-		kill(mon_pid, SIGTERM);
-		test_wait_child(mon_pid);
-		close(mon_out);
-	}
-	mon_pid = -1;
+	montest_stop(&M);
 }
 
 static void setup(void)
@@ -227,7 +210,7 @@ static int dial(uint16_t port)
 /* Send raw bytes, read the whole reply (the server closes: Connection: close). */
 static void http_raw(const char *req)
 {
-	int fd = dial(http_port);
+	int fd = dial(M.http_port);
 	size_t len = 0;
 	ssize_t n;
 	char *sep;
@@ -400,7 +383,7 @@ Test(monitord, json_endpoints_match_shared_memory)
 	cr_assert_eq(rsp.status, 200);
 	assert_json(rsp.body);
 	cr_assert_not_null(strstr(rsp.body, "\"ws_port\": "));
-	cr_assert_eq(atoi(strstr(rsp.body, "\"ws_port\": ") + 11), ws_port);
+	cr_assert_eq(atoi(strstr(rsp.body, "\"ws_port\": ") + 11), M.ws_port);
 	/* stratd's segment does not exist: 503 saying so */
 	http("GET", "/api/premium", NULL);
 	cr_assert_eq(rsp.status, 503, "%s", rsp.body);
@@ -584,7 +567,7 @@ Test(monitord, control_needs_the_right_token)
 static int http_send(const char *method, const char *path, const char *auth)
 {
 	char req[1024];
-	int fd = dial(http_port);
+	int fd = dial(M.http_port);
 	int n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
 			 "Authorization: %s\r\nContent-Length: 0\r\n\r\n", method, path, auth);
 
@@ -787,7 +770,7 @@ static void raw_exchange(uint16_t port, const char *req, char *out, size_t cap)
 Test(monitord, websocket_pushes_snapshots)
 {
 	start();
-	ws_snapshot(ws_port);
+	ws_snapshot(M.ws_port);
 }
 
 /*
@@ -800,19 +783,19 @@ Test(monitord, websocket_on_the_http_port)
 	char buf[4096], body[1024];
 
 	start();
-	ws_snapshot(http_port);
-	raw_exchange(http_port, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+	ws_snapshot(M.http_port);
+	raw_exchange(M.http_port, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
 				"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n",
 		     buf, sizeof(buf));
 	cr_assert_eq(strncmp(buf, "HTTP/1.1 400", 12), 0, "no key: %s", buf);
-	raw_exchange(http_port, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+	raw_exchange(M.http_port, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
 				"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 				"Sec-WebSocket-Version: 8\r\n\r\n", buf, sizeof(buf));
 	cr_assert_eq(strncmp(buf, "HTTP/1.1 426", 12), 0, "version 8: %s", buf);
-	cr_assert_eq(test_http(http_port, "GET", "/api/config", body, sizeof(body)), 200);
+	cr_assert_eq(test_http(M.http_port, "GET", "/api/config", body, sizeof(body)), 200);
 	assert_has(body, "\"ws_path\": \"/ws\"");
 	assert_has(body, "\"ws_same_port\": false");   /* this config has ws_listen too */
-	cr_assert_eq(test_http(http_port, "GET", "/health", body, sizeof(body)), 200);
+	cr_assert_eq(test_http(M.http_port, "GET", "/health", body, sizeof(body)), 200);
 }
 
 /* ---- the dashboard in headless Chromium --------------------------------------------- */
@@ -861,7 +844,7 @@ Test(monitord_dashboard, live_numbers_in_the_dom)
 			     "the dashboard is not tested");
 	}
 	start();
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", http_port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", M.http_port);
 	snprintf(prof, sizeof(prof), "--user-data-dir=%s/chromium", env.dir);
 	{
 		const char *argv[] = { chr, "--headless", "--no-sandbox", "--disable-gpu",

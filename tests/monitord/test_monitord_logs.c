@@ -21,6 +21,7 @@
 #include "kimp/log.h"
 #include "kimp/tsc.h"
 #include "../testutil.h"
+#include "montest.h"
 #include "../tools/jsoncheck.h"
 
 #define DEADLINE_NS (20ull * 1000000000ull)
@@ -28,10 +29,7 @@
 static struct tenv env;
 static char cfg[160], segf[SHM_NAME_MAX], segm[SHM_NAME_MAX], logdir[128];
 static struct shm_seg fs;
-static pid_t mon_pid = -1;
-static int mon_out = -1;
-static uint16_t http_port;
-static char mon_log[16384];
+static struct montest M = { .pid = -1 };
 
 static void write_cfg(const char *dir, const char *extra)
 {
@@ -51,26 +49,12 @@ static void write_cfg(const char *dir, const char *extra)
 
 static void start(void)
 {
-	const char *argv[] = { test_bin("MONITORD", "build/bin/monitord"), "-c", cfg, NULL };
-
-	cr_assert_eq(access(argv[0], X_OK), 0, "%s: %s (run `make all`, or set MONITORD)",
-		     argv[0], strerror(errno));
-	mon_log[0] = 0;
-	mon_pid = test_spawn(argv, &mon_out);
-	cr_assert(test_read_until(mon_out, "monitord: listening", mon_log, sizeof(mon_log)),
-		  "monitord did not start:\n%s", mon_log);
-	http_port = test_port_after(mon_log, "listening http");
-	cr_assert(http_port, "%s", mon_log);
+	montest_start(&M, cfg);
 }
 
 static void stop(void)
 {
-	if (mon_pid > 0) {
-		kill(mon_pid, SIGTERM);
-		test_wait_child(mon_pid);
-		close(mon_out);
-	}
-	mon_pid = -1;
+	montest_stop(&M);
 }
 
 /* The feedd-named segment, with a log ring of 'slots' written by this process. */
@@ -172,7 +156,7 @@ static long long metric(const char *name)
 	char key[128];
 	const char *p;
 
-	cr_assert_eq(test_http(http_port, "GET", "/metrics", body, sizeof(body)), 200);
+	cr_assert_eq(test_http(M.http_port, "GET", "/metrics", body, sizeof(body)), 200);
 	snprintf(key, sizeof(key), "kimp_%s_total{proc=\"monitord\"} ", name);
 	p = strstr(body, key);
 	return p ? atoll(p + strlen(key)) : -1;
@@ -223,7 +207,7 @@ Test(monitord_logs, text_and_event_records_become_lines)
 	wait_metric("log_records", 3);
 	cr_assert_eq(metric("log_lost"), 0);
 	/* monitord's own log: a view's error goes to its ring, drained like the others */
-	cr_assert_eq(test_http(http_port, "GET", "/api/premium", body, sizeof(body)), 503);
+	cr_assert_eq(test_http(M.http_port, "GET", "/api/premium", body, sizeof(body)), 503);
 	wait_text("monitord.ring.log", " monitord WARN ");
 	cr_assert_not_null(strstr(fbuf, "not found"), "%s", fbuf);
 }
@@ -331,7 +315,7 @@ Test(monitord_logs, a_segment_made_after_start_is_picked_up)
 
 	start();
 	/* monitord runs without it, and says nothing is wrong */
-	cr_assert(test_http(http_port, "GET", "/health", body, sizeof(body)) > 0);
+	cr_assert(test_http(M.http_port, "GET", "/health", body, sizeof(body)) > 0);
 	cr_assert(!exists("feedd.ring.log"));
 	writer(0);
 	kimp_log(KIMP_LOG_WARN, "born late");
@@ -350,14 +334,14 @@ Test(monitord_logs, a_recreated_segment_is_followed)
 	kimp_log_close();
 	shm_seg_detach(&fs);
 	cr_assert_eq(shm_seg_remove(segf, &env.o), 0);
-	cr_assert(test_http(http_port, "GET", "/health", body, sizeof(body)) > 0);
+	cr_assert(test_http(M.http_port, "GET", "/health", body, sizeof(body)) > 0);
 	/* and comes back on a fresh segment of the same name */
 	writer(0);
 	kimp_log(KIMP_LOG_INFO, "second life");
 	wait_text("feedd.ring.log", "second life\n");
 	cr_assert_null(strstr(fbuf, "records lost"), "%s", fbuf);
 	cr_assert_eq(count_of(fbuf, "first life"), 1, "%s", fbuf);
-	cr_assert_eq(kill(mon_pid, 0), 0, "monitord died");
+	cr_assert_eq(kill(M.pid, 0), 0, "monitord died");
 }
 
 /* ---- write errors ------------------------------------------------------------------- */
@@ -377,16 +361,16 @@ Test(monitord_logs, an_unwritable_log_dir_is_counted_and_monitord_goes_on)
 	start();
 	kimp_log(KIMP_LOG_INFO, "nowhere to go");
 	wait_metric("log_errors", 1);
-	cr_assert(test_read_until(mon_out, "monitord: log drain: ", mon_log, sizeof(mon_log)),
-		  "%s", mon_log);
-	cr_assert_not_null(strstr(mon_log, "Not a directory"), "%s", mon_log);
+	cr_assert(test_read_until(M.out, "monitord: log drain: ", M.log, sizeof(M.log)),
+		  "%s", M.log);
+	cr_assert_not_null(strstr(M.log, "Not a directory"), "%s", M.log);
 	/* the drain goes on: later records are drained (and dropped) too */
 	kimp_log(KIMP_LOG_INFO, "still nowhere");
 	wait_metric("log_records", 2);
-	st = test_http(http_port, "GET", "/health", body, sizeof(body));
+	st = test_http(M.http_port, "GET", "/health", body, sizeof(body));
 	cr_assert(st == 200 || st == 503, "%d", st);
 	assert_json(body);
-	cr_assert_eq(kill(mon_pid, 0), 0, "monitord died");
+	cr_assert_eq(kill(M.pid, 0), 0, "monitord died");
 }
 
 /* ---- configuration ---------------------------------------------------------------- */
