@@ -23,8 +23,20 @@
  * events (with the open time, duration, peak deviation and the quantity
  * available at the walked prices); opened ones are counted.
  *
- * This runs once per step over a handful of pairs; it allocates only in
- * sim_oppo_new and formats text only when an opportunity opens or closes.
+ * Captured: an opportunity is captured when, while it is open or within
+ * the grace after it closed (sim_oppo_set_grace, default
+ * SIM_OPPO_GRACE_MS), orders filled on both of its legs the way it pays:
+ * for sell_krw a sell on the KRW venue and a buy on the USDT venue, for
+ * buy_krw the other way round (sim_oppo_fill, from the matching engine's
+ * fills, stamped with the fill's venue time). The close event says so
+ * ("captured": true|false); it is written when the answer is known: at
+ * the close when already captured, else at the capturing fill or when the
+ * grace has run out, so a close may be written a little after its
+ * close_ms. Captured ones are counted.
+ *
+ * This runs once per step over a handful of pairs, and once per fill over
+ * them; it allocates only in sim_oppo_new and formats text only when an
+ * opportunity opens or closes.
  */
 #include <errno.h>
 #include <math.h>
@@ -38,10 +50,17 @@ enum { DIR_SELL_KRW = 0, DIR_BUY_KRW = 1 };
 
 static const char *const dir_names[2] = { "sell_krw", "buy_krw" };
 
+enum { LEG_KRW = 0, LEG_USDT = 1 };
+
 struct oppo_dir {
 	bool open;
+	bool closing;           /* closed, its legs may still fill within the grace */
+	bool captured;
 	uint64_t open_ms;
+	uint64_t close_ms;      /* closing: when it closed */
 	double peak_dev;
+	double close_dev;       /* closing: the deviation and threshold at the close */
+	double close_thr;
 	sim_fx qty;             /* available quantity at the peak */
 };
 
@@ -51,12 +70,17 @@ struct oppo_pair {
 	double mean;            /* EWMA of the mid premium */
 	double last_t;          /* model time of the last update */
 	struct oppo_dir dir[2];
+	/* venue time of the last fill of each leg the way each direction
+	 * trades it ([dir][LEG_*]); 0: none */
+	uint64_t fill_ms[2][2];
 };
 
 struct sim_oppo {
 	const struct sim_exch *x;
 	struct sim_ledger *lg;
 	uint64_t count;
+	uint64_t captured;
+	uint64_t grace_ms;
 	uint32_t npairs;
 	struct oppo_pair pair[];
 };
@@ -121,6 +145,7 @@ struct sim_oppo *sim_oppo_new(const struct sim_exch *x, struct sim_ledger *lg)
 		return NULL;
 	o->x = x;
 	o->lg = lg;
+	o->grace_ms = SIM_OPPO_GRACE_MS;
 	o->npairs = find_pairs(x->m, o->pair);
 	return o;
 }
@@ -128,6 +153,17 @@ struct sim_oppo *sim_oppo_new(const struct sim_exch *x, struct sim_ledger *lg)
 uint64_t sim_oppo_count(const struct sim_oppo *o)
 {
 	return o ? o->count : 0;
+}
+
+uint64_t sim_oppo_captured(const struct sim_oppo *o)
+{
+	return o ? o->captured : 0;
+}
+
+void sim_oppo_set_grace(struct sim_oppo *o, uint64_t grace_ms)
+{
+	if (o)
+		o->grace_ms = grace_ms;
 }
 
 static double mid_of(const struct sim_inst *in)
@@ -167,14 +203,13 @@ static void fmt_num(char *out, size_t cap, double v)
 }
 
 static void log_event(struct sim_oppo *o, const struct oppo_pair *p, unsigned d,
-		      const char *what, uint64_t now_ms, double prem, double dev,
-		      double thr, bool final)
+		      const char *what, double prem, double dev, double thr, bool final)
 {
 	const struct sim_market *m = o->x->m;
 	const struct sim_scenario *sc = m->sc;
 	const struct sim_inst *k = &m->inst[p->krw], *u = &m->inst[p->usdt];
 	const struct oppo_dir *od = &p->dir[d];
-	char json[640], qty[32], a[32], b[32], c[32], e[32];
+	char json[704], qty[32], a[32], b[32], c[32], e[32];
 
 	if (!o->lg)
 		return;
@@ -201,14 +236,72 @@ static void log_event(struct sim_oppo *o, const struct oppo_pair *p, unsigned d,
 			 "\"usdt_venue\":\"%s\",\"krw_sym\":\"%s\",\"usdt_sym\":\"%s\","
 			 "\"dir\":\"%s\",\"open_ms\":%llu,\"close_ms\":%llu,"
 			 "\"duration_ms\":%llu,\"peak_dev\":%s,\"dev\":%s,"
-			 "\"threshold\":%s,\"qty\":\"%s\",\"final\":%s",
+			 "\"threshold\":%s,\"qty\":\"%s\",\"captured\":%s,\"final\":%s",
 			 sc->coins[k->coin].name, sc->venues[k->venue].name,
 			 sc->venues[u->venue].name, k->sym, u->sym, dir_names[d],
-			 (unsigned long long)od->open_ms, (unsigned long long)now_ms,
-			 (unsigned long long)(now_ms > od->open_ms ? now_ms - od->open_ms : 0),
-			 peak, c, e, qty, final ? "true" : "false");
+			 (unsigned long long)od->open_ms, (unsigned long long)od->close_ms,
+			 (unsigned long long)(od->close_ms > od->open_ms ?
+					      od->close_ms - od->open_ms : 0),
+			 peak, c, e, qty, od->captured ? "true" : "false",
+			 final ? "true" : "false");
 	}
 	sim_ledger_event(o->lg, "opportunity", json);
+}
+
+/* A closing direction's answer is known: its close event, and it is done. */
+static void settle(struct sim_oppo *o, struct oppo_pair *p, unsigned d)
+{
+	struct oppo_dir *od = &p->dir[d];
+
+	log_event(o, p, d, "close", 0, od->close_dev, od->close_thr, false);
+	od->closing = false;
+}
+
+/* Both legs filled the way direction d pays since it opened: captured. */
+static void try_capture(struct sim_oppo *o, struct oppo_pair *p, unsigned d)
+{
+	struct oppo_dir *od = &p->dir[d];
+	uint64_t k = p->fill_ms[d][LEG_KRW], u = p->fill_ms[d][LEG_USDT];
+
+	if ((!od->open && !od->closing) || od->captured)
+		return;
+	if (!k || !u || k < od->open_ms || u < od->open_ms)
+		return;
+	if (od->closing && (k > od->close_ms + o->grace_ms || u > od->close_ms + o->grace_ms))
+		return;
+	od->captured = true;
+	o->captured++;
+	if (od->closing)
+		settle(o, p, d);
+}
+
+/*
+ * A fill of an order on inst (the order's side): the leg of every pair it
+ * belongs to, in the direction that trades it that way. Called by the
+ * matching engine's owner for every fill; no allocation, no text unless a
+ * closing opportunity is settled by it.
+ */
+void sim_oppo_fill(struct sim_oppo *o, const struct sim_order *ord, const struct sim_fill *f)
+{
+	if (!o || !ord || !f)
+		return;
+	for (uint32_t i = 0; i < o->npairs; i++) {
+		struct oppo_pair *p = &o->pair[i];
+		unsigned leg, d;
+
+		if (ord->inst == p->krw) {
+			leg = LEG_KRW;
+			d = ord->side == SIM_ASK ? DIR_SELL_KRW : DIR_BUY_KRW;
+		} else if (ord->inst == p->usdt) {
+			leg = LEG_USDT;
+			d = ord->side == SIM_BID ? DIR_SELL_KRW : DIR_BUY_KRW;
+		} else {
+			continue;
+		}
+		if (f->ts_ms > p->fill_ms[d][leg])
+			p->fill_ms[d][leg] = f->ts_ms;
+		try_capture(o, p, d);
+	}
 }
 
 static void update_dir(struct sim_oppo *o, struct oppo_pair *p, unsigned d, bool ok,
@@ -217,21 +310,30 @@ static void update_dir(struct sim_oppo *o, struct oppo_pair *p, unsigned d, bool
 	struct oppo_dir *od = &p->dir[d];
 	bool on = ok && dev > thr;
 
+	/* the grace ran out, or it opens again: the last one was not captured */
+	if (od->closing && (on || now_ms > od->close_ms + o->grace_ms))
+		settle(o, p, d);
 	if (on && !od->open) {
 		od->open = true;
+		od->captured = false;
 		od->open_ms = now_ms;
 		od->peak_dev = dev;
 		od->qty = avail;
 		o->count++;
-		log_event(o, p, d, "open", now_ms, prem, dev, thr, false);
+		log_event(o, p, d, "open", prem, dev, thr, false);
 	} else if (on) {
 		if (dev > od->peak_dev) {
 			od->peak_dev = dev;
 			od->qty = avail;
 		}
 	} else if (od->open) {
-		log_event(o, p, d, "close", now_ms, prem, dev, thr, false);
 		od->open = false;
+		od->close_ms = now_ms;
+		od->close_dev = dev;
+		od->close_thr = thr;
+		od->closing = true;
+		if (od->captured || !o->grace_ms)
+			settle(o, p, d);
 	}
 }
 
@@ -295,7 +397,10 @@ void sim_oppo_step(struct sim_oppo *o, uint64_t now_ms)
 		pair_step(o, &o->pair[i], now_ms);
 }
 
-/* Opportunities still open are closed in the ledger ("final": true). */
+/*
+ * Opportunities still open are closed in the ledger ("final": true); those
+ * closed but still within their grace are written as they stand.
+ */
 void sim_oppo_free(struct sim_oppo *o)
 {
 	if (!o)
@@ -304,10 +409,15 @@ void sim_oppo_free(struct sim_oppo *o)
 		struct oppo_pair *p = &o->pair[i];
 
 		for (unsigned d = 0; d < 2; d++) {
-			if (!p->dir[d].open)
+			struct oppo_dir *od = &p->dir[d];
+
+			if (od->closing)
+				settle(o, p, d);
+			if (!od->open)
 				continue;
-			log_event(o, p, d, "close", o->x->m->now_ms, 0, 0, 0, true);
-			p->dir[d].open = false;
+			od->close_ms = o->x->m->now_ms;
+			log_event(o, p, d, "close", 0, 0, 0, true);
+			od->open = false;
 		}
 	}
 	free(o);

@@ -743,6 +743,8 @@ static void ctrl_status(struct sim_server *s, struct http_sconn *sc)
 	jw_u64(&w, s->x.stats_rejects);
 	jw_lit(&w, ",\"opportunities\":");
 	jw_u64(&w, s->oppo ? sim_oppo_count(s->oppo) : 0);
+	jw_lit(&w, ",\"opportunities_captured\":");
+	jw_u64(&w, sim_oppo_captured(s->oppo));
 	jw_lit(&w, ",\"ws_refused\":");
 	jw_u64(&w, s->ws_refused);
 	jw_lit(&w, ",\"ws_slow_closed\":");
@@ -1055,6 +1057,8 @@ static void match_order(void *ctx, const struct sim_order *o, const struct sim_f
 	struct sim_server *s = ctx;
 	struct sim_venue *v = &s->venue[s->m.inst[o->inst].venue];
 
+	if (f)
+		sim_oppo_fill(s->oppo, o, f);
 	if (v->ops && v->ops->on_order)
 		v->ops->on_order(v, o, f);
 }

@@ -579,13 +579,27 @@ const char *sim_ord_status_name(unsigned s);
  * converted at the KRW-USDT book's mid), its running mean, and whether the
  * deviation covers both taker fees plus oppo_margin with at least the
  * reference size available. An opportunity is logged when it opens and
- * when it closes (with its peak and duration).
+ * when it closes (with its peak, duration and whether it was captured).
  */
 struct sim_oppo;
 struct sim_oppo *sim_oppo_new(const struct sim_exch *x, struct sim_ledger *lg);
 void sim_oppo_free(struct sim_oppo *o);
 void sim_oppo_step(struct sim_oppo *o, uint64_t now_ms);
 uint64_t sim_oppo_count(const struct sim_oppo *o);
+
+/*
+ * Captured opportunities: both legs filled the way the opportunity pays
+ * (sell_krw: a sell on the KRW venue and a buy on the USDT venue; buy_krw
+ * the reverse) while it was open or within the grace after it closed.
+ * sim_oppo_fill takes every fill of the matching engine (o, ord, f may be
+ * NULL: nothing); the fill's ts_ms is its time. The close event in the
+ * ledger carries "captured" and is written once that is known (at most
+ * the grace after the close). The grace is SIM_OPPO_GRACE_MS until set.
+ */
+#define SIM_OPPO_GRACE_MS 1000
+void sim_oppo_fill(struct sim_oppo *o, const struct sim_order *ord, const struct sim_fill *f);
+uint64_t sim_oppo_captured(const struct sim_oppo *o);
+void sim_oppo_set_grace(struct sim_oppo *o, uint64_t grace_ms);
 
 /* ---- jsonw.c ------------------------------------------------------------------ */
 

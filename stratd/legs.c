@@ -22,7 +22,11 @@
  *
  * Unhedged exposure per coin: the net qty bought (+) or sold (-) across
  * both venues by every fill (fees aside), with the time it left zero. No
- * entry on a coin while it is not zero (stratd.c).
+ * entry on a coin while it is not zero (stratd.c). When it returns to zero
+ * the episode's length is added to the coin's unhedged_ns and kept in
+ * unhedged_max_ns when the longest; stratd publishes the totals over every
+ * coin, open episodes included, as the gauges unhedged_ns and
+ * unhedged_max_ns (strat_unhedged_time).
  *
  * Inventory view per venue and asset: the starting balance, the fills
  * (and fees), what live orders reserve (cash for buys with their fee, coin
@@ -382,10 +386,44 @@ static void exposure_add(struct stratd *s, uint32_t inst, int64_t d)
 	if (!d)
 		return;
 	strat_set(s, &c->unhedged, now);
-	if (!now)
+	if (!now) {
+		/* the episode ends: its length into the totals */
+		if (c->unhedged_since > 0 && (int64_t)s->now > c->unhedged_since) {
+			int64_t ep = (int64_t)s->now - c->unhedged_since;
+
+			strat_add(s, &c->unhedged_ns, ep);
+			if (ep > c->unhedged_max_ns)
+				strat_set(s, &c->unhedged_max_ns, ep);
+		}
 		strat_set(s, &c->unhedged_since, 0);
-	else if (!was)
+	} else if (!was) {
 		strat_set(s, &c->unhedged_since, (int64_t)s->now);
+	}
+}
+
+/*
+ * Unhedged time over every coin at s->now: the episodes that ended plus
+ * the ones still open (their age so far), summed into *total; the longest
+ * single episode, ended or still open, into *longest. Reads the state
+ * only; nothing is journaled.
+ */
+void strat_unhedged_time(const struct stratd *s, int64_t *total, int64_t *longest)
+{
+	int64_t sum = 0, max = 0;
+
+	for (uint32_t i = 1; i < KIMP_STRAT_COINS; i++) {
+		const struct kimp_strat_coin *c = &s->st->coin[i];
+		int64_t open = c->unhedged_since > 0 && (int64_t)s->now > c->unhedged_since
+				       ? (int64_t)s->now - c->unhedged_since : 0;
+
+		sum += c->unhedged_ns + open;
+		if (c->unhedged_max_ns > max)
+			max = c->unhedged_max_ns;
+		if (open > max)
+			max = open;
+	}
+	*total = sum;
+	*longest = max;
 }
 
 static void apply_fill(struct stratd *s, struct kimp_strat_pair *p, int li,

@@ -247,11 +247,15 @@ void strat_on_md(struct stratd *s, const struct kimp_msg_hdr *h, uint64_t seq)
 void strat_housekeep(struct stratd *s)
 {
 	const struct kimp_strat_state *st = s->st;
+	int64_t unh, unh_max;
 
 	strat_legs_housekeep(s);
 	if (st->queued)
 		strat_flush(s);
 	shm_gauge_set(s->m.pairs_open, st->pairs_open);
+	strat_unhedged_time(s, &unh, &unh_max);
+	shm_gauge_set(s->m.unhedged_ns, unh);
+	shm_gauge_set(s->m.unhedged_max_ns, unh_max);
 	for (uint32_t i = 1; i < KIMP_STRAT_COINS; i++) {
 		const struct kimp_strat_coin *c = &st->coin[i];
 		if (!s->conf->pair[i].on)
@@ -532,6 +536,8 @@ static int metrics_setup(struct stratd *s)
 	m->dust = counter(s, "pairs.dust", &ok);
 	m->cross_oid = counter(s, "verdicts.oid_mismatch", &ok);
 	m->pairs_open = gauge(s, "pairs.open", &ok);
+	m->unhedged_ns = gauge(s, "unhedged_ns", &ok);
+	m->unhedged_max_ns = gauge(s, "unhedged_max_ns", &ok);
 	for (uint32_t i = 1; i < KIMP_STRAT_COINS; i++) {
 		const struct strat_pair_conf *pc = &s->conf->pair[i];
 		if (!pc->on)

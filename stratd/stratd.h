@@ -288,6 +288,7 @@ struct strat_metrics {
 	_Atomic uint64_t *dups, *unknown, *fill_mismatch, *timeouts, *deferred;
 	_Atomic uint64_t *pairs_done, *pairs_mended, *pairs_stuck, *dust, *cross_oid;
 	_Atomic int64_t *pairs_open;
+	_Atomic int64_t *unhedged_ns, *unhedged_max_ns; /* every coin (strat_unhedged_time) */
 	_Atomic int64_t *unhedged_qty[KIMP_STRAT_COINS], *unhedged_ms[KIMP_STRAT_COINS];
 	_Atomic int64_t *prem_ppm[KIMP_STRAT_COINS], *mean_ppm[KIMP_STRAT_COINS];
 	_Atomic int64_t *sd_ppm[KIMP_STRAT_COINS];
@@ -413,6 +414,10 @@ static inline void strat_commit(struct stratd *s)
 void strat_model_get(const struct kimp_strat_state *st, uint32_t inst, struct strat_model *m);
 /* Store it (journaled). */
 void strat_model_put(struct stratd *s, uint32_t inst, const struct strat_model *m);
+
+/* Unhedged time over every coin now: total (open episodes so far included)
+ * and the longest episode, ns (legs.c). */
+void strat_unhedged_time(const struct stratd *s, int64_t *total, int64_t *longest);
 
 /* Room for both directions of pair pc from the inventory view. */
 void strat_room(const struct stratd *s, const struct strat_pair_conf *pc,

@@ -194,9 +194,13 @@ struct kimp_strat_coin {
 	int64_t retries;
 	int64_t unwinds;
 	int64_t fills;
-	int64_t pad[8];
+	/* exposure time: episodes (unhedged_since to flat again) that ended */
+	int64_t unhedged_ns;     /* their total */
+	int64_t unhedged_max_ns; /* the longest */
+	int64_t pad[6];
 };
 KIMP_ASSERT_SIZE(struct kimp_strat_coin, 256);
+KIMP_ASSERT_OFFSET(struct kimp_strat_coin, unhedged_ns, 192);
 
 /*
  * Inventory of one asset on one venue. Holdings = start + fills; free to

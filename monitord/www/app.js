@@ -38,13 +38,15 @@ function drawLines(cv, series, opts) {
   g.fillText(opts.fmt(hi), 2, 12); g.fillText(opts.fmt(lo), 2, H - 4);
   for (const s of series) {
     g.strokeStyle = s.color; g.setLineDash(s.dash || []); g.beginPath();
-    let on = false;
+    let on = false, n = 0, last = null;
     for (const p of s.pts) {
       if (p.y === null || !isFinite(p.y)) { on = false; continue; }
       if (on) g.lineTo(x(p.t), y(p.y)); else g.moveTo(x(p.t), y(p.y));
-      on = true;
+      on = true; n++; last = p;
     }
     g.stroke();
+    // a lone point (the first snapshot) has no line to draw: a dot
+    if (n === 1) { g.fillStyle = s.color; g.fillRect(x(last.t) - 2, y(last.y) - 2, 5, 5); }
   }
   g.setLineDash([]);
   let lx = 60;
@@ -64,6 +66,9 @@ function drawPremium() {
     series.push({ name: "", color: "#555", dash: [6, 4], pts: h.map(p => ({ t: p.t, y: p.hi })) });
   }
   drawLines($("premium-chart"), series, { fmt: pct });
+  // the points drawn per coin, for tests reading the DOM (a canvas has no text)
+  $("premium-chart").dataset.points = Object.keys(hist.premium).map(c =>
+    c + ":" + hist.premium[c].filter(p => p.p !== null && p.p !== undefined && isFinite(p.p)).length).join(" ");
 }
 
 function drawLatency(lat) {
