@@ -74,8 +74,11 @@ function drawPremium() {
 function drawLatency(lat) {
   const cv = $("latency-chart"), g = cv.getContext("2d"), W = cv.width, H = cv.height;
   g.clearRect(0, 0, W, H);
-  if (!lat || !lat.stages || !lat.stages.length) { g.fillStyle = "#777"; g.fillText("no histograms", 10, 20); return; }
-  const st = lat.stages, nb = st[0].buckets.length, bw = (W - 60) / nb;
+  // the end-to-end tick-to-order histograms when orderd has sent anything, else the stages
+  const t2o = (lat && lat.tick_to_order || []).filter(x => x.hist.count > 0);
+  const st = t2o.length ? t2o : (lat && lat.stages || []);
+  if (!st.length) { g.fillStyle = "#777"; g.fillText("no histograms", 10, 20); return; }
+  const nb = st[0].buckets.length, bw = (W - 60) / nb;
   let max = 1;
   for (const s of st) { let prev = 0; for (const b of s.buckets) { max = Math.max(max, b.count - prev); prev = b.count; } }
   g.font = "10px monospace";
@@ -125,20 +128,23 @@ function render(s) {
   if (s.orders) table($("orders"), ["CLIENT_OID", "VENUE", "COIN", "SIDE", "STATE", "PX", "QTY", "FILLED", "UPDATED"],
     s.orders.orders.slice(0, 50).map(o => [o.client_oid, o.venue, o.coin, o.side, o.state, o.px, o.qty, o.filled, o.updated]));
   if (s.latency) {
-    table($("latency"), ["STAGE", "COUNT", "P50", "P99", "P99.9", "MAX"], s.latency.stages.map(x =>
+    table($("latency"), ["STAGE", "COUNT", "P50", "P99", "P99.9", "MAX"],
+      (s.latency.tick_to_order || []).concat(s.latency.stages || []).map(x =>
       [x.proc + " " + x.name, x.hist.count, ns(x.hist.p50_ns), ns(x.hist.p99_ns), ns(x.hist.p99_9_ns), ns(x.hist.max_ns)]));
     drawLatency(s.latency);
   }
 }
 
-function connect(port) {
-  const ws = new WebSocket("ws://" + location.hostname + ":" + port + "/ws");
+// /ws on the page's own host and port (through a tunnel too), or monitord's ws_listen
+function connect(c) {
+  const ws = new WebSocket(c.ws_same_port !== false ? "ws://" + location.host + (c.ws_path || "/ws")
+                                                    : "ws://" + location.hostname + ":" + c.ws_port + "/ws");
   ws.onopen = () => { $("conn").textContent = "live"; $("conn").className = "ok"; };
   ws.onmessage = e => { try { render(JSON.parse(e.data)); } catch (err) { console.error(err); } };
-  ws.onclose = () => { $("conn").textContent = "disconnected"; $("conn").className = "bad"; setTimeout(() => connect(port), 2000); };
+  ws.onclose = () => { $("conn").textContent = "disconnected"; $("conn").className = "bad"; setTimeout(() => connect(c), 2000); };
 }
 
 // the first frame over HTTP, then live over the WebSocket
 fetch("/api/snapshot").then(r => r.json()).then(render).catch(err => console.error(err))
-  .then(() => fetch("/api/config")).then(r => r.json()).then(c => connect(c.ws_port))
+  .then(() => fetch("/api/config")).then(r => r.json()).then(c => connect(c))
   .catch(() => { $("conn").textContent = "no monitord"; $("conn").className = "bad"; });

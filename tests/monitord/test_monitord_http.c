@@ -867,7 +867,7 @@ Test(monitord_dashboard, live_numbers_in_the_dom)
 	if (strstr(art, "/bin/artifacts"))
 		strcpy(strstr(art, "/bin/artifacts"), "/artifacts");
 	mkdir(art, 0755);
-	snprintf(shot, sizeof(shot), "--screenshot=%s/dashboard.png", art);
+	snprintf(shot, sizeof(shot), "--screenshot=%s/dashboard-segments.png", art);
 	{
 		const char *argv[] = { chr, "--headless", "--no-sandbox", "--disable-gpu",
 				       "--no-first-run", "--disable-extensions", prof, budget,
