@@ -38,6 +38,7 @@
 #include <unistd.h>
 #include "kimp/tsc.h"
 #include "../testutil.h"
+#include "suptest.h"
 
 #define DEADLINE_NS (90ull * 1000000000ull)
 
@@ -50,16 +51,6 @@ static char out[1 << 16], err[1 << 16];
 static bool started;
 
 /* ---- the configuration and the programs --------------------------------------- */
-
-static bool is_seg_name(const char *v)
-{
-	static const char *const segs[] = { "feedd", "stratd", "riskd", "orderd", "monitord" };
-
-	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++)
-		if (!strcmp(v, segs[i]))
-			return true;
-	return false;
-}
 
 /*
  * deploy/kimp-sim.conf with this test's run_dir, shm_dir, bin_dir and
@@ -98,7 +89,7 @@ static void write_conf(void)
 				fputs("listen = 127.0.0.1:0\nws_listen = 127.0.0.1:0\n", o);
 				continue;
 			}
-			if (is_seg_name(val)) {
+			if (sup_is_seg_name(val)) {
 				fprintf(o, "%s = %s-%d\n", key, val, (int)getpid());
 				continue;
 			}
@@ -109,44 +100,10 @@ static void write_conf(void)
 	cr_assert_eq(fclose(o), 0);
 }
 
-/* argv (NULL-terminated) with extra environment "K=V" (or NULL); status, output in out/err. */
+/* argv with extra environment "K=V" (or NULL); status, output in out/err. */
 static int run(const char *const *argv, const char *env)
 {
-	char op[160], ep[160];
-	pid_t pid;
-	int st, fd;
-	ssize_t r;
-
-	snprintf(op, sizeof(op), "%s/out", dir);
-	snprintf(ep, sizeof(ep), "%s/err", dir);
-	fflush(NULL);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (!pid) {
-		int o = open(op, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int nul = open("/dev/null", O_RDONLY);
-
-		if (o < 0 || e < 0 || nul < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 ||
-		    dup2(nul, 0) < 0)
-			_exit(126);
-		if (env)
-			putenv((char *)env);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	st = test_wait_child(pid);
-	fd = open(op, O_RDONLY);
-	r = fd < 0 ? 0 : read(fd, out, sizeof(out) - 1);
-	out[r > 0 ? r : 0] = 0;
-	if (fd >= 0)
-		close(fd);
-	fd = open(ep, O_RDONLY);
-	r = fd < 0 ? 0 : read(fd, err, sizeof(err) - 1);
-	err[r > 0 ? r : 0] = 0;
-	if (fd >= 0)
-		close(fd);
-	return st;
+	return sup_run(dir, argv, env, out, err, sizeof(out));
 }
 
 static int kimp(const char *cmd)
@@ -154,40 +111,6 @@ static int kimp(const char *cmd)
 	const char *argv[] = { script, "-c", conf, cmd, NULL };
 
 	return run(argv, NULL);
-}
-
-/* RUN_DIR/name into buf (empty when absent). */
-static const char *slurp(const char *name, char *buf, size_t len)
-{
-	char path[256];
-	FILE *f;
-	size_t n = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", run_dir, name);
-	f = fopen(path, "r");
-	if (f) {
-		n = fread(buf, 1, len - 1, f);
-		fclose(f);
-	}
-	buf[n] = 0;
-	return buf;
-}
-
-/* proc's pid in the supervisor's state file (0: none). */
-static pid_t state_pid(const char *proc)
-{
-	static char st[8192];
-	char want[64];
-	const char *l, *p;
-
-	slurp("state", st, sizeof(st));
-	snprintf(want, sizeof(want), "proc=%s ", proc);
-	for (l = st; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (!strncmp(l, want, strlen(want)))
-			break;
-	if (!l || !*l || !(p = strstr(l, " pid=")))
-		return 0;
-	return (pid_t)atoi(p + 5);
 }
 
 /* Processes whose command line mentions this test's directory (the engine's). */
@@ -327,7 +250,7 @@ static uint16_t monitord_port(void)
 	uint64_t end = kimp_mono_ns() + DEADLINE_NS;
 	uint16_t port;
 
-	while (!(port = test_port_after(slurp("logs/monitord.log", log, sizeof(log)),
+	while (!(port = test_port_after(sup_slurp(run_dir, "logs/monitord.log", log, sizeof(log)),
 					"listening http"))) {
 		cr_assert_lt(kimp_mono_ns(), end, "monitord never listened:\n%s", log);
 		usleep(20000);
@@ -453,7 +376,7 @@ Test(run_dashboard, live_numbers_from_the_engine_then_down_leaves_nothing)
 	for (size_t i = 0; i < NDAEMONS; i++) {
 		cr_assert(row_of(dom, "health", daemons[i], row, sizeof(row)),
 			  "no %s in the process table:\n%s", daemons[i], dom);
-		cr_assert_eq(second_cell(row), (long)state_pid(daemons[i]), "%s: %s", daemons[i], row);
+		cr_assert_eq(second_cell(row), (long)sup_state_pid(run_dir, daemons[i]), "%s: %s", daemons[i], row);
 		cr_assert_not_null(strstr(row, "<span class=\"ok\">ok</span>"), "%s", row);
 	}
 	/* feed health: both venues, with a message rate */

@@ -27,6 +27,7 @@
 #include "kimp/segment.h"
 #include "kimp/tsc.h"
 #include "../testutil.h"
+#include "suptest.h"
 
 #define DEADLINE_NS (60ull * 1000000000ull)
 #define NPROCS      5
@@ -42,16 +43,6 @@ static bool mounted_hugetlbfs(const char *path);
 static void set_nr_hugepages(long n);
 
 /* ---- the configuration --------------------------------------------------- */
-
-static bool is_seg_name(const char *v)
-{
-	static const char *const segs[] = { "feedd", "stratd", "riskd", "orderd", "monitord" };
-
-	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++)
-		if (!strcmp(v, segs[i]))
-			return true;
-	return false;
-}
 
 /*
  * deploy/kimp-sim.conf with: run_dir, shm_dir, bin_dir, the scenario and the
@@ -96,7 +87,7 @@ static void write_conf(const char *sup_extra)
 				fputs("hugepages = true\n", o);
 				continue;
 			}
-			if (is_seg_name(val)) {
+			if (sup_is_seg_name(val)) {
 				fprintf(o, "%s = %s-%d\n", key, val, (int)getpid());
 				continue;
 			}
@@ -112,92 +103,16 @@ static void write_conf(const char *sup_extra)
 /* deploy/kimp -c conf ARGS...: its exit status; its output in out and err. */
 static int kimp(const char *const *args)
 {
-	char op[160], ep[160];
 	const char *argv[16] = { script, "-c", conf };
 	size_t n = 3;
-	pid_t pid;
-	int st, fd;
-	ssize_t r;
 
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	snprintf(op, sizeof(op), "%s/out", dir);
-	snprintf(ep, sizeof(ep), "%s/err", dir);
-	fflush(NULL);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (!pid) {
-		int o = open(op, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	st = test_wait_child(pid);
-	fd = open(op, O_RDONLY);
-	r = fd < 0 ? 0 : read(fd, out, sizeof(out) - 1);
-	out[r > 0 ? r : 0] = 0;
-	if (fd >= 0)
-		close(fd);
-	fd = open(ep, O_RDONLY);
-	r = fd < 0 ? 0 : read(fd, err, sizeof(err) - 1);
-	err[r > 0 ? r : 0] = 0;
-	if (fd >= 0)
-		close(fd);
-	return st;
+	return sup_run(dir, argv, NULL, out, err, sizeof(out));
 }
 
 #define KIMP(...) kimp((const char *const[]){ __VA_ARGS__, NULL })
-
-/* RUN_DIR/name into buf (empty when absent). */
-static const char *slurp(const char *name, char *buf, size_t len)
-{
-	char path[256];
-	FILE *f;
-	size_t n = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", run_dir, name);
-	f = fopen(path, "r");
-	if (f) {
-		n = fread(buf, 1, len - 1, f);
-		fclose(f);
-	}
-	buf[n] = 0;
-	return buf;
-}
-
-/* Field 'key' of proc's line in the state file, into v; false when absent. */
-static bool state_field(const char *proc, const char *key, char *v, size_t len)
-{
-	static char st[8192];
-	char want[64], k[64];
-	const char *l, *p;
-
-	slurp("state", st, sizeof(st));
-	snprintf(want, sizeof(want), "proc=%s ", proc);
-	for (l = st; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (!strncmp(l, want, strlen(want)))
-			break;
-	if (!l || !*l)
-		return false;
-	snprintf(k, sizeof(k), " %s=", key);
-	p = strstr(l, k);
-	if (!p || (strchr(l, '\n') && p > strchr(l, '\n')))
-		return false;
-	p += strlen(k);
-	snprintf(v, len, "%.*s", (int)strcspn(p, " \n"), p);
-	return true;
-}
-
-static pid_t state_pid(const char *proc)
-{
-	char v[32];
-
-	return state_field(proc, "pid", v, sizeof(v)) ? (pid_t)atoi(v) : 0;
-}
 
 static bool alive(pid_t pid)
 {
@@ -242,7 +157,7 @@ static void up(pid_t pids[NPROCS])
 	cr_assert_eq(st, 0, "kimp up: %d\n%s\n%s", st, out, err);
 	started = true;
 	for (unsigned i = 0; i < NPROCS; i++) {
-		pids[i] = state_pid(procs[i]);
+		pids[i] = sup_state_pid(run_dir, procs[i]);
 		cr_assert(alive(pids[i]), "%s not alive after up", procs[i]);
 	}
 }
@@ -257,12 +172,12 @@ static pid_t wait_restarted(const char *proc, pid_t old)
 	char log[65536];
 
 	for (;;) {
-		pid_t p = state_pid(proc);
+		pid_t p = sup_state_pid(run_dir, proc);
 
 		if (p > 0 && p != old && alive(p) && KIMP("status") == 0)
 			return p;
 		cr_assert_lt(kimp_mono_ns(), end, "%s not restarted; supervisor.log:\n%s", proc,
-			     slurp("supervisor.log", log, sizeof(log)));
+			     sup_slurp(run_dir, "supervisor.log", log, sizeof(log)));
 		usleep(20000);
 	}
 }
@@ -315,14 +230,14 @@ Test(supervisor, a_killed_daemon_is_restarted_alone)
 		cr_assert_eq(kill(pids[k], SIGKILL), 0);
 		pids[k] = wait_restarted(procs[k], pids[k]);
 		for (unsigned i = 0; i < NPROCS; i++)
-			cr_assert_eq(state_pid(procs[i]), pids[i], "%s's pid changed after %s's restart",
+			cr_assert_eq(sup_state_pid(run_dir, procs[i]), pids[i], "%s's pid changed after %s's restart",
 				     procs[i], procs[k]);
-		cr_assert(state_field(procs[k], "cause", v, sizeof(v)));
+		cr_assert(sup_state_field(run_dir, procs[k], "cause", v, sizeof(v)));
 		cr_assert_str_eq(v, "signal:KILL");
-		cr_assert(state_field(procs[k], "restarts", v, sizeof(v)));
+		cr_assert(sup_state_field(run_dir, procs[k], "restarts", v, sizeof(v)));
 		cr_assert_str_eq(v, "1");
 		snprintf(want, sizeof(want), "%s: signal:KILL: restarting in", procs[k]);
-		cr_assert_not_null(strstr(slurp("supervisor.log", log, sizeof(log)), want),
+		cr_assert_not_null(strstr(sup_slurp(run_dir, "supervisor.log", log, sizeof(log)), want),
 				   "no '%s' in:\n%s", want, log);
 	}
 	/* kimp status: the supervisor's view, then kimpctl's; every one up */
@@ -343,10 +258,10 @@ Test(supervisor, a_hung_daemon_is_killed_and_restarted)
 	cr_assert_not(alive(pids[2]), "the hung stratd is gone");
 	for (unsigned i = 0; i < NPROCS; i++)
 		if (i != 2)
-			cr_assert_eq(state_pid(procs[i]), pids[i], "%s's pid changed", procs[i]);
-	cr_assert(state_field("stratd", "cause", v, sizeof(v)));
+			cr_assert_eq(sup_state_pid(run_dir, procs[i]), pids[i], "%s's pid changed", procs[i]);
+	cr_assert(sup_state_field(run_dir, "stratd", "cause", v, sizeof(v)));
 	cr_assert_eq(strncmp(v, "hung:", 5), 0, "cause %s", v);
-	cr_assert_not_null(strstr(slurp("supervisor.log", log, sizeof(log)),
+	cr_assert_not_null(strstr(sup_slurp(run_dir, "supervisor.log", log, sizeof(log)),
 				  "stratd: hung: no heartbeat for"), "%s", log);
 }
 
@@ -357,7 +272,7 @@ Test(supervisor, down_leaves_no_process_and_no_segment)
 
 	up(pids);
 	cr_assert_gt(segments_left(), 0);
-	watcher = (pid_t)atoi(slurp("supervisor.pid", buf, sizeof(buf)));
+	watcher = (pid_t)atoi(sup_slurp(run_dir, "supervisor.pid", buf, sizeof(buf)));
 	cr_assert(alive(watcher));
 	cr_assert_eq(KIMP("down"), 0, "%s", err);
 	started = false;
@@ -384,22 +299,22 @@ Test(supervisor, past_the_restart_cap_a_process_stays_down)
 	for (unsigned n = 1; n <= 2; n++) {
 		cr_assert_eq(kill(pids[1], SIGKILL), 0);
 		pids[1] = wait_restarted("feedd", pids[1]);
-		cr_assert(state_field("feedd", "restarts", v, sizeof(v)));
+		cr_assert(sup_state_field(run_dir, "feedd", "restarts", v, sizeof(v)));
 		cr_assert_eq(atoi(v), (int)n);
 	}
 	/* ...and the next death is one too many */
 	cr_assert_eq(kill(pids[1], SIGKILL), 0);
 	end = kimp_mono_ns() + DEADLINE_NS;
-	while (!state_field("feedd", "state", v, sizeof(v)) || strcmp(v, "failed")) {
+	while (!sup_state_field(run_dir, "feedd", "state", v, sizeof(v)) || strcmp(v, "failed")) {
 		cr_assert_lt(kimp_mono_ns(), end, "feedd never FAILED:\n%s",
-			     slurp("supervisor.log", log, sizeof(log)));
+			     sup_slurp(run_dir, "supervisor.log", log, sizeof(log)));
 		usleep(20000);
 	}
-	cr_assert(state_field("feedd", "restarts", v, sizeof(v)));
+	cr_assert(sup_state_field(run_dir, "feedd", "restarts", v, sizeof(v)));
 	cr_assert_str_eq(v, "2");
-	cr_assert(state_field("feedd", "pid", v, sizeof(v)));
+	cr_assert(sup_state_field(run_dir, "feedd", "pid", v, sizeof(v)));
 	cr_assert_str_eq(v, "0");
-	cr_assert_not_null(strstr(slurp("supervisor.log", log, sizeof(log)),
+	cr_assert_not_null(strstr(sup_slurp(run_dir, "supervisor.log", log, sizeof(log)),
 				  "feedd: signal:KILL: FAILED: 2 restarts"), "%s", log);
 	cr_assert_eq(KIMP("status"), 1);
 	cr_assert_not_null(strstr(out, "FAILED: feedd"), "%s", out);
@@ -423,9 +338,9 @@ Test(supervisor, restart_and_logs)
 	cr_assert_eq(KIMP("restart", "riskd"), 0, "%s", err);
 	p = wait_restarted("riskd", pids[3]);
 	cr_assert_neq(p, pids[3]);
-	cr_assert(state_field("riskd", "cause", v, sizeof(v)));
+	cr_assert(sup_state_field(run_dir, "riskd", "cause", v, sizeof(v)));
 	cr_assert_str_eq(v, "manual");
-	cr_assert_eq(state_pid("orderd"), pids[4]);
+	cr_assert_eq(sup_state_pid(run_dir, "orderd"), pids[4]);
 	cr_assert_eq(KIMP("restart", "nosuch"), 2);
 	cr_assert_not_null(strstr(err, "'nosuch' is not one of"), "%s", err);
 	cr_assert_eq(KIMP("logs", "riskd"), 0, "%s", err);
@@ -489,13 +404,13 @@ Test(supervisor, a_killed_exsim_takes_feedd_and_orderd_along)
 	wait_restarted("exsim", pids[0]);
 	wait_restarted("feedd", pids[1]);
 	wait_restarted("orderd", pids[4]);
-	cr_assert_eq(state_pid("stratd"), pids[2]);
-	cr_assert_eq(state_pid("riskd"), pids[3]);
-	cr_assert(state_field("exsim", "cause", v, sizeof(v)));
+	cr_assert_eq(sup_state_pid(run_dir, "stratd"), pids[2]);
+	cr_assert_eq(sup_state_pid(run_dir, "riskd"), pids[3]);
+	cr_assert(sup_state_field(run_dir, "exsim", "cause", v, sizeof(v)));
 	cr_assert_str_eq(v, "signal:KILL");
-	cr_assert(state_field("feedd", "cause", v, sizeof(v)));
+	cr_assert(sup_state_field(run_dir, "feedd", "cause", v, sizeof(v)));
 	cr_assert_str_eq(v, "exsim-restarted");
-	cr_assert(state_field("orderd", "cause", v, sizeof(v)));
+	cr_assert(sup_state_field(run_dir, "orderd", "cause", v, sizeof(v)));
 	cr_assert_str_eq(v, "exsim-restarted");
 }
 
@@ -577,7 +492,7 @@ Test(supervisor, as_root_hugetlbfs_is_mounted_reserved_and_used)
 	up(pids);
 	bool mounted = mounted_hugetlbfs(huge_dir);
 	long total1 = meminfo("HugePages_Total");
-	slurp("supervisor.log", log, sizeof(log));
+	sup_slurp(run_dir, "supervisor.log", log, sizeof(log));
 	snprintf(tag, sizeof(tag), "-%d", (int)getpid());
 	int segs = files_in(huge_dir, tag), fallback = files_in(shm_dir, tag);
 	int st = KIMP("down");
@@ -612,7 +527,7 @@ Test(supervisor, as_root_no_hugetlbfs_falls_back_and_says_so)
 	snprintf(huge_dir, sizeof(huge_dir), "%s/huge", file);
 	write_conf("");
 	up(pids);
-	slurp("supervisor.log", log, sizeof(log));
+	sup_slurp(run_dir, "supervisor.log", log, sizeof(log));
 	snprintf(want, sizeof(want), "cannot mount hugetlbfs on %s: segments fall back to %s",
 		 huge_dir, shm_dir);
 	cr_assert_not_null(strstr(log, want), "%s", log);
