@@ -144,6 +144,36 @@ static void put_u64(struct jw *w, const char *k, uint64_t v)
 	jw_u64(w, v);
 }
 
+/*
+ * ,"md_age_us":{"VENUE":N,...}: for every venue of the scenario, how long
+ * before the order arrived (recv_ns) it last sent a market frame; -1 when
+ * it never did. An order sent on a feed older than the engine's stale_after
+ * was sent on a stale book (the chaos suite checks it).
+ */
+static void put_md_age(struct jw *w, const struct sim_exch *x, uint64_t recv_ns)
+{
+	const struct sim_scenario *sc = x && x->m ? x->m->sc : NULL;
+	unsigned n = sc ? sc->nvenues : 0;
+
+	if (!n)
+		return;
+	jw_raw(w, ",", 1);
+	jw_key(w, "md_age_us");
+	jw_raw(w, "{", 1);
+	for (unsigned v = 0; v < n && v < SIM_MAX_VENUES; v++) {
+		uint64_t t = x->md_sent_ns[v];
+
+		if (v)
+			jw_raw(w, ",", 1);
+		jw_key(w, sc->venues[v].name);
+		if (!t)
+			jw_i64(w, -1);
+		else
+			jw_i64(w, t > recv_ns ? 0 : (int64_t)((recv_ns - t) / 1000));
+	}
+	jw_raw(w, "}", 1);
+}
+
 /* {"ev":"<ev>","t":<ns> */
 static void put_head(struct jw *w, const char *ev)
 {
@@ -303,6 +333,7 @@ void sim_ledger_order(struct sim_ledger *lg, const struct sim_exch *x,
 	if (entry) {
 		put_str(&w, "result", what);
 		put_str(&w, "reject", sim_reject_name(o->reject));
+		put_md_age(&w, x, o->recv_ns);
 	}
 	put_str(&w, "status", sim_ord_status_name(o->status));
 	if (!entry) {

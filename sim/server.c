@@ -204,6 +204,8 @@ int sim_ws_send_md(struct sim_ws *c, unsigned opcode, const void *data, size_t l
 		len /= 2;
 	}
 	v->published++;
+	if (v->x && v->idx < SIM_MAX_VENUES)
+		v->x->md_sent_ns[v->idx] = sim_now_real_ns();
 	return sim_ws_send(c, opcode, data, len);
 }
 

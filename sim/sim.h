@@ -508,6 +508,10 @@ struct sim_exch {
 	const struct sim_match_ops *ops;
 	void *ctx;
 	uint64_t stats_orders, stats_fills, stats_rejects;
+	/* CLOCK_REALTIME ns at which each venue (scenario order) last handed a
+	 * market frame to a connection (server.c), 0 when never: the ledger's
+	 * order line says how old every feed was when the order arrived */
+	uint64_t md_sent_ns[SIM_MAX_VENUES];
 	struct sim_match_idx *idx;      /* match.c's lookup tables, open list and
 					 * scratch (made at init, private) */
 };

@@ -396,6 +396,50 @@ Test(ledger, order_lines)
 	cr_assert_str_eq(sget(i, "venue"), "upbit");
 }
 
+/*
+ * An order line says how old each venue's market feed was when the order
+ * arrived: -1 before the venue sent any frame, then recv - last send in us,
+ * 0 for a frame stamped after the arrival.
+ */
+Test(ledger, order_line_has_md_age_per_venue)
+{
+	struct sim_order_req r;
+	struct sim_order *o;
+	unsigned n;
+	int i, t, a;
+	int64_t v;
+
+	r = req(SIM_ASK, SIM_GTC, "110000000", "0.5", "never");
+	r.recv_ns = 5000000000ull;
+	cr_assert_eq(sim_exch_submit(&x, &r, &o), SIM_OK);
+	x.md_sent_ns[0] = 4998765000ull;
+	r = req(SIM_ASK, SIM_GTC, "110000000", "0.5", "aged");
+	r.recv_ns = 5000000000ull;
+	cr_assert_eq(sim_exch_submit(&x, &r, &o), SIM_OK);
+	x.md_sent_ns[0] = 5000000001ull;
+	r = req(SIM_ASK, SIM_GTC, "110000000", "0.5", "after");
+	r.recv_ns = 5000000000ull;
+	cr_assert_eq(sim_exch_submit(&x, &r, &o), SIM_OK);
+
+	n = read_lines();
+	const int64_t want[3] = { -1, 1235, 0 };
+	for (unsigned k = 0; k < 3; k++) {
+		i = find(n, "order", k);
+		cr_assert_geq(i, 0);
+		t = jr_get(lines[i].text, lines[i].tok, 0, "md_age_us");
+		cr_assert_geq(t, 0, "no md_age_us: %s", lines[i].text);
+		cr_assert_eq(lines[i].tok[t].type, JR_OBJ);
+		a = jr_get(lines[i].text, lines[i].tok, t, "upbit");
+		cr_assert_geq(a, 0, "%s", lines[i].text);
+		cr_assert_eq(jr_i64(lines[i].text, &lines[i].tok[a], &v), 0);
+		cr_assert_eq(v, want[k], "order %u: md_age_us.upbit %lld", k, (long long)v);
+	}
+	/* a cancel line carries no age: it is not an arrival */
+	cr_assert_eq(sim_exch_cancel(&x, o), 0);
+	n = read_lines();
+	cr_assert_not(has(find(n, "cancel", 0), "md_age_us"));
+}
+
 Test(ledger, fill_lines)
 {
 	unsigned n;
