@@ -273,6 +273,27 @@ Test(kimpctl_status, proc_and_gauge)
 
 /* ---- status --conf ------------------------------------------------------------ */
 
+/*
+ * A relative run_dir is the config file's directory joined with it, made
+ * absolute (as deploy/kimp reads it), whatever directory kimpctl runs in.
+ */
+Test(kimpctl_status, relative_run_dir_is_relative_to_the_file)
+{
+	char text[512], path[256], want[512], *dir = realpath(env.dir, NULL);
+
+	cr_assert_not_null(dir);
+	snprintf(path, sizeof(path), "%s/rel.conf", env.dir);
+	snprintf(text, sizeof(text), "[shm]\nshm_dir = %s\n[supervisor]\nrun_dir = run/here\n"
+		 "procs = feedd\n", env.dir);
+	test_write_file(path, text, strlen(text));
+	cr_assert_neq(strcmp(dir, getcwd(want, sizeof(want))), 0, "the test runs elsewhere");
+	ctl_run_conf(&r, env.dir, path, (const char *const[]){ "status", "--conf", NULL });
+	assert_status(0);
+	snprintf(want, sizeof(want), "run_dir=%s/run/here\n", dir);
+	assert_has(r.out, want);
+	free(dir);
+}
+
 Test(kimpctl_status, conf_defaults_and_what_the_script_needs)
 {
 	char want[256];

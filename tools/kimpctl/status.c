@@ -188,6 +188,24 @@ int kimpctl_run_dir(const struct kimp_conf *c, char *buf, size_t len, char *err,
 	if (!*run_dir || strlen(run_dir) >= ST_PATH - 16 || strlen(run_dir) >= len ||
 	    strchr(run_dir, '\n'))
 		return key_err(c, "run_dir", err, errlen, "is empty or too long", run_dir);
+	if (run_dir[0] != '/' && kimp_conf_line(c, "supervisor", "run_dir")) {
+		/* relative to the file's directory, as deploy/kimp has it */
+		const char *name = kimp_conf_name(c), *slash = name ? strrchr(name, '/') : NULL;
+		char dir[ST_PATH], *abs;
+		int n;
+
+		n = slash ? snprintf(dir, sizeof(dir), "%.*s", (int)(slash - name), name)
+			  : snprintf(dir, sizeof(dir), ".");
+		if (n <= 0 || (size_t)n >= sizeof(dir) || !(abs = realpath(slash == name ? "/" : dir, NULL)))
+			return key_err(c, "run_dir", err, errlen,
+				       "is relative, and the file's directory cannot be resolved",
+				       run_dir);
+		n = snprintf(buf, len, "%s/%s", strcmp(abs, "/") ? abs : "", run_dir);
+		free(abs);
+		if (n < 0 || (size_t)n >= len || (size_t)n >= ST_PATH - 16)
+			return key_err(c, "run_dir", err, errlen, "is empty or too long", run_dir);
+		return 0;
+	}
 	snprintf(buf, len, "%s", run_dir);
 	return 0;
 }

@@ -58,8 +58,10 @@ int kimpctl_view_status(struct kimpctl *k, FILE *f, bool json);
 
 /*
  * [supervisor] run_dir of c, or its default (/run/kimp as root, else
- * $XDG_RUNTIME_DIR/kimp, else /tmp/kimp-UID), into buf (len bytes). The
- * supervisor's logs are in RUN_DIR/logs. 0, or -EINVAL with "FILE:LINE:
+ * $XDG_RUNTIME_DIR/kimp, else /tmp/kimp-UID), into buf (len bytes). A
+ * relative run_dir is taken relative to the configuration file's directory
+ * (made absolute), as deploy/kimp takes it. The supervisor's logs are in
+ * RUN_DIR/logs. 0, or -EINVAL with "FILE:LINE:
  * key 'supervisor.run_dir': ..." in err (empty, too long, a newline).
  */
 int kimpctl_run_dir(const struct kimp_conf *c, char *buf, size_t len, char *err, size_t errlen);
