@@ -247,6 +247,37 @@ all: $(if $(DECODE_BENCH_SRCS),$(DECODE_BENCH))
 bench: $(if $(DECODE_BENCH_SRCS),$(DECODE_BENCH))
 # ---- end of the decode bench ------------------------------------------------
 
+# ---- icount bench: callgrind instruction counts per stage, gated ------------
+# build/<O>/bench/icount_bench STAGE runs one stage of the hot path through
+# icount_stage_run; bench/icount/run counts it under callgrind and gates the
+# counts against bench/baseline.json (CI=1: --ci, fails on a regression).
+# The premium and risk stages reuse the strat bench's world (bench/strat).
+# The tests run the driver natively, so the test binary wants it built.
+ICOUNT_BENCH_SRCS := $(wildcard bench/icount/*.c)
+ICOUNT_BENCH      := $(O)/bench/icount_bench
+ICOUNT_STRAT_OBJS := $(addprefix $(O)/bench/strat/,world.o strat.o risk.o)
+$(ICOUNT_BENCH): $(ICOUNT_BENCH_SRCS:%.c=$(O)/%.o) $(ICOUNT_STRAT_OBJS) $(BENCH_UTIL) \
+		 $(LIBFEEDD) $(LIBSTRATD) $(LIBRISKD) $(LIBORDERD) $(LIBVENUE) $(LIBNET) $(LIBSHM)
+	@mkdir -p $(@D)
+	$(qp) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) -lm $(LIBNET_LIBS) $(LDLIBS)
+all: $(if $(ICOUNT_BENCH_SRCS),$(ICOUNT_BENCH))
+bench: $(if $(ICOUNT_BENCH_SRCS),$(ICOUNT_BENCH))
+$(TESTS): | $(if $(ICOUNT_BENCH_SRCS),$(ICOUNT_BENCH))
+# ---- end of the icount bench ------------------------------------------------
+
+# ---- e2e bench: exsim and the whole engine under deploy/kimp ----------------
+# bench/e2e/run BUILD_DIR: tick-to-order, wire-to-wire (exsim's trace) and the
+# per-stage breakdown, beside the Python reference (CI=1: --ci, about 45 s).
+# Results in bench/results/e2e-*.json and e2e-latest.svg.
+E2E_BENCH := $(wildcard bench/e2e/run)
+bench: $(if $(E2E_BENCH),$(EXSIM) $(KIMPCTL) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN) $(ORDERD_BIN))
+e2e-bench: $(EXSIM) $(KIMPCTL) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN) $(ORDERD_BIN)
+	$(Q)mkdir -p bench/results
+	$(Q)bench/e2e/run $(O) $(if $(CI),--ci)
+.PHONY: e2e-bench
+# ---- end of the e2e bench ---------------------------------------------------
+
 BINS := $(KIMPCTL) $(EXSIM) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN) $(ORDERD_BIN) $(MONITORD_BIN) $(TESTS) $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(TSAN_TESTS) \
 	$(if $(SIM_BENCH_SRCS),$(SIM_BENCH))
 all: $(LIBSHM) $(LIBNET) $(LIBVENUE) $(LIBSIM) $(LIBFEEDD) $(LIBSTRATD) $(LIBRISKD) $(LIBORDERD) \
@@ -289,6 +320,59 @@ $(O)/orderd/.dir:
 $(LIBMONITORD): | $(O)/monitord/.dir
 $(O)/monitord/.dir:
 	@mkdir -p $(@D) && touch $@
+
+# ---- fuzz ---------------------------------------------------------------------
+# libFuzzer targets (tests/fuzz/targets/*.c, one binary each) built with clang
+# from the same sources as the libraries, under ASan+UBSan, into $(O)/fuzz
+# (objects in $(O)/fuzz/obj: the gcc build is left alone). `make fuzz` seeds a
+# corpus under $(O)/fuzz/corpus (the venue captures, deploy/*.conf,
+# sim/scenarios/*.scn) and runs each target FUZZ_TIME seconds (CI=1: about
+# 120 s over all of them), printing execs and coverage; a crash fails it and
+# its input stays in $(O)/fuzz/crashes.
+FUZZ_CC       ?= clang
+FUZZ_TIME     ?=
+FUZZ_JOBS     ?= 2
+FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# clang's -Wcast-align warns on x86 too (gcc's only where it matters)
+FUZZ_CFLAGS   := -std=gnu11 -O1 -g -pthread -fno-strict-aliasing \
+		 $(filter-out -Werror,$(WARNINGS)) -Wno-cast-align $(FUZZ_SANFLAGS)
+FUZZ_LIB      := $(O)/fuzz/libkimpfuzz.a
+FUZZ_TGT_SRCS := $(wildcard tests/fuzz/targets/*.c)
+FUZZ_TGTS     := $(FUZZ_TGT_SRCS:tests/fuzz/targets/%.c=$(O)/fuzz/%)
+$(O)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(qp) CLANG $<
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) \
+		-c -o $@ $<
+# the targets themselves: warnings are errors
+$(O)/fuzz/obj/tests/fuzz/%.o: private FUZZ_CFLAGS += $(if $(filter 1,$(WERROR)),-Werror)
+$(FUZZ_LIB): $(patsubst %.c,$(O)/fuzz/obj/%.o,$(LIBSHM_SRCS) $(LIBNET_SRCS) $(LIBVENUE_SRCS))
+$(FUZZ_TGTS): $(O)/fuzz/%: $(O)/fuzz/obj/tests/fuzz/targets/%.o $(FUZZ_LIB)
+	$(qp) LD $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBNET_LIBS) -lm -pthread
+fuzz-build: $(FUZZ_TGTS)
+# the build is part of the CI budget: timed from here, in parallel
+fuzz:
+	$(Q)t0=$$(date +%s.%N); \
+	$(MAKE) --no-print-directory -j$(FUZZ_JOBS) fuzz-build && \
+	tests/fuzz/run $(O) --t0 $$t0 $(if $(CI),--ci) $(if $(FUZZ_TIME),--time $(FUZZ_TIME))
+.PHONY: fuzz fuzz-build
+# ---- end of fuzz --------------------------------------------------------------
+
+# ---- chaos --------------------------------------------------------------------
+# make chaos [CI=1]: tests/chaos/run. The whole engine under deploy/kimp
+# against exsim: a run with daemons SIGKILLed at random (seeded, the seed
+# printed), then a run with exsim's feed faults on both venues, each checked
+# against exsim's ledger (PASS/FAIL per check, exit 1 on a FAIL). CI=1: the
+# bounded form (12 kills; both runs within 150 s). CHAOS_ARGS: more options
+# (--seed N, --only kill|faults, --kills N). Results:
+# bench/results/chaos-latest.json.
+CHAOS_ARGS ?=
+chaos: $(KIMPCTL) $(EXSIM) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN) $(ORDERD_BIN)
+	$(Q)mkdir -p bench/results
+	$(Q)tests/chaos/run $(O) $(if $(CI),--ci) $(CHAOS_ARGS)
+.PHONY: chaos
+# ---- end of chaos -------------------------------------------------------------
 
 # ---- actions --------------------------------------------------------------
 # Criterion runs each test in its own process; one job at a time, because
@@ -334,6 +418,8 @@ bench: deps $(RING_BENCH) $(OPS_BENCH) $(NET_BENCH) $(NET_LWS) $(EXSIM) \
 	$(Q)$(if $(FEED_BENCH_SRCS),bench/feed/run $(FEED_BENCH) $(EXSIM) $(FEEDD) $(if $(CI),--ci))
 	$(Q)$(if $(STRAT_BENCH_SRCS),bench/strat/run $(STRAT_BENCH) $(if $(CI),--ci))
 	$(Q)$(if $(ORDER_BENCH_SRCS),bench/order/run $(ORDER_BENCH) $(EXSIM) $(ORDERD) $(if $(CI),--ci))
+	$(Q)$(if $(E2E_BENCH),bench/e2e/run $(O) $(if $(CI),--ci))
+	$(Q)$(if $(ICOUNT_BENCH_SRCS),bench/icount/run $(O) $(if $(CI),--ci))
 
 clean:
 	$(qp) CLEAN $(O)

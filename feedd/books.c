@@ -77,6 +77,9 @@ static void ev_publish(struct feedd *fd, struct feed *f, uint64_t tsc)
 		if (fd->msg_tsc)
 			shm_hist_record_ticks(fd->h_msg_to_pub, fd->cal,
 					      now > fd->msg_tsc ? now - fd->msg_tsc : 0);
+		if (fd->dec_tsc)
+			shm_hist_record_ticks(fd->h_book, fd->cal,
+					      now > fd->dec_tsc ? now - fd->dec_tsc : 0);
 	}
 }
 

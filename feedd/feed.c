@@ -170,6 +170,7 @@ void fd_on_message(struct fd_ws *s, unsigned opcode, uint8_t *data, size_t len)
 	uint64_t now = net_now_ns();
 
 	fd->msg_tsc = kimp_rdtsc();
+	fd->dec_tsc = 0;
 	s->last_rx_ns = now;
 	shm_counter_add(f->m.msgs, 1);
 	shm_counter_add(f->m.bytes, len);
@@ -184,6 +185,8 @@ void fd_on_message(struct fd_ws *s, unsigned opcode, uint8_t *data, size_t len)
 		shm_counter_add(f->m.err[k < VD_E_MAX ? k : 0], 1);
 		return;
 	}
+	fd->dec_tsc = kimp_rdtsc();
+	shm_hist_record_ticks(fd->h_decode, fd->cal, fd->dec_tsc - fd->msg_tsc);
 	shm_counter_add(f->m.kind[m->kind < VD_KIND_MAX ? m->kind : 0], 1);
 
 	/*
@@ -493,6 +496,7 @@ static void rest_response(struct http_client *h, const struct http_client_resp *
 	struct feed *f = http_client_user(h);
 	uint64_t now = net_now_ns();
 	f->fd->msg_tsc = kimp_rdtsc();
+	f->fd->dec_tsc = 0; /* a snapshot: not in the per-message split */
 	if (r->id >= f->tab->n)
 		return;
 	struct fd_book *b = &f->books[r->id];

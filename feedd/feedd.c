@@ -116,7 +116,7 @@ static int shm_setup(struct feedd *fd, const struct shm_opts *so, uint32_t nbook
 {
 	const struct feedd_conf *conf = fd->conf;
 	uint32_t ncount = 64 * conf->nfeeds + 16, ngauge = 2 * nbooks + 16 * conf->nfeeds + 16;
-	uint32_t nhist = conf->nfeeds + 4;
+	uint32_t nhist = conf->nfeeds + 6;
 	size_t size = shm_seqtab_bytes(sizeof(struct kimp_book), nbooks) +
 		      shm_ring_bytes(sizeof(struct kimp_md_top), conf->ring_slots) +
 		      shm_metrics_bytes(ncount, ngauge, nhist) + kimp_log_bytes(0) +
@@ -174,8 +174,10 @@ static int shm_setup(struct feedd *fd, const struct shm_opts *so, uint32_t nbook
 	fd->c_status = shm_metrics_counter(fd->metrics, "md.status_changes");
 	fd->h_cqe_to_pub = shm_metrics_hist(fd->metrics, "cqe_to_publish_ns");
 	fd->h_msg_to_pub = shm_metrics_hist(fd->metrics, "msg_to_publish_ns");
+	fd->h_decode = shm_metrics_hist(fd->metrics, "decode_ns");
+	fd->h_book = shm_metrics_hist(fd->metrics, "book_ns");
 	if (!fd->c_events || !fd->c_ring_full || !fd->c_status || !fd->h_cqe_to_pub ||
-	    !fd->h_msg_to_pub) {
+	    !fd->h_msg_to_pub || !fd->h_decode || !fd->h_book) {
 		ERR("segment %s: metrics region full", conf->name);
 		return -ENOSPC;
 	}

@@ -222,6 +222,9 @@ struct feedd {
 	struct shm_hist *h_cqe_to_pub;
 	struct shm_hist *h_msg_to_pub;  /* from the message's turn to its event */
 	uint64_t msg_tsc;               /* TSC when the message being handled got its turn */
+	struct shm_hist *h_decode;      /* msg_tsc to the message decoded */
+	struct shm_hist *h_book;        /* decoded to its event published */
+	uint64_t dec_tsc;               /* TSC when it was decoded; 0: not a market message */
 	volatile int stop;
 };
 

@@ -417,6 +417,27 @@ bool od_venue_ok(struct od_venue *v, int64_t now_ms, int *rej)
 	return true;
 }
 
+/*
+ * The stage breakdown of an order taken off riskd's ring at t0 and sent at
+ * t1 (OD_STAGES), from the stamps it carries. One without every stamp (a
+ * retry or an unwind: stratd decided it on no market message) is counted
+ * in stage_unstamped instead. Hot: histogram records only.
+ */
+static void stage_record(struct orderd *d, const struct kimp_order *m, uint64_t t0, uint64_t t1)
+{
+	const uint64_t ts[OD_STAGES + 1] = { m->h.ingress_tsc, m->strat_deq_tsc, m->strat_pub_tsc,
+					     m->risk_deq_tsc, m->risk_pub_tsc, t0, t1 };
+
+	for (unsigned k = 0; k < OD_STAGES; k++)
+		if (!ts[k]) {
+			shm_counter_add(d->c_stage_unstamped, 1);
+			return;
+		}
+	for (unsigned k = 0; k < OD_STAGES; k++)
+		shm_hist_record_ticks(d->h_stage[k], d->cal,
+				      ts[k + 1] > ts[k] ? ts[k + 1] - ts[k] : 0);
+}
+
 static void order_new(struct orderd *d, const struct kimp_order *m, uint64_t ring_seq,
 		      uint64_t t0)
 {
@@ -537,6 +558,7 @@ static void order_new(struct orderd *d, const struct kimp_order *m, uint64_t rin
 		shm_hist_record_ticks(v->h_t2o, d->cal, t1 - e->ingress_tsc);
 		shm_hist_record_ticks(d->h_t2o, d->cal, t1 - e->ingress_tsc);
 	}
+	stage_record(d, m, t0, t1);
 	struct jr_rec r;
 	memset(&r, 0, sizeof(r));
 	r.type = JR_SENT;
@@ -1436,6 +1458,28 @@ static void futex_woken(struct net_futex_wait *w, int res)
 	(void)w, (void)res;
 }
 
+bool orderd_sleep_prepare(struct orderd *d)
+{
+	struct shm_doorbell *b = shm_ring_doorbell(d->orders_r);
+	uint32_t seq = atomic_load_explicit(&b->seq, memory_order_acquire);
+
+	atomic_store_explicit(&b->armed, 1, memory_order_relaxed);
+	/* every time: riskd rings only a consumer that says it sleeps, and the
+	 * loop unsays it after each wait, however that wait ended */
+	atomic_store_explicit(&b->sleeping, 1, memory_order_seq_cst);
+	if (shm_ring_ready(&d->orders)) {
+		atomic_store_explicit(&b->sleeping, 0, memory_order_relaxed);
+		return false;
+	}
+	/* a wait still armed from an earlier sleep (network completions ended
+	 * that one) stays: a ring of the doorbell completes it */
+	if (!net_futex_armed(&d->fw) &&
+	    net_loop_futex_wait(d->loop, &d->fw, (const uint32_t *)&b->seq, seq, futex_woken))
+		/* no wait to ring: sleep on the loop's timeout alone */
+		atomic_store_explicit(&b->sleeping, 0, memory_order_relaxed);
+	return true;
+}
+
 bool orderd_step(struct orderd *d)
 {
 	uint32_t n = drain_orders(d, 64);
@@ -1479,20 +1523,11 @@ void orderd_run(struct orderd *d, const volatile sig_atomic_t *stop)
 		if (now - idle_since < c->spin_ns)
 			continue;
 		if (d->have_orders && net_loop_has_futex(d->loop)) {
-			struct shm_doorbell *b = shm_ring_doorbell(d->orders_r);
-			if (!net_futex_armed(&d->fw)) {
-				uint32_t seq = atomic_load_explicit(&b->seq, memory_order_acquire);
-				atomic_store_explicit(&b->armed, 1, memory_order_relaxed);
-				atomic_store_explicit(&b->sleeping, 1, memory_order_seq_cst);
-				if (shm_ring_ready(&d->orders)) {
-					atomic_store_explicit(&b->sleeping, 0, memory_order_relaxed);
-					continue;
-				}
-				net_loop_futex_wait(d->loop, &d->fw, (const uint32_t *)&b->seq, seq,
-						    futex_woken);
-			}
+			if (!orderd_sleep_prepare(d))
+				continue;
 			net_loop_run(d->loop, c->idle_wait_ns);
-			atomic_store_explicit(&b->sleeping, 0, memory_order_relaxed);
+			atomic_store_explicit(&shm_ring_doorbell(d->orders_r)->sleeping, 0,
+					      memory_order_relaxed);
 			idle_since = 0;
 			continue;
 		}
@@ -1784,8 +1819,17 @@ static int metrics_setup(struct orderd *d, char *err, size_t errlen)
 			goto full;
 	if (!(d->g_open = shm_metrics_gauge(d->m, "open_orders")) ||
 	    !(d->g_ready = shm_metrics_gauge(d->m, "ready_venues")) ||
-	    !(d->h_t2o = shm_metrics_hist(d->m, "tick_to_order_ns")))
+	    !(d->h_t2o = shm_metrics_hist(d->m, "tick_to_order_ns")) ||
+	    !(d->c_stage_unstamped = shm_metrics_counter(d->m, "stage_unstamped")))
 		goto full;
+	for (unsigned k = 0; k < OD_STAGES; k++) {
+		static const char *const sn[OD_STAGES] = {
+			"stage.md_ns", "stage.strat_ns", "stage.intent_hop_ns", "stage.risk_ns",
+			"stage.order_hop_ns", "stage.encode_sign_ns",
+		};
+		if (!(d->h_stage[k] = shm_metrics_hist(d->m, sn[k])))
+			goto full;
+	}
 	for (unsigned vn = 1; vn < KIMP_VENUE_MAX; vn++) {
 		struct od_venue *v = d->ven[vn];
 		char n[SHM_METRIC_NAME];

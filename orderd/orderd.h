@@ -61,6 +61,13 @@
 #define OD_IDLE_EVERY_NS 200000ull
 #define OD_WS_INFLIGHT  256
 #define OD_DUP_LOG_NS   1000000000ull /* duplicate client_oids: one log line a second at most */
+/*
+ * The e2e bench's stage breakdown, recorded when an order is handed to the
+ * kernel (histograms "stage.<name>_ns", global): md (feedd's reap to
+ * stratd's dequeue), strat, intent_hop, risk, order_hop (riskd's publish to
+ * orderd's dequeue), encode_sign (the dequeue to the send).
+ */
+#define OD_STAGES       6
 
 /* ---- configuration (conf.c) ----------------------------------------------------- */
 
@@ -294,6 +301,8 @@ struct orderd {
 	_Atomic uint64_t *c_dup_oid;    /* duplicates that were not a restart replay */
 	_Atomic int64_t *g_open, *g_ready;
 	struct shm_hist *h_t2o;     /* tick to order over every venue */
+	struct shm_hist *h_stage[OD_STAGES]; /* see OD_STAGES */
+	_Atomic uint64_t *c_stage_unstamped; /* orders sent without every stamp */
 };
 
 /*
@@ -312,6 +321,18 @@ void orderd_run(struct orderd *d, const volatile sig_atomic_t *stop);
  * when the turn was busy.
  */
 bool orderd_step(struct orderd *d);
+
+/*
+ * Hybrid wait, before orderd sleeps in its loop (a kernel with io_uring
+ * futex waits, riskd attached): arm the order ring's doorbell, say orderd
+ * sleeps, and have a futex wait on the doorbell's sequence armed in the
+ * loop (one still armed from an earlier sleep is kept). Returns false,
+ * having unsaid the sleep, when orders are ready after all: do not sleep
+ * then. When the wait cannot be armed the sleep is unsaid too, and orderd
+ * sleeps on the loop's timeout alone. After the sleep the caller clears the
+ * doorbell's sleeping word.
+ */
+bool orderd_sleep_prepare(struct orderd *d);
 /*
  * The order path alone: up to max orders from riskd's ring, each checked,
  * journaled, built, signed and handed to its channel (no network wait, no

@@ -391,6 +391,9 @@ bool risk_take(struct risk_core *rc, const struct kimp_intent *in, const struct 
 		o->leg = in->leg;
 		o->kind = in->kind;
 		o->strategy = in->strategy;
+		o->strat_deq_tsc = in->strat_deq_tsc;
+		o->strat_pub_tsc = in->strat_pub_tsc;
+		o->risk_deq_tsc = now_tsc;
 	}
 	memset(vd, 0, sizeof(*vd));
 	vd->h.type = KIMP_MSG_VERDICT;

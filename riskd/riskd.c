@@ -196,8 +196,10 @@ static int on_intent(struct riskd *d, const struct kimp_intent *in)
 		J(st->lim.orders_target, d->orders.head + 1);
 	J(st->lim.verdicts_target, d->verdicts.head + 1);
 	shm_undo_commit(&st->undo);
-	if (ok)
+	if (ok) {
+		st->out_order.risk_pub_tsc = kimp_rdtsc();
 		publish(&d->orders, os, &st->out_order);
+	}
 	publish(&d->verdicts, vs, &st->out_verdict);
 	shm_ring_commit(&d->intents);
 

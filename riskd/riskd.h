@@ -236,7 +236,9 @@ void risk_decision_reject(struct risk_decision *d, unsigned reason, int64_t limi
  * Record a decision: the intent id, counters and, when approved, the order
  * (client_oid, table entry, open orders, reservations, rates), all
  * journaled. Fills *vd, and *o when approved (true returned). o and vd may
- * point into the state region (its outbox).
+ * point into the state region (its outbox). The order carries the intent's
+ * stage stamps and now_tsc as risk_deq_tsc (the intent's dequeue); the
+ * caller stamps risk_pub_tsc just before it publishes.
  */
 bool risk_take(struct risk_core *rc, const struct kimp_intent *in,
 	       const struct risk_decision *d, uint64_t now_ns, uint64_t now_tsc,

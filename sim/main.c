@@ -26,7 +26,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: exsim [--scenario FILE] [--seed N] [--state DIR] [--ledger FILE]\n"
-		"             [--replay CAPTURE [--speed X]] [--listen-file FILE]\n"
+		"             [--replay CAPTURE [--speed X]] [--listen-file FILE] [--trace FILE]\n"
 		"\n"
 		"Simulates Upbit and Binance over TLS on 127.0.0.1 and prints where each\n"
 		"venue listens and the CA to verify them with. Without --scenario the\n"
@@ -38,7 +38,9 @@ static void usage(FILE *f)
 		"  --ledger FILE      the ground-truth ledger (default: STATE/ledger.jsonl)\n"
 		"  --replay CAPTURE   replay a recorded capture to market-data subscribers\n"
 		"  --speed X          replay pace: 1 recorded, 2 twice as fast, 0 flat out\n"
-		"  --listen-file FILE also write the listening lines there (for scripts)\n");
+		"  --listen-file FILE also write the listening lines there (for scripts)\n"
+		"  --trace FILE       write the latency trace there: market frames sent and\n"
+		"                     orders received, with the TSC (sim/sim.h, trace.c)\n");
 }
 
 static int ensure_dir(const char *dir)
@@ -69,12 +71,14 @@ int main(int argc, char **argv)
 		{ "replay", required_argument, NULL, 'r' },
 		{ "speed", required_argument, NULL, 'x' },
 		{ "listen-file", required_argument, NULL, 'L' },
+		{ "trace", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sim_scenario sc;
 	const char *scenario = NULL, *seed = NULL, *state = NULL, *ledger = NULL;
-	const char *replay = NULL, *speed = NULL, *listen_file = NULL;
+	const char *replay = NULL, *speed = NULL, *listen_file = NULL, *trace = NULL;
+	struct sim_trace *tr = NULL;
 	struct sim_server_cfg cfg = { .sc = &sc };
 	struct sim_certs certs;
 	struct sigaction sa;
@@ -90,6 +94,7 @@ int main(int argc, char **argv)
 		case 'r': replay = optarg; break;
 		case 'x': speed = optarg; break;
 		case 'L': listen_file = optarg; break;
+		case 'T': trace = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -125,6 +130,11 @@ int main(int argc, char **argv)
 	}
 	if (replay)
 		snprintf(sc.replay_path, sizeof(sc.replay_path), "%s", replay);
+	if (trace && (size_t)snprintf(sc.trace_path, sizeof(sc.trace_path), "%s", trace) >=
+		     sizeof(sc.trace_path)) {
+		fprintf(stderr, "exsim: --trace '%s': path too long\n", trace);
+		return 2;
+	}
 	if (speed) {
 		char *end;
 
@@ -152,6 +162,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "exsim: %s\n", err);
 		return 1;
 	}
+	if (sc.trace_path[0]) {
+		ret = sim_trace_open(&tr, sc.trace_path, &sc, 0);
+		if (ret) {
+			fprintf(stderr, "exsim: trace '%s': %s\n", sc.trace_path, strerror(-ret));
+			sim_server_free(the_server);
+			return 1;
+		}
+		sim_server_exch(the_server)->trace = tr;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -163,6 +182,7 @@ int main(int argc, char **argv)
 		if (!f) {
 			fprintf(stderr, "exsim: --listen-file '%s': %s\n", listen_file,
 				strerror(errno));
+			sim_trace_close(tr);
 			sim_server_free(the_server);
 			return 1;
 		}
@@ -175,6 +195,16 @@ int main(int argc, char **argv)
 	       sc.path[0] ? sc.path : "built-in scenario");
 	fflush(stdout);
 	ret = sim_server_run(the_server);
+	if (tr) {
+		int te;
+
+		sim_server_exch(the_server)->trace = NULL;
+		te = sim_trace_close(tr);
+		if (te)
+			fprintf(stderr, "exsim: trace '%s': %s\n", sc.trace_path, strerror(-te));
+		if (te && !ret)
+			ret = te;
+	}
 	sim_server_free(the_server);
 	if (ret) {
 		fprintf(stderr, "exsim: loop: %s\n", strerror(-ret));

@@ -409,7 +409,7 @@ static int check_keys(const struct ld *l, const struct sec *s)
 
 static const char *const exsim_keys[] = {
 	"seed", "step", "state_dir", "ledger", "control", "control_port", "load_rate",
-	"replay", "replay_speed", NULL
+	"replay", "replay_speed", "trace", NULL
 };
 
 static int load_exsim(struct ld *l)
@@ -439,6 +439,8 @@ static int load_exsim(struct ld *l)
 		ret = get_path(l, &s, "replay", sc->replay_path, sizeof(sc->replay_path));
 	if (!ret)
 		ret = get_f64(l, &s, "replay_speed", &sc->replay_speed, 0, 1e6, 0);
+	if (!ret)
+		ret = get_path(l, &s, "trace", sc->trace_path, sizeof(sc->trace_path));
 	return ret;
 }
 

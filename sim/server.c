@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include "kimp/tls.h"
+#include "kimp/tsc.h"
 #include "replay.h"
 #include "server.h"
 
@@ -204,8 +205,11 @@ int sim_ws_send_md(struct sim_ws *c, unsigned opcode, const void *data, size_t l
 		len /= 2;
 	}
 	v->published++;
-	if (v->x && v->idx < SIM_MAX_VENUES)
+	if (v->x && v->idx < SIM_MAX_VENUES) {
 		v->x->md_sent_ns[v->idx] = sim_now_real_ns();
+		if (kimp_unlikely(v->x->trace))
+			sim_trace_md(v->x->trace, v->idx, kimp_rdtsc());
+	}
 	return sim_ws_send(c, opcode, data, len);
 }
 

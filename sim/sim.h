@@ -9,6 +9,8 @@
  *               with enough quantity existed
  *   match.c     accounts, orders, matching against the books, fees
  *   ledger.c    ground truth: every order, fill, fee and balance change
+ *   trace.c     the latency trace (--trace): market frames sent, orders
+ *               received, with their TSC
  *   scenario.c  the scenario file (market, venues, accounts, faults)
  *   fault.c     scripted and run-time faults
  *   certs.c     the CA and server certificate exsim makes (or reuses)
@@ -174,6 +176,7 @@ struct sim_scenario {
 	char state_dir[256];    /* certificates, ledger, listen file */
 	char ledger_path[256];  /* "" = state_dir/ledger.jsonl */
 	char replay_path[256];  /* "" = no replay */
+	char trace_path[256];   /* "" = no trace (trace.c) */
 	double replay_speed;    /* 1 = recorded pace; 0 = as fast as possible */
 	bool control;           /* the run-time control listener */
 	uint16_t control_port;
@@ -512,6 +515,7 @@ struct sim_exch {
 	 * market frame to a connection (server.c), 0 when never: the ledger's
 	 * order line says how old every feed was when the order arrived */
 	uint64_t md_sent_ns[SIM_MAX_VENUES];
+	struct sim_trace *trace;        /* NULL: no trace (the default) */
 	struct sim_match_idx *idx;      /* match.c's lookup tables, open list and
 					 * scratch (made at init, private) */
 };
@@ -574,6 +578,73 @@ int sim_fx_str(sim_fx v, char *out);
  * "partial", "expired"): static strings. */
 const char *sim_reject_name(unsigned r);
 const char *sim_ord_status_name(unsigned s);
+
+/* ---- trace.c ------------------------------------------------------------------ */
+
+/*
+ * The latency trace (exsim --trace PATH, [exsim] trace = PATH): what the
+ * engine's wire-to-wire latency is measured from, as exsim sees it. A
+ * binary file of fixed 64-byte records, little-endian, this machine's
+ * TSC (kimp_rdtsc, the clock the engine stamps): record 0 is the header
+ * (struct sim_trace_hdr), then one struct sim_trace_rec per event:
+ *   SIM_TRACE_MD     a market frame handed to a connection (TSC just
+ *                    before the send; one per connection it goes to)
+ *   SIM_TRACE_ORDER  an order request received and parsed (TSC when the
+ *                    bytes that completed it were reaped), with its
+ *                    client order id
+ * Records go through a buffer written out when full and at close; a
+ * write error is kept (sim_trace_error) and what follows is dropped.
+ * Off (x->trace NULL) it costs the hooks one branch.
+ */
+#define SIM_TRACE_MAGIC   "KIMPTRC1"
+#define SIM_TRACE_VERSION 1u
+#define SIM_TRACE_MD      1u
+#define SIM_TRACE_ORDER   2u
+#define SIM_TRACE_CID     40            /* cid bytes kept (longer ones cut) */
+#define SIM_TRACE_BUF     4096          /* records buffered by default */
+
+struct sim_trace_hdr {
+	char magic[8];          /* SIM_TRACE_MAGIC, no NUL */
+	uint32_t version;       /* SIM_TRACE_VERSION */
+	uint32_t rec_size;      /* 64 */
+	uint64_t tsc_hz;        /* measured at open: ticks per second */
+	uint64_t start_tsc;     /* the TSC at ... */
+	uint64_t start_real_ns; /* ... this CLOCK_REALTIME */
+	uint8_t venue_id[8];    /* scenario venue index -> enum kimp_venue */
+	uint8_t pad[16];
+};
+
+struct sim_trace_rec {
+	uint8_t kind;           /* SIM_TRACE_* */
+	uint8_t venue;          /* enum kimp_venue (0: not one the engine knows) */
+	uint8_t cid_len;        /* ORDER: the cid's whole length (may exceed SIM_TRACE_CID) */
+	uint8_t pad[5];
+	uint64_t tsc;
+	uint64_t seq;           /* 1, 2, ... in the order recorded */
+	char cid[SIM_TRACE_CID]; /* ORDER: the client order id, NUL-padded */
+};
+
+struct sim_trace;
+
+/*
+ * Create (truncate) path and write the header: venues named as in sc
+ * (upbit, binance) get their enum kimp_venue. buf_recs records are
+ * buffered (0: SIM_TRACE_BUF). *out is the caller's until sim_trace_close.
+ * 0 or -errno (-EINVAL for an empty path). Cold: it calibrates the TSC.
+ */
+int sim_trace_open(struct sim_trace **out, const char *path, const struct sim_scenario *sc,
+		   uint32_t buf_recs);
+/* Record a market frame of scenario venue idx at tsc. No syscall unless the buffer is full. */
+void sim_trace_md(struct sim_trace *t, unsigned idx, uint64_t tsc);
+/* Record an order of scenario venue idx received at tsc with client id cid ("" none). */
+void sim_trace_order(struct sim_trace *t, unsigned idx, uint64_t tsc, const char *cid);
+/* Write out what is buffered: 0 or the first write error (-errno), kept. */
+int sim_trace_flush(struct sim_trace *t);
+/* Records taken so far (written or buffered), and the first error (0: none). */
+uint64_t sim_trace_count(const struct sim_trace *t);
+int sim_trace_error(const struct sim_trace *t);
+/* Flush, close and free t (NULL is fine): 0 or the first error. */
+int sim_trace_close(struct sim_trace *t);
 
 /* ---- oppo.c ------------------------------------------------------------------- */
 

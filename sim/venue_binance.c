@@ -66,6 +66,7 @@
 #include "kimp/compiler.h"
 #include "kimp/net.h"
 #include "kimp/sign.h"
+#include "kimp/tsc.h"
 #include "server.h"
 
 /* ---- the venue's numbers ------------------------------------------------------- */
@@ -2976,6 +2977,10 @@ static int bn_place(struct bn_ctx *x, const struct net_http_parser *req, bool te
 	jb.req.quote_qty = o.quote_qty;
 	memcpy(jb.req.cid, o.cid, sizeof(o.cid));
 	jb.req.recv_ns = sim_now_real_ns();
+	if (kimp_unlikely(x->v->x->trace)) {
+		uint64_t tsc = net_loop_rx_tsc(sim_server_loop(x->v->srv));
+		sim_trace_order(x->v->x->trace, x->v->idx, tsc ? tsc : kimp_rdtsc(), jb.req.cid);
+	}
 	if (bn_defer(x, &jb)) {
 		bn_orders_undo(x->b, (unsigned)x->acct, x->now_ms);
 		return -1;

@@ -54,6 +54,7 @@
 #include <string.h>
 #include <strings.h>
 #include "kimp/sign.h"
+#include "kimp/tsc.h"
 #include "server.h"
 
 #define NS_PER_MS       1000000ull
@@ -1602,6 +1603,10 @@ static int parse_order(struct upb_req *r, struct upb_ord_job *oj, char *sym, siz
 	}
 	q->acct = (uint8_t)r->acct;
 	q->recv_ns = sim_now_real_ns();
+	if (kimp_unlikely(r->v->x->trace)) {
+		uint64_t tsc = net_loop_rx_tsc(sim_server_loop(r->v->srv));
+		sim_trace_order(r->v->x->trace, r->v->idx, tsc ? tsc : kimp_rdtsc(), q->cid);
+	}
 	return -1;
 }
 

@@ -358,6 +358,10 @@ uint32_t strat_flush(struct stratd *s)
 		in.leg_count = o->kind == KIMP_INTENT_ENTRY ? 2 : 1;
 		in.strategy = (uint32_t)p->inst;
 		in.kind = (uint8_t)o->kind;
+		/* an entry is decided only on a market message's turn
+		 * (strat_on_md): its decision_tsc is when that message was taken */
+		in.strat_deq_tsc = o->kind == KIMP_INTENT_ENTRY ? o->decision_tsc : 0;
+		in.strat_pub_tsc = kimp_rdtsc();
 		memcpy(slot + SHM_RING_MARK_BYTES, (const uint8_t *)&in + SHM_RING_MARK_BYTES,
 		       sizeof(in) - SHM_RING_MARK_BYTES);
 		shm_ring_publish(&s->prod);

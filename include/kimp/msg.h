@@ -160,13 +160,21 @@ struct kimp_intent {
 	uint8_t leg_count;      /* 2 for an entry, 1 for a retry or unwind */
 	uint32_t strategy;      /* strategy / instrument-pair id */
 	uint8_t kind;           /* enum kimp_intent_kind */
-	uint8_t pad[39];
+	uint8_t pad0[7];
+	/* stage stamps (the e2e bench's breakdown; orderd records them) */
+	uint64_t strat_deq_tsc; /* stratd took the md message that caused it off
+				   its ring; 0 when the cause was not a market
+				   message (a retry or an unwind) */
+	uint64_t strat_pub_tsc; /* just before stratd published it */
+	uint8_t pad[16];
 };
 KIMP_ASSERT_SIZE(struct kimp_intent, 128);
 KIMP_ASSERT_ALIGN(struct kimp_intent, 8);
 KIMP_ASSERT_OFFSET(struct kimp_intent, intent_id, 32);
 KIMP_ASSERT_OFFSET(struct kimp_intent, side, 80);
 KIMP_ASSERT_OFFSET(struct kimp_intent, kind, 88);
+KIMP_ASSERT_OFFSET(struct kimp_intent, strat_deq_tsc, 96);
+KIMP_ASSERT_OFFSET(struct kimp_intent, strat_pub_tsc, 104);
 
 enum kimp_verdict_kind {
 	KIMP_VERDICT_APPROVED = 1,
@@ -219,12 +227,23 @@ struct kimp_order {
 	uint8_t leg;
 	uint8_t kind;           /* enum kimp_intent_kind */
 	uint32_t strategy;
-	uint8_t pad[40];
+	/* stage stamps: the intent's two, copied by riskd, and riskd's own
+	 * (0 on a cancel and on CANCEL_ALL) */
+	uint64_t strat_deq_tsc; /* as in the intent */
+	uint64_t strat_pub_tsc; /* as in the intent */
+	uint64_t risk_deq_tsc;  /* riskd took the intent off its ring */
+	uint64_t risk_pub_tsc;  /* just before riskd published this order */
+	uint8_t pad[8];
 };
 KIMP_ASSERT_SIZE(struct kimp_order, 128);
 KIMP_ASSERT_ALIGN(struct kimp_order, 8);
 KIMP_ASSERT_OFFSET(struct kimp_order, client_oid, 32);
 KIMP_ASSERT_OFFSET(struct kimp_order, side, 80);
+KIMP_ASSERT_OFFSET(struct kimp_order, strategy, 84);
+KIMP_ASSERT_OFFSET(struct kimp_order, strat_deq_tsc, 88);
+KIMP_ASSERT_OFFSET(struct kimp_order, strat_pub_tsc, 96);
+KIMP_ASSERT_OFFSET(struct kimp_order, risk_deq_tsc, 104);
+KIMP_ASSERT_OFFSET(struct kimp_order, risk_pub_tsc, 112);
 
 enum kimp_order_state {
 	KIMP_ORD_NEW = 0,

@@ -25,7 +25,7 @@
  * ring header, seqlock, metrics, messages). A build with another version
  * refuses to attach.
  */
-#define SHM_LAYOUT_VERSION 4u
+#define SHM_LAYOUT_VERSION 5u
 
 #define SHM_NAME_MAX       32   /* segment and region names, with the NUL */
 #define SHM_MAX_REGIONS    64

@@ -93,7 +93,8 @@ static void setup_fd(void)
 	cr_assert_eq(shm_metrics_create(&seg, "metrics", "test", 16, 16, 4, &fd.metrics), 0);
 	fd.cal = shm_seg_tsc(&seg);
 	fd.c_events = fd.c_ring_full = fd.c_status = shm_metrics_counter(fd.metrics, "c");
-	fd.h_cqe_to_pub = fd.h_msg_to_pub = shm_metrics_hist(fd.metrics, "hh");
+	fd.h_cqe_to_pub = fd.h_msg_to_pub = fd.h_decode = fd.h_book =
+		shm_metrics_hist(fd.metrics, "hh");
 	struct net_loop_cfg lc = { .max_conns = 2, .buf_count = 4, .buf_size = 4096,
 				   .stage_size = 4096, .tx_size = 4096 };
 	cr_assert_eq(net_loop_new(&fd.loop, &lc), 0);

@@ -74,3 +74,54 @@ Test(orderd_step, idle_work_runs_on_busy_turns_once_due)
 
 	odt_inproc_close(&t, &P);
 }
+
+/*
+ * Hybrid wait: every sleep says so on riskd's doorbell, also when the futex
+ * wait armed for an earlier sleep is still pending because network
+ * completions ended that sleep; riskd's next publish then rings the armed
+ * wait. Orderd used to leave the doorbell unsaid in that case, so riskd never
+ * rang and an order waited for the next network completion or the 1 ms
+ * idle_wait (the e2e bench's order hop: p50 745 us).
+ */
+Test(orderd_step, every_sleep_says_so_and_a_push_rings_the_armed_wait)
+{
+	struct odt t;
+
+	odt_inproc_open(&t, &P, KIMP_VENUE_BINANCE, NULL);
+	if (!net_loop_has_futex(P.d.loop)) {
+		odt_inproc_close(&t, &P);
+		cr_skip_test("the kernel has no IORING_OP_FUTEX_WAIT");
+	}
+	uint64_t end = kimp_mono_ns() + ODT_DEADLINE_NS;
+	struct shm_doorbell *b = shm_ring_doorbell(P.d.orders_r);
+	while (orderd_step(&P.d))
+		cr_assert_lt(kimp_mono_ns(), end, "orderd stays busy");
+
+	/* the first sleep arms the wait and says so */
+	cr_assert(orderd_sleep_prepare(&P.d));
+	cr_assert(net_futex_armed(&P.d.fw));
+	cr_assert_eq(atomic_load(&b->sleeping), 1);
+	cr_assert_eq(atomic_load(&b->armed), 1);
+	/* it ends on something else; the loop unsays it, as orderd_run does */
+	atomic_store(&b->sleeping, 0);
+
+	/* the next sleep: the wait is still armed, and it says so again */
+	cr_assert(orderd_sleep_prepare(&P.d));
+	cr_assert(net_futex_armed(&P.d.fw), "the armed wait was dropped");
+	cr_assert_eq(atomic_load(&b->sleeping), 1, "a sleep with a wait armed was not said");
+
+	/* riskd publishes: the doorbell rings, and the armed wait completes */
+	odt_push(&t, KIMP_MSG_ORDER_NEW, KIMP_VENUE_UPBIT, 1, KIMP_SIDE_BUY, KIMP_TIF_IOC, 1, 1, 0);
+	cr_assert_eq(atomic_load(&b->sleeping), 0, "the publish did not take the sleeper");
+	while (net_futex_armed(&P.d.fw)) {
+		net_loop_run(P.d.loop, 10 * 1000 * 1000);
+		cr_assert_lt(kimp_mono_ns(), end, "the rung wait never completed");
+	}
+
+	/* an order ready: no sleep, nothing said */
+	cr_assert_not(orderd_sleep_prepare(&P.d));
+	cr_assert_eq(atomic_load(&b->sleeping), 0);
+	while (orderd_step(&P.d))
+		cr_assert_lt(kimp_mono_ns(), end, "orderd stays busy");
+	odt_inproc_close(&t, &P);
+}
