@@ -336,7 +336,11 @@ void risk_apply_report(struct risk_core *rc, const struct kimp_exec_report *r, u
 	if (r->state != o->state && !(final_state(o->state) && !fin)) {
 		if (r->state == KIMP_ORD_REJECTED) {
 			JA(ve->rejects, 1);
-			risk_breaker_event(rc, now_ns);
+			/* the venue's rejects trip the breaker; orderd's own
+			 * refusals (never sent: codes 1..99) do not, for the
+			 * venue said nothing */
+			if (r->reject_code <= 0 || r->reject_code >= 100)
+				risk_breaker_event(rc, now_ns);
 		} else if (r->state == KIMP_ORD_UNKNOWN) {
 			JA(ve->errors, 1);
 			risk_breaker_event(rc, now_ns);

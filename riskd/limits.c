@@ -173,15 +173,26 @@ void risk_check(const struct risk_core *rc, const struct kimp_intent *in, uint64
 		return reject(d, KIMP_RISK_INST_DISABLED, 0, 0);
 	if ((side != KIMP_SIDE_BUY && side != KIMP_SIDE_SELL) || in->tif > KIMP_TIF_POST_ONLY ||
 	    in->kind > KIMP_INTENT_UNWIND || qty <= 0 || px <= 0 ||
-	    (in->leg_count != 1 && in->leg_count != 2) || in->leg >= in->leg_count)
+	    (in->leg_count != 1 && in->leg_count != 2) || in->leg > 1 ||
+	    (in->leg_count == 2) != (in->kind == KIMP_INTENT_ENTRY))
+		/* an entry is leg 0 or 1 of 2; a retry or an unwind is one leg
+		 * (leg_count 1) of the pair it mends, either leg */
 		return reject(d, KIMP_RISK_BAD_INTENT, 0, 0);
 	if (lim->killed)
 		return reject(d, KIMP_RISK_KILLED, 0, 0);
-	if (lim->breaker_until > 0 && (uint64_t)lim->breaker_until > now_ns)
-		return reject(d, KIMP_RISK_BREAKER, lim->breaker_until, (int64_t)now_ns);
 
-	bool paused = lim->pause_reasons != 0;
-	unsigned why = paused ? pause_why(rc, &pl, &pv) : KIMP_RISK_OK;
+	/* the breaker, like a pause, stops new exposure only: a pair left half
+	 * filled must still be mended, or its coin stays unhedged */
+	bool breaker = lim->breaker_until > 0 && (uint64_t)lim->breaker_until > now_ns;
+	bool paused = lim->pause_reasons != 0 || breaker;
+	unsigned why = KIMP_RISK_OK;
+	if (lim->pause_reasons) {
+		why = pause_why(rc, &pl, &pv);
+	} else if (breaker) {
+		why = KIMP_RISK_BREAKER;
+		pl = lim->breaker_until;
+		pv = (int64_t)now_ns;
+	}
 	if (paused && in->kind == KIMP_INTENT_ENTRY)
 		return reject(d, why, pl, pv);
 

@@ -90,6 +90,22 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+static char *slurp_out(void)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/out.json", tmp);
+	return slurp(path);
+}
+
+static char *slurp_base(void)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/base.json", tmp);
+	return slurp(path);
+}
+
 /* A stage's fabricated results: the driver's line and callgrind's output of run k. */
 static void fake_stage(const char *name, unsigned long long iters, unsigned k,
 		       unsigned long long ir)
@@ -161,6 +177,35 @@ Test(icount, gate_reports_a_regression_without_ci_and_passes)
 	cr_assert_eq(gate("", out), 0, "%s", out);
 	cr_assert(strstr(out, "REGRESSED"), "%s", out);
 	cr_assert(strstr(out, "not gated without --ci"), "%s", out);
+}
+
+/*
+ * The counts depend on the CPU's code paths: a baseline taken on another
+ * machine reports a regression without failing; on the same one it fails.
+ */
+Test(icount, gate_does_not_gate_a_baseline_from_another_machine)
+{
+	static char out[OUT_CAP];
+
+	fake_baseline("{\"threshold_pct\": 10, \"machine\": \"cpu A | avx2\", "
+		      "\"stages\": {\"a\": {\"ir_per_op\": 1000}}}");
+	fake_stage("a", 1000, 1, 2000000);
+	cr_assert_eq(setenv("ICOUNT_MACHINE", "cpu B | sse4_2", 1), 0);
+	cr_assert_eq(gate("--ci", out), 0, "%s", out);
+	cr_assert(strstr(out, "the baseline was taken on another machine (cpu A | avx2; "
+			      "this one: cpu B | sse4_2)"), "%s", out);
+	cr_assert(strstr(out, "regression (not gated on another machine)"), "%s", out);
+	cr_assert(strstr(slurp_out(), "\"gated\": false"), "%s", slurp_out());
+
+	cr_assert_eq(setenv("ICOUNT_MACHINE", "cpu A | avx2", 1), 0);
+	cr_assert_eq(gate("--ci", out), 1, "%s", out);
+	cr_assert_null(strstr(out, "another machine"), "%s", out);
+	cr_assert(strstr(slurp_out(), "\"gated\": true"), "%s", slurp_out());
+
+	/* --update records the machine */
+	cr_assert_eq(gate("--update", out), 0, "%s", out);
+	cr_assert(strstr(slurp_base(), "\"machine\": \"cpu A | avx2\""), "%s", slurp_base());
+	unsetenv("ICOUNT_MACHINE");
 }
 
 Test(icount, gate_fewer_instructions_never_fail)

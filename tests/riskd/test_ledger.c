@@ -7,6 +7,7 @@
  * message applied but not committed is undone exactly.
  */
 #include "rtest.h"
+#include "kimp/order.h"
 
 TestSuite(riskd_ledger);
 
@@ -236,6 +237,49 @@ Test(riskd_ledger, rejects_and_unknown_outcomes_feed_the_breaker)
 	/* a report for no order of ours */
 	rt_report(&T, 12345, KIMP_ORD_FILLED, 5, 5, 5, 0, 0);
 	cr_assert_eq(T.st->lim.unknown_reports, 1);
+	rt_fini(&T);
+}
+
+/*
+ * orderd's own refusals (reject_code 1..99: NOT_READY, RATE, SEND_FAILED...;
+ * the order never reached the venue) count as rejects but do not feed the
+ * breaker; a venue's code does, at both ends of the local range. A restart
+ * of orderd or a busy Upbit connection used to trip the breaker and stop
+ * trading for its whole cooldown.
+ */
+Test(riskd_ledger, local_refusals_do_not_feed_the_breaker)
+{
+	rt_init(&T, RT_RATE RT_NORATES "[riskd]\nbreaker_count = 2\n");
+	const int32_t local[] = { 1, KIMP_OREJ_SEND_FAILED, 99 };
+	for (size_t k = 0; k < KIMP_ARRAY_SIZE(local); k++) {
+		struct kimp_exec_report r;
+		memset(&r, 0, sizeof(r));
+		r.h.type = KIMP_MSG_EXEC_REPORT;
+		r.client_oid = rt_order(&T, BN, BTC, BUY, USD(100000), BQ(0.1));
+		r.state = KIMP_ORD_REJECTED;
+		r.reject_code = local[k];
+		risk_apply_report(&T.rc, &r, T.now);
+		risk_mode_update(&T.rc, T.now);
+		shm_undo_commit(&T.st->undo);
+	}
+	cr_assert_eq(T.st->venue[BN].rejects, 3);
+	cr_assert_eq(T.st->lim.breaker_events, 0);
+	cr_assert_eq(T.st->lim.mode, KIMP_RISK_RUNNING);
+
+	const int32_t venue[] = { 100, -2010 };
+	for (size_t k = 0; k < KIMP_ARRAY_SIZE(venue); k++) {
+		struct kimp_exec_report r;
+		memset(&r, 0, sizeof(r));
+		r.h.type = KIMP_MSG_EXEC_REPORT;
+		r.client_oid = rt_order(&T, BN, BTC, BUY, USD(100000), BQ(0.1));
+		r.state = KIMP_ORD_REJECTED;
+		r.reject_code = venue[k];
+		risk_apply_report(&T.rc, &r, T.now);
+		risk_mode_update(&T.rc, T.now);
+		shm_undo_commit(&T.st->undo);
+		cr_assert_eq(T.st->lim.breaker_events, k + 1, "code %d", venue[k]);
+	}
+	cr_assert_eq(T.st->lim.mode, KIMP_RISK_MODE_BREAKER);
 	rt_fini(&T);
 }
 

@@ -96,7 +96,10 @@ Test(riskd_limits, malformed_intents)
 		{ USD(100000), BQ(0.01), BUY, 1, 0, 0, 0 },
 		{ USD(100000), BQ(0.01), BUY, 1, 0, 0, 3 },
 		{ USD(100000), BQ(0.01), BUY, 1, 0, 2, 2 },
-		{ USD(100000), BQ(0.01), BUY, 1, 1, 1, 1 },
+		{ USD(100000), BQ(0.01), BUY, 1, 1, 2, 1 },
+		{ USD(100000), BQ(0.01), BUY, 1, 0, 0, 1 },     /* an entry of one leg */
+		{ USD(100000), BQ(0.01), BUY, 1, 1, 0, 2 },     /* a retry of two */
+		{ USD(100000), BQ(0.01), BUY, 1, 2, 1, 2 },     /* an unwind of two */
 	};
 	for (size_t k = 0; k < KIMP_ARRAY_SIZE(bad); k++) {
 		struct kimp_intent in = rt_intent(&T, BN, BTC, BUY, bad[k].px, bad[k].qty, 0);
@@ -112,6 +115,29 @@ Test(riskd_limits, malformed_intents)
 	struct kimp_intent ok = rt_intent(&T, BN, BTC, SELL, USD(99990), BQ(0.01), 0);
 	ok.leg = 1;
 	rt_expect(rt_send(&T, &ok, NULL), APPROVED, KIMP_RISK_OK);
+	rt_fini(&T);
+}
+
+/*
+ * A retry or an unwind is one leg (leg_count 1) of the pair it mends, and
+ * that is leg 1 as often as leg 0 (stratd sends leg = the leg it mends).
+ * riskd refused every leg-1 mend as a bad intent, so a pair whose KRW leg
+ * failed could never be unwound on the USDT venue (the chaos suite's faults
+ * run: every leg-1 unwind BAD_INTENT, the pairs stuck, the coins unhedged).
+ */
+Test(riskd_limits, a_mend_of_either_leg_is_one_leg)
+{
+	rt_init(&T, RT_STD);
+	for (unsigned kind = KIMP_INTENT_RETRY; kind <= KIMP_INTENT_UNWIND; kind++)
+		for (uint8_t leg = 0; leg < 2; leg++) {
+			struct kimp_intent in = rt_intent(&T, BN, BTC, SELL, USD(99990),
+							  BQ(0.01), kind);
+			in.leg = leg;
+			in.leg_count = 1;
+			struct risk_decision d = rt_send(&T, &in, NULL);
+			cr_expect(d.verdict == APPROVED, "kind %u leg %u: %s", kind, leg,
+				  kimp_risk_reason_name(d.reason));
+		}
 	rt_fini(&T);
 }
 
@@ -543,6 +569,46 @@ Test(riskd_limits, paused_refuses_entries_and_lets_reducing_hedges_through)
 	o = rt_order(&T, BN, BTC, BUY, USD(100000), BQ(0.1));
 	rt_report(&T, o, KIMP_ORD_FILLED, BQ(0.1), USD(100000), BQ(0.1), 0, 0);
 	risk_pause(&T.rc, KIMP_RISK_PAUSE_OPERATOR, T.now);
+	shm_undo_commit(&T.st->undo);
+	rt_expect(send(BN, BTC, SELL, USD(99990), BQ(0.1), KIMP_INTENT_UNWIND), APPROVED,
+		  KIMP_RISK_OK);
+	rt_fini(&T);
+}
+
+/*
+ * The breaker stops new exposure, as a pause does, and lets a hedge that
+ * reduces the coin's net exposure through (trimmed to it), so a pair left
+ * half filled when it trips is still mended. It used to refuse every
+ * intent: stratd spent its unwinds inside the cooldown and the pair stuck.
+ */
+Test(riskd_limits, breaker_refuses_entries_and_lets_reducing_hedges_through)
+{
+	rt_init(&T, RT_RATE RT_NORATES "[riskd]\nbreaker_count = 1\nbreaker_cooldown = 60s\n");
+	uint64_t o = rt_order(&T, BN, BTC, BUY, USD(100000), BQ(0.1));
+	rt_report(&T, o, KIMP_ORD_FILLED, BQ(0.1), USD(100000), BQ(0.1), 0, 0);
+	risk_breaker_event(&T.rc, T.now);
+	shm_undo_commit(&T.st->undo);
+	cr_assert_eq(T.st->lim.mode, KIMP_RISK_MODE_BREAKER);
+	uint64_t until = T.now + 60000000000ull;
+	struct risk_decision d = entry(BN, BTC, SELL, USD(99990), BQ(0.01));
+	rt_expect(d, REJECTED, KIMP_RISK_BREAKER);
+	cr_expect_eq(d.limit, (int64_t)until);
+	/* net +0.1 BTC: a buy adds to it, whatever its kind */
+	rt_expect(send(BN, BTC, BUY, USD(100000), BQ(0.01), KIMP_INTENT_UNWIND), REJECTED,
+		  KIMP_RISK_BREAKER);
+	/* a sell reduces it: through, trimmed to the exposure */
+	d = send(UP, BTC, SELL, KRW(139999000), UQ(0.1) + 5, KIMP_INTENT_RETRY);
+	rt_expect(d, TRIMMED, KIMP_RISK_BREAKER);
+	cr_expect_eq(d.qty, UQ(0.1));
+	/* that retry is open: nothing left to reduce */
+	rt_expect(send(BN, BTC, SELL, USD(99990), BQ(0.01), KIMP_INTENT_UNWIND), REJECTED,
+		  KIMP_RISK_BREAKER);
+	rt_fini(&T);
+
+	rt_init(&T, RT_RATE RT_NORATES "[riskd]\nbreaker_count = 1\nbreaker_cooldown = 60s\n");
+	o = rt_order(&T, BN, BTC, BUY, USD(100000), BQ(0.1));
+	rt_report(&T, o, KIMP_ORD_FILLED, BQ(0.1), USD(100000), BQ(0.1), 0, 0);
+	risk_breaker_event(&T.rc, T.now);
 	shm_undo_commit(&T.st->undo);
 	rt_expect(send(BN, BTC, SELL, USD(99990), BQ(0.1), KIMP_INTENT_UNWIND), APPROVED,
 		  KIMP_RISK_OK);

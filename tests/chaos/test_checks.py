@@ -1,0 +1,369 @@
+# SPDX-License-Identifier: MIT
+"""
+The chaos checks' own tests: fabricated ledgers, journals and positions,
+each check seen to pass on good data and to fail on each kind of bad data,
+limits at their boundary on both sides. tests/chaos/run runs them first.
+"""
+import io
+import json
+import os
+import sys
+import tempfile
+import unittest
+from decimal import Decimal
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import checks  # noqa: E402
+import chaos  # noqa: E402
+
+STALE = {"upbit": 10_000_000, "binance": 5_000_000}
+
+
+def order(cid, venue="upbit", t=100, result="accepted", ages=None, oid=1, status="new"):
+    return {"ev": "order", "t": t, "venue": venue, "cid": cid, "id": oid, "result": result,
+            "status": status,
+            "md_age_us": ages if ages is not None else {"upbit": 1000, "binance": 2000}}
+
+
+def bal(venue, asset, free, locked="0"):
+    return {"ev": "balance", "venue": venue, "asset": asset, "free": free, "locked": locked}
+
+
+def fill(venue, fee, asset, oid=1, status="filled"):
+    return {"ev": "fill", "venue": venue, "id": oid, "fee": fee, "fee_asset": asset,
+            "status": status}
+
+
+LEDGER = [
+    bal("upbit", "KRW", "1000.00000000"), bal("upbit", "BTC", "2.00000000"),
+    bal("binance", "USDT", "500.50000000"), bal("binance", "BTC", "1.99900000", "0.00100000"),
+    fill("upbit", "0.50000000", "KRW"), fill("binance", "0.00001000", "BTC"),
+    fill("binance", "0.00001000", "BTC"),
+]
+
+
+def positions():
+    return {"venues": [
+        {"venue": "upbit", "quote": "KRW", "cash": "1000", "fees": "0.5", "reserved": "0",
+         "positions": [{"coin": "BTC", "hold": "2", "fee_base": "0"}]},
+        {"venue": "binance", "quote": "USDT", "cash": "500.5", "fees": "0", "reserved": "0",
+         "positions": [{"coin": "BTC", "hold": "2", "fee_base": "0.00002"}]},
+    ]}
+
+
+class UniqueCids(unittest.TestCase):
+    def test_distinct_pass(self):
+        c = checks.check_unique_cids([order("kimp1"), order("kimp2", "binance")])
+        self.assertTrue(c["ok"], c)
+        self.assertEqual(c["numbers"]["distinct"], 2)
+
+    def test_twice_fails_even_across_venues_and_results(self):
+        c = checks.check_unique_cids([order("kimp1"), order("kimp2"),
+                                      order("kimp1", "binance", result="rejected")])
+        self.assertFalse(c["ok"])
+        self.assertEqual(c["numbers"]["duplicated"], 1)
+        self.assertIn("kimp1", c["evidence"][0])
+
+    def test_empty_cid_fails(self):
+        c = checks.check_unique_cids([order("")])
+        self.assertFalse(c["ok"])
+        self.assertEqual(c["numbers"]["no_cid"], 1)
+
+    def test_evidence_is_bounded(self):
+        c = checks.check_unique_cids([order("kimp%d" % (i // 2)) for i in range(40)])
+        self.assertFalse(c["ok"])
+        self.assertEqual(c["numbers"]["duplicated"], 20)
+        self.assertEqual(len(c["evidence"]), checks.EVIDENCE_MAX)
+
+
+class KnownToOrderd(unittest.TestCase):
+    def test_all_known_pass(self):
+        c = checks.check_known_to_orderd([order("kimp7"), order("kimp8")], {"7", "8", "9"}, "kimp")
+        self.assertTrue(c["ok"], c)
+        self.assertEqual(c["numbers"]["journaled"], 3)
+
+    def test_unknown_fails(self):
+        c = checks.check_known_to_orderd([order("kimp7"), order("kimp10")], {"7"}, "kimp")
+        self.assertFalse(c["ok"])
+        self.assertEqual(c["numbers"]["unknown"], 1)
+        self.assertIn("kimp10", c["evidence"][0])
+
+    def test_other_prefix_fails(self):
+        c = checks.check_known_to_orderd([order("abcd7")], {"7"}, "kimp")
+        self.assertFalse(c["ok"])
+
+    def test_no_orders_pass(self):
+        self.assertTrue(checks.check_known_to_orderd([], set(), "kimp")["ok"])
+
+
+class Positions(unittest.TestCase):
+    def test_equal_pass(self):
+        c = checks.check_positions(positions(), LEDGER)
+        self.assertTrue(c["ok"], c)
+        # cash + fees per venue, hold + fee_base per coin
+        self.assertEqual(c["numbers"]["compared"], 8)
+
+    def test_last_unit_off_fails(self):
+        p = positions()
+        p["venues"][1]["cash"] = "500.50000001"
+        c = checks.check_positions(p, LEDGER)
+        self.assertFalse(c["ok"])
+        self.assertIn("binance USDT cash", c["evidence"][0])
+
+    def test_locked_counts(self):
+        p = positions()
+        p["venues"][1]["positions"][0]["hold"] = "1.999"
+        self.assertFalse(checks.check_positions(p, LEDGER)["ok"])
+
+    def test_fee_off_fails(self):
+        for venue, key, v in ((0, "fees", "0.49"), (1, None, "0.00001")):
+            p = positions()
+            if key:
+                p["venues"][venue][key] = v
+            else:
+                p["venues"][venue]["positions"][0]["fee_base"] = v
+            self.assertFalse(checks.check_positions(p, LEDGER)["ok"], (venue, key))
+
+    def test_asset_riskd_does_not_know_fails(self):
+        c = checks.check_positions(positions(), LEDGER + [bal("upbit", "ETH", "1")])
+        self.assertFalse(c["ok"])
+        self.assertIn("upbit ETH", c["evidence"][0])
+
+    def test_asset_exsim_does_not_know_fails(self):
+        p = positions()
+        p["venues"][0]["positions"].append({"coin": "XRP", "hold": "0", "fee_base": "0"})
+        self.assertFalse(checks.check_positions(p, LEDGER)["ok"])
+
+    def test_reserved_left_fails(self):
+        p = positions()
+        p["venues"][0]["reserved"] = "10"
+        self.assertFalse(checks.check_positions(p, LEDGER)["ok"])
+
+    def test_no_positions_fails(self):
+        self.assertFalse(checks.check_positions(None, LEDGER)["ok"])
+        self.assertFalse(checks.check_positions({"venues": []}, LEDGER)["ok"])
+
+    def test_not_a_number_fails(self):
+        p = positions()
+        p["venues"][0]["cash"] = "?"
+        self.assertFalse(checks.check_positions(p, LEDGER)["ok"])
+
+    def test_last_balance_line_wins(self):
+        led = LEDGER + [bal("upbit", "KRW", "999")]
+        self.assertFalse(checks.check_positions(positions(), led)["ok"])
+        p = positions()
+        p["venues"][0]["cash"] = "999"
+        self.assertTrue(checks.check_positions(p, led)["ok"])
+
+
+class NotStale(unittest.TestCase):
+    def test_below_pass(self):
+        c = checks.check_not_stale([order("kimp1", ages={"upbit": 9_999_999,
+                                                        "binance": 4_999_999})], STALE)
+        self.assertTrue(c["ok"], c)
+        self.assertEqual(c["numbers"]["max_md_age_us"]["upbit"], 9_999_999)
+
+    def test_at_stale_after_fails(self):
+        for v in STALE:
+            ages = {"upbit": 0, "binance": 0}
+            ages[v] = STALE[v]
+            c = checks.check_not_stale([order("kimp1", ages=ages)], STALE)
+            self.assertFalse(c["ok"], v)
+            self.assertIn(v, c["evidence"][0])
+
+    def test_rejected_orders_count_too(self):
+        c = checks.check_not_stale([order("kimp1", result="rejected",
+                                          ages={"upbit": 0, "binance": 6_000_000})], STALE)
+        self.assertFalse(c["ok"])
+
+    def test_never_sent_fails(self):
+        c = checks.check_not_stale([order("kimp1", ages={"upbit": -1, "binance": 0})], STALE)
+        self.assertFalse(c["ok"])
+
+    def test_missing_age_fails(self):
+        c = checks.check_not_stale([order("kimp1", ages={"upbit": 0})], STALE)
+        self.assertFalse(c["ok"])
+        self.assertEqual(c["numbers"]["missing_md_age"], 1)
+
+    def test_no_limits_fails(self):
+        self.assertFalse(checks.check_not_stale([order("kimp1")], {})["ok"])
+
+
+class Restarts(unittest.TestCase):
+    def test_at_bound_pass_above_fails(self):
+        c = checks.check_restarts([{"proc": "feedd", "pid": 1, "back_s": 10.0},
+                                   {"proc": "riskd", "pid": 2, "back_s": 1.0},
+                                   {"proc": "orderd", "pid": 3, "back_s": 2.0}], 10.0, [])
+        self.assertTrue(c["ok"], c)
+        self.assertEqual(c["numbers"]["restart_max_s"], 10.0)
+        self.assertEqual(c["numbers"]["restart_median_s"], 2.0)
+        c = checks.check_restarts([{"proc": "feedd", "pid": 1, "back_s": 10.001}], 10.0, [])
+        self.assertFalse(c["ok"])
+
+    def test_never_back_fails(self):
+        c = checks.check_restarts([{"proc": "feedd", "pid": 1, "back_s": None}], 10.0, [])
+        self.assertFalse(c["ok"])
+        self.assertIn("never", c["evidence"][0])
+
+    def test_unexpected_exit_fails(self):
+        c = checks.check_restarts([], 10.0, ["stratd: signal:SEGV"])
+        self.assertFalse(c["ok"])
+        self.assertEqual(c["numbers"]["unexpected_exits"], 1)
+
+    def test_no_kills_no_exits_pass(self):
+        self.assertTrue(checks.check_restarts([], 10.0, [])["ok"])
+
+    def test_median_even(self):
+        self.assertEqual(checks.median([1.0, 2.0, 3.0, 4.0]), 2.5)
+        self.assertIsNone(checks.median([]))
+
+
+class Recovered(unittest.TestCase):
+    LIVE = [{"venue": "upbit", "inst": 1, "status": "live"},
+            {"venue": "binance", "inst": 1, "status": "live"}]
+
+    def test_live_and_orders_after_pass(self):
+        c = checks.check_recovered(100, [order("a", "upbit", t=101),
+                                         order("b", "binance", t=102)], self.LIVE,
+                                   ("upbit", "binance"), "fault")
+        self.assertTrue(c["ok"], c)
+
+    def test_order_at_the_fault_time_is_not_after(self):
+        c = checks.check_recovered(100, [order("a", "upbit", t=101),
+                                         order("b", "binance", t=100)], self.LIVE,
+                                   ("upbit", "binance"), "fault")
+        self.assertFalse(c["ok"])
+        self.assertIn("binance", c["evidence"][0])
+
+    def test_rejected_does_not_count(self):
+        c = checks.check_recovered(100, [order("a", "upbit", t=101),
+                                         order("b", "binance", t=101, result="rejected")],
+                                   self.LIVE, ("upbit", "binance"), "kill")
+        self.assertFalse(c["ok"])
+
+    def test_stale_book_fails(self):
+        books = self.LIVE + [{"venue": "binance", "inst": 2, "status": "stale",
+                              "reason": "age"}]
+        c = checks.check_recovered(100, [order("a", "upbit", t=101),
+                                         order("b", "binance", t=101)], books,
+                                   ("upbit", "binance"), "fault")
+        self.assertFalse(c["ok"])
+        self.assertIn("stale", c["evidence"][0])
+
+    def test_no_books_fails(self):
+        c = checks.check_recovered(0, [order("a", "upbit", t=1), order("b", "binance", t=1)],
+                                   [], ("upbit", "binance"), "kill")
+        self.assertFalse(c["ok"])
+
+
+class Diag(unittest.TestCase):
+    def test_stuck_pair_and_its_rejects(self):
+        strat = {"counters": {"pairs_open": 1, "pairs_stuck": 1, "entries": 3, "rejects": 2},
+                 "pairs": [{"pair_id": "9", "coin": "ETH", "dir": "buy_krw", "state": "stuck",
+                            "imbalance": "-0.2", "age_ns": 2_000_000_000,
+                            "legs": [{"leg": 1, "venue": "binance", "orders": [
+                                {"kind": "unwind", "state": "rejected", "reason": "BAD_INTENT"},
+                                {"kind": "unwind", "state": "rejected", "reason": "BAD_INTENT"},
+                                {"kind": "entry", "state": "done"}]}]}]}
+        risk = {"mode": {"mode": "running", "breaker": "off", "breaker_trips": 3,
+                         "pause_reasons": []}}
+        d = checks.engine_diag(strat, risk, "4")
+        self.assertIn("riskd mode running, breaker off (trips 3)", d[0])
+        self.assertIn("pairs open 1 of max_pairs 4, stuck 1", d[1])
+        self.assertIn("stuck", d[2])
+        self.assertIn("leg 1 binance unwind BAD_INTENT x2", d[2])
+
+    def test_nothing_known(self):
+        self.assertEqual(checks.engine_diag(None, None, None), [])
+
+
+class Ledger(unittest.TestCase):
+    def test_incremental_and_partial_lines(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "ledger.jsonl")
+            lg = checks.Ledger(p)
+            self.assertEqual(lg.poll().events, [])  # not there yet
+            with open(p, "w") as f:
+                f.write(json.dumps(order("kimp1")) + "\n" + '{"ev":"or')
+            self.assertEqual(len(lg.poll().events), 1)
+            with open(p, "a") as f:
+                f.write('der","cid":"kimp2"}\nnot json\n')
+            lg.poll()
+            self.assertEqual([e["cid"] for e in lg.of("order")], ["kimp1", "kimp2"])
+            self.assertEqual(lg.bad, ["not json"])
+
+    def test_open_orders(self):
+        ev = [order("a", oid=1), order("b", oid=2), order("c", oid=3, result="rejected",
+                                                        status="rejected"),
+              fill("upbit", "0", "KRW", oid=1, status="partial"),
+              {"ev": "expire", "venue": "upbit", "id": 2, "status": "expired"}]
+        self.assertEqual(list(checks.exsim_open_orders(ev)), [("upbit", 1)])
+        ev.append(fill("upbit", "0", "KRW", oid=1, status="filled"))
+        self.assertEqual(checks.exsim_open_orders(ev), {})
+
+    def test_fees_and_balances(self):
+        self.assertEqual(checks.fees(LEDGER)[("binance", "BTC")], Decimal("0.00002"))
+        self.assertEqual(checks.balances(LEDGER)[("binance", "BTC")], Decimal("2"))
+
+
+class Conf(unittest.TestCase):
+    def test_durations(self):
+        self.assertEqual(checks.duration_ns("10s"), 10_000_000_000)
+        self.assertEqual(checks.duration_ns("1.5s"), 1_500_000_000)
+        self.assertEqual(checks.duration_ns("250ms"), 250_000_000)
+        self.assertEqual(checks.duration_ns("7"), 7)
+        for bad in ("", "s", "10 m", "-1s"):
+            with self.assertRaises(ValueError):
+                checks.duration_ns(bad)
+
+    def test_stale_after_per_venue(self):
+        c = checks.parse_conf("[venue.upbit]\n# stale_after = 1s\nstale_after = 10s\n"
+                              "[venue.binance]\nstale_after = 5s\n[feedd]\nstale_after = 1s\n")
+        self.assertEqual(checks.stale_after_us(c), STALE)
+
+    def test_rewrite_conf(self):
+        src = ("[supervisor]\n# procs = x\nprocs = a b\nrestart_max = 5\n\n"
+               "[stratd]\nname = stratd\nfeedd = feedd\n")
+        out = chaos.rewrite_conf(src, {"supervisor": {"procs": "feedd", "run_dir": "/r"},
+                                       "riskd": {"breaker_cooldown": "5s"}}, "77")
+        c = checks.parse_conf(out)
+        self.assertEqual(c["supervisor"], {"procs": "feedd", "restart_max": "5",
+                                           "run_dir": "/r"})
+        self.assertEqual(c["stratd"], {"name": "stratd-77", "feedd": "feedd-77"})
+        self.assertEqual(c["riskd"], {"breaker_cooldown": "5s"})
+        self.assertIn("# procs = x", out)
+
+    def test_scripted_faults(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "x.scn")
+            with open(p, "w") as f:
+                f.write("[fault.a]\nat = 2s\nkind = stall\nvenue = upbit\nduration = 3s\n"
+                        "[fault.b]\nkind = burst_429\nat = 1s\nduration = 1s\n")
+            self.assertEqual(chaos.scripted_faults(p),
+                             [("a", "stall", ["upbit"], 2_000_000_000, 5_000_000_000),
+                              ("b", "burst_429", ["upbit", "binance"], 1_000_000_000,
+                               2_000_000_000)])
+
+    def test_chaos_scenarios_have_faults_on_both_venues(self):
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        f = chaos.scripted_faults(os.path.join(root, "sim", "scenarios", "chaos-faults.scn"))
+        kinds = {(k, v) for _, k, vs, _, _ in f for v in vs}
+        for k in ("disconnect", "stall", "malformed", "truncate", "drop_response", "http_5xx",
+                  "burst_429", "clock_skew"):
+            for v in ("upbit", "binance"):
+                self.assertIn((k, v), kinds)
+        self.assertIn(("gap", "binance"), kinds)
+        self.assertEqual(chaos.scripted_faults(os.path.join(root, "sim", "scenarios",
+                                                            "chaos.scn")), [])
+
+
+if __name__ == "__main__":
+    buf = io.StringIO()
+    r = unittest.TextTestRunner(stream=buf, verbosity=2).run(
+        unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__]))
+    if not r.wasSuccessful():
+        sys.stdout.write(buf.getvalue())
+    print("chaos: check logic tests: %d run, %d failed" %
+          (r.testsRun, len(r.failures) + len(r.errors)))
+    sys.exit(0 if r.wasSuccessful() else 1)
