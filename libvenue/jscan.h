@@ -37,10 +37,14 @@ struct js_str {
 	bool escaped;            /* it holds a backslash escape */
 };
 
+/*
+ * p may be NULL with len 0 (an absent body: net_http_body of a 204): no
+ * arithmetic on it then, NULL + 0 being undefined (found by fuzzing).
+ */
 static inline void js_init(struct js *j, const void *p, size_t len)
 {
 	j->p = p;
-	j->end = (const uint8_t *)p + len;
+	j->end = len ? (const uint8_t *)p + len : j->p;
 }
 
 static inline void js_ws(struct js *j)
