@@ -43,6 +43,20 @@ static inline void fuzz_tab_binance(struct venue_symtab *t)
 }
 
 /* What a decoder returned for p[0..len) into m, with tab t and venue v. */
+/*
+ * A decoder's message before a decode: poisoned (fields the decoder leaves
+ * alone are caught by the checks), with the caller's level arrays and the
+ * capacity byte 0 of the input picks (fuzz_cap).
+ */
+static inline void fuzz_vd_msg(struct vd_msg *m, struct vd_level *bids, struct vd_level *asks,
+			       uint8_t sel)
+{
+	memset(m, 0x5a, sizeof(*m));
+	m->bids = bids;
+	m->asks = asks;
+	m->cap = fuzz_cap(sel);
+}
+
 static inline void fuzz_vd_check(int r, const struct vd_msg *m, const struct venue_symtab *t,
 				 unsigned v, const uint8_t *p, size_t len)
 {

@@ -240,6 +240,21 @@ Test(riskd_ledger, rejects_and_unknown_outcomes_feed_the_breaker)
 	rt_fini(&T);
 }
 
+/* A new Binance order, rejected with 'code': committed. */
+static void rejected_with(int32_t code)
+{
+	struct kimp_exec_report r;
+
+	memset(&r, 0, sizeof(r));
+	r.h.type = KIMP_MSG_EXEC_REPORT;
+	r.client_oid = rt_order(&T, BN, BTC, BUY, USD(100000), BQ(0.1));
+	r.state = KIMP_ORD_REJECTED;
+	r.reject_code = code;
+	risk_apply_report(&T.rc, &r, T.now);
+	risk_mode_update(&T.rc, T.now);
+	shm_undo_commit(&T.st->undo);
+}
+
 /*
  * orderd's own refusals (reject_code 1..99: NOT_READY, RATE, SEND_FAILED...;
  * the order never reached the venue) count as rejects but do not feed the
@@ -251,32 +266,15 @@ Test(riskd_ledger, local_refusals_do_not_feed_the_breaker)
 {
 	rt_init(&T, RT_RATE RT_NORATES "[riskd]\nbreaker_count = 2\n");
 	const int32_t local[] = { 1, KIMP_OREJ_SEND_FAILED, 99 };
-	for (size_t k = 0; k < KIMP_ARRAY_SIZE(local); k++) {
-		struct kimp_exec_report r;
-		memset(&r, 0, sizeof(r));
-		r.h.type = KIMP_MSG_EXEC_REPORT;
-		r.client_oid = rt_order(&T, BN, BTC, BUY, USD(100000), BQ(0.1));
-		r.state = KIMP_ORD_REJECTED;
-		r.reject_code = local[k];
-		risk_apply_report(&T.rc, &r, T.now);
-		risk_mode_update(&T.rc, T.now);
-		shm_undo_commit(&T.st->undo);
-	}
+	for (size_t k = 0; k < KIMP_ARRAY_SIZE(local); k++)
+		rejected_with(local[k]);
 	cr_assert_eq(T.st->venue[BN].rejects, 3);
 	cr_assert_eq(T.st->lim.breaker_events, 0);
 	cr_assert_eq(T.st->lim.mode, KIMP_RISK_RUNNING);
 
 	const int32_t venue[] = { 100, -2010 };
 	for (size_t k = 0; k < KIMP_ARRAY_SIZE(venue); k++) {
-		struct kimp_exec_report r;
-		memset(&r, 0, sizeof(r));
-		r.h.type = KIMP_MSG_EXEC_REPORT;
-		r.client_oid = rt_order(&T, BN, BTC, BUY, USD(100000), BQ(0.1));
-		r.state = KIMP_ORD_REJECTED;
-		r.reject_code = venue[k];
-		risk_apply_report(&T.rc, &r, T.now);
-		risk_mode_update(&T.rc, T.now);
-		shm_undo_commit(&T.st->undo);
+		rejected_with(venue[k]);
 		cr_assert_eq(T.st->lim.breaker_events, k + 1, "code %d", venue[k]);
 	}
 	cr_assert_eq(T.st->lim.mode, KIMP_RISK_MODE_BREAKER);

@@ -26,10 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	memset(&m, 0x5a, sizeof(m));
-	m.bids = bids;
-	m.asks = asks;
-	m.cap = fuzz_cap(data[0]);
+	fuzz_vd_msg(&m, bids, asks, data[0]);
 	if (data[0] & 8) {
 		uint32_t sym = (uint32_t)(data[0] >> 4) % tab.n;
 

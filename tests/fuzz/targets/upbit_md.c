@@ -23,10 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	memset(&m, 0x5a, sizeof(m));
-	m.bids = bids;
-	m.asks = asks;
-	m.cap = fuzz_cap(data[0]);
+	fuzz_vd_msg(&m, bids, asks, data[0]);
 	r = venue_md_upbit.decode(&tab, data + 1, size - 1, &m);
 	fuzz_vd_check(r, &m, &tab, KIMP_VENUE_UPBIT, data + 1, size - 1);
 	return 0;
