@@ -42,6 +42,7 @@
  * Hot path: no allocation, no text, no system call.
  */
 #include <string.h>
+#include "kimp/risk.h"
 #include "stratd.h"
 
 static struct kimp_strat_inv *inv(struct stratd *s, unsigned venue, unsigned asset)
@@ -700,12 +701,41 @@ void strat_pair_step(struct stratd *s, struct kimp_strat_pair *p)
 
 /* ---- verdicts and reports ------------------------------------------------------ */
 
+/*
+ * riskd refused a mend for a reason that passes by itself (an order-rate
+ * window, the breaker's cooldown, a stale book, the open-order count, the
+ * order ring, our own resting order), while the pair has been mending for
+ * less than leg_timeout: past that, refusals count as attempts again, so a
+ * pair riskd keeps refusing still ends (unwound or stuck).
+ */
+static bool mend_refused_for_now(const struct stratd *s, const struct kimp_strat_pair *p,
+				 int64_t reason)
+{
+	switch (reason) {
+	case KIMP_RISK_RATE_SECOND:
+	case KIMP_RISK_RATE_MINUTE:
+	case KIMP_RISK_RATE_HOUR:
+	case KIMP_RISK_RATE_DAY:
+	case KIMP_RISK_BREAKER:
+	case KIMP_RISK_STALE:
+	case KIMP_RISK_OPEN_ORDERS:
+	case KIMP_RISK_RING_FULL:
+	case KIMP_RISK_SELF_CROSS:
+		break;
+	default:
+		return false;
+	}
+	return !p->mend_since_ns || s->now < (uint64_t)p->mend_since_ns ||
+	       s->now - (uint64_t)p->mend_since_ns < s->conf->leg_timeout_ns;
+}
+
 void strat_on_verdict(struct stratd *s, const struct kimp_verdict *v)
 {
 	struct kimp_strat_pair *p = strat_pair_find(s, v->pair_id);
 	struct kimp_strat_order *o = NULL;
 	struct kimp_strat_leg *leg;
 	struct hold a, b;
+	bool paced = false;
 
 	shm_counter_add(s->m.verdicts, 1);
 	if (v->verdict >= 1 && v->verdict <= 3)
@@ -746,11 +776,23 @@ void strat_on_verdict(struct stratd *s, const struct kimp_verdict *v)
 		strat_set(s, &o->state, KIMP_STRAT_ORD_REJECTED);
 		strat_set(s, &o->reason, v->reason);
 		strat_add(s, &s->st->cnt.rejects, 1);
+		if (o->kind != KIMP_INTENT_ENTRY && mend_refused_for_now(s, p, v->reason)) {
+			/* it never reached the market and riskd will take it
+			 * later: the attempt is given back, and the mend waits
+			 * for the next housekeeping turn instead of spending the
+			 * leg's attempts within the same second */
+			strat_add(s, o->kind == KIMP_INTENT_RETRY ? &leg->retries : &leg->unwinds,
+				  -1);
+			paced = true;
+		}
 	}
 	b = order_hold(vc, o);
 	hold_move(s, vc, (uint32_t)p->inst, o, &a, &b);
 	strat_add(s, &s->st->cnt.verdicts, 1);
-	strat_pair_step(s, p);
+	if (paced)
+		shm_counter_add(s->m.deferred, 1);
+	else
+		strat_pair_step(s, p);
 	strat_commit(s);
 }
 
@@ -799,6 +841,7 @@ void strat_on_report(struct stratd *s, const struct kimp_exec_report *r)
 		apply_fill(s, p, r->leg, o, dq, r->last_px, r->fee, r->fee_asset);
 		changed = true;
 	}
+	bool paced = false;
 	if (report_final(r->state) && o->state != KIMP_STRAT_ORD_DONE &&
 	    o->state != KIMP_STRAT_ORD_REJECTED) {
 		struct hold a = order_hold(vc, o), b;
@@ -806,13 +849,21 @@ void strat_on_report(struct stratd *s, const struct kimp_exec_report *r)
 		b = order_hold(vc, o);
 		hold_move(s, vc, (uint32_t)p->inst, o, &a, &b);
 		changed = true;
+		/* a mend that ended with nothing filled: the book it was priced
+		 * on did not hold, so the next one waits for the next
+		 * housekeeping turn (a newer book) rather than chasing the same
+		 * prices at once */
+		paced = o->kind != KIMP_INTENT_ENTRY && !o->cum_qty;
 	}
 	if (!changed) {
 		shm_counter_add(s->m.dups, 1);
 		return;
 	}
 	strat_add(s, &s->st->cnt.reports, 1);
-	strat_pair_step(s, p);
+	if (paced)
+		shm_counter_add(s->m.deferred, 1);
+	else
+		strat_pair_step(s, p);
 	strat_commit(s);
 }
 

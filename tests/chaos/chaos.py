@@ -512,6 +512,16 @@ def finish(eng, res, after_ns, what, recover_s, drain_s, kills, bound):
         extra.append("%s: %s" % (p, cause))
     c5 = checks.check_restarts(kills, bound, extra)
     out = [c1, c2, c3, c4, c5, c6]
+    # stratd after the drain: a report, not a check (paused, its mends
+    # still pass riskd; what is left is the operator's)
+    strat = eng.ctl_json("strat", eng.seg["stratd"])
+    res["hedge"] = checks.hedge_report(strat)
+    say("  INFO hedging after the drain: %s" % res["hedge"]["text"])
+    if res["hedge"]["hedged"] is False:
+        res["hedge"]["diag"] = checks.engine_diag(strat, eng.ctl_json("risk", eng.seg["riskd"]),
+                                                  eng.cf.get("stratd", {}).get("max_pairs"))
+        for line in res["hedge"]["diag"]:
+            say("       %s" % line)
     res["orders"] = {"ledger": len(orders),
                      "accepted": sum(1 for e in orders if e.get("result") == "accepted"),
                      "rejected": sum(1 for e in orders if e.get("result") == "rejected"),

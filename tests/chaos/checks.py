@@ -334,6 +334,32 @@ def check_recovered(after_ns, orders, books, venues, what):
                    "orders_after": late}, ev)
 
 
+def hedge_report(strat):
+    """
+    What stratd holds unhedged, from kimpctl strat --json (after the drain):
+    the stuck-pair counter, the pairs still in flight with their state, and
+    every coin whose unhedged exposure is not zero. A report, not a check:
+    "hedged" says whether all three are empty.
+    """
+    if not strat:
+        return {"hedged": None, "text": "stratd's state unreadable"}
+    c = strat.get("counters", {})
+    pairs = ["%s %s %s" % (p.get("pair_id"), p.get("coin"), p.get("state"))
+             for p in strat.get("pairs", []) if p.get("state") != "done"]
+    unhedged = {}
+    for coin in strat.get("coins", []):
+        u = (coin.get("exposure") or {}).get("unhedged")
+        if u is not None and dec(u) != 0:
+            unhedged[coin.get("coin")] = u
+    stuck = c.get("pairs_stuck") or 0
+    hedged = not stuck and not pairs and not unhedged
+    return {"hedged": hedged, "pairs_stuck": stuck, "pairs_in_flight": pairs,
+            "unhedged": unhedged,
+            "text": "pairs stuck %s, in flight %d%s, coins unhedged: %s" %
+                    (stuck, len(pairs), (" (%s)" % ", ".join(pairs[:4])) if pairs else "",
+                     ", ".join("%s %s" % kv for kv in sorted(unhedged.items())) or "none")}
+
+
 def engine_diag(strat, risk, max_pairs):
     """
     Why an engine may not be trading, from kimpctl strat --json and risk
@@ -359,8 +385,12 @@ def engine_diag(strat, risk, max_pairs):
                         k = "leg %s %s %s %s" % (leg.get("leg"), leg.get("venue"), o.get("kind"),
                                                  o.get("reason"))
                         rej[k] = rej.get(k, 0) + 1
-            out.append("pair %s %s %s: %s, imbalance %s, age %.1f s; rejected: %s" %
+            orders = ["leg %s %s %s %s filled %s" % (leg.get("leg"), o.get("kind"), o.get("state"),
+                                                     o.get("reason"), o.get("filled", o.get("cum_qty")))
+                      for leg in p.get("legs", []) for o in leg.get("orders", [])]
+            out.append("pair %s %s %s: %s, imbalance %s, age %.1f s; rejected: %s; orders: %s" %
                        (p.get("pair_id"), p.get("coin"), p.get("dir"), p.get("state"),
                         p.get("imbalance"), (p.get("age_ns") or 0) / 1e9,
-                        ", ".join("%s x%d" % kv for kv in sorted(rej.items())) or "none"))
+                        ", ".join("%s x%d" % kv for kv in sorted(rej.items())) or "none",
+                        "; ".join(orders) or "none"))
     return out

@@ -278,6 +278,32 @@ class Diag(unittest.TestCase):
         self.assertEqual(checks.engine_diag(None, None, None), [])
 
 
+class Hedge(unittest.TestCase):
+    def strat(self, stuck=0, pairs=(), unhedged=("0", "0.00000000")):
+        return {"counters": {"pairs_stuck": stuck},
+                "pairs": [{"pair_id": i + 1, "coin": "BTC", "state": st}
+                          for i, st in enumerate(pairs)],
+                "coins": [{"coin": c, "exposure": {"unhedged": u}}
+                          for c, u in zip(("BTC", "ETH"), unhedged)]}
+
+    def test_all_hedged(self):
+        r = checks.hedge_report(self.strat(pairs=("done",)))
+        self.assertTrue(r["hedged"])
+        self.assertIn("coins unhedged: none", r["text"])
+
+    def test_each_kind_of_leftover(self):
+        self.assertFalse(checks.hedge_report(self.strat(stuck=1))["hedged"])
+        r = checks.hedge_report(self.strat(pairs=("mending",)))
+        self.assertFalse(r["hedged"])
+        self.assertEqual(r["pairs_in_flight"], ["1 BTC mending"])
+        r = checks.hedge_report(self.strat(unhedged=("0", "-0.2")))
+        self.assertFalse(r["hedged"])
+        self.assertEqual(r["unhedged"], {"ETH": "-0.2"})
+
+    def test_unreadable(self):
+        self.assertIsNone(checks.hedge_report(None)["hedged"])
+
+
 class Ledger(unittest.TestCase):
     def test_incremental_and_partial_lines(self):
         with tempfile.TemporaryDirectory() as d:

@@ -16,6 +16,7 @@
  */
 #include <criterion/criterion.h>
 #include "sdtest.h"
+#include "kimp/risk.h"
 
 static struct sdt T;
 static struct kimp_intent E[2];         /* the entry's intents */
@@ -64,6 +65,24 @@ static void verdict(const struct kimp_intent *in, unsigned kind, int64_t qty, ui
 	v.verdict = (uint8_t)kind;
 	v.leg = in->leg;
 	v.reason = kind == KIMP_VERDICT_REJECTED ? 12 : 0;
+	v.kind = in->kind;
+	strat_on_verdict(&T.s, &v);
+	strat_flush(&T.s);
+}
+
+/* Refused by riskd for 'reason'. */
+static void refused(const struct kimp_intent *in, int64_t reason)
+{
+	struct kimp_verdict v;
+	memset(&v, 0, sizeof(v));
+	v.h.type = KIMP_MSG_VERDICT;
+	v.h.venue = in->h.venue;
+	v.h.inst = in->h.inst;
+	v.intent_id = in->intent_id;
+	v.pair_id = in->pair_id;
+	v.verdict = KIMP_VERDICT_REJECTED;
+	v.leg = in->leg;
+	v.reason = (uint8_t)reason;
 	v.kind = in->kind;
 	strat_on_verdict(&T.s, &v);
 	strat_flush(&T.s);
@@ -383,6 +402,88 @@ Test(legs, a_retry_deferred_past_leg_timeout_gives_way_to_the_unwind)
 	strat_housekeep(&T.s);
 	cr_assert(sdt_intent(&T, &m));
 	cr_assert_eq(m.kind, KIMP_INTENT_UNWIND);
+}
+
+/*
+ * riskd refusing a mend for a reason that passes by itself (an order-rate
+ * window here) costs the leg no attempt, and the mend waits for the next
+ * housekeeping turn: stratd used to send the next one at once, into the same
+ * second, and spend retry_max and unwind_max there, leaving the pair stuck
+ * and its coin unhedged (the chaos suite's fault run). Past leg_timeout of
+ * mending, refusals count again, so the pair still ends.
+ */
+Test(legs, a_mend_riskd_refuses_for_now_costs_no_attempt_and_waits)
+{
+	open_with("leg_policy = unwind\nunwind_max = 1\nleg_timeout = 2s\n");
+	struct kimp_intent u, u2, u3;
+	fill(&E[0], 601, UB_BID, Q01);
+	verdict(&E[1], KIMP_VERDICT_REJECTED, 0, 0);
+	cr_assert(sdt_intent(&T, &u));
+	cr_assert_eq(u.kind, KIMP_INTENT_UNWIND);
+	uint64_t deferred = atomic_load(T.s.m.deferred);
+
+	/* refused for the order rate: nothing at once, the attempt given back */
+	refused(&u, KIMP_RISK_RATE_SECOND);
+	cr_assert_not(sdt_intent(&T, &u2), "a mend sent in the same second");
+	const struct kimp_strat_pair *p = sdt_pair(&T, E[0].pair_id);
+	cr_assert_eq(p->state, KIMP_STRAT_PAIR_MENDING);
+	cr_assert_eq(p->leg[0].unwinds, 0);
+	cr_assert_eq(atomic_load(T.s.m.deferred), deferred + 1);
+
+	/* the next housekeeping turn sends it again; riskd takes it */
+	T.s.now = now0 + 1000000000ull;
+	T.clock = T.s.now;
+	sdt_write(&T, SD_UB_BTC);
+	strat_housekeep(&T.s);
+	cr_assert(sdt_intent(&T, &u2), "the housekeeping did not mend");
+	cr_assert_eq(u2.kind, KIMP_INTENT_UNWIND);
+	cr_assert_eq(u2.qty, Q01);
+
+	/* past leg_timeout of mending, a refusal counts: unwind_max 1 spent, stuck */
+	T.s.now = now0 + 2000000000ull;
+	refused(&u2, KIMP_RISK_BREAKER);
+	cr_assert_not(sdt_intent(&T, &u3));
+	cr_assert_eq(sdt_pair(&T, E[0].pair_id)->state, KIMP_STRAT_PAIR_STUCK);
+}
+
+/*
+ * A mend that ends with nothing filled (an IOC the book did not hold)
+ * counts, and the next one waits for the next housekeeping turn, priced on
+ * the book then, instead of chasing the same prices at once (three unwinds
+ * expired within milliseconds during the chaos suite's feed stall, and the
+ * pair stuck).
+ */
+Test(legs, a_mend_that_filled_nothing_waits_for_the_housekeeping)
+{
+	open_with("leg_policy = unwind\nunwind_max = 2\n");
+	struct kimp_intent u, u2;
+	fill(&E[0], 601, UB_BID, Q01);
+	verdict(&E[1], KIMP_VERDICT_REJECTED, 0, 0);
+	cr_assert(sdt_intent(&T, &u));
+	fill(&u, 602, 0, 0);                    /* approved, expired unfilled */
+	cr_assert_not(sdt_intent(&T, &u2), "the next mend went out at once");
+	const struct kimp_strat_pair *p = sdt_pair(&T, E[0].pair_id);
+	cr_assert_eq(p->state, KIMP_STRAT_PAIR_MENDING);
+	cr_assert_eq(p->leg[0].unwinds, 1, "an unfilled mend is an attempt");
+	T.s.now = now0 + 1000000000ull;
+	T.clock = T.s.now;
+	sdt_write(&T, SD_UB_BTC);
+	strat_housekeep(&T.s);
+	cr_assert(sdt_intent(&T, &u2), "the housekeeping did not mend");
+	cr_assert_eq(u2.kind, KIMP_INTENT_UNWIND);
+	cr_assert_eq(sdt_pair(&T, E[0].pair_id)->leg[0].unwinds, 2);
+}
+
+/* A refusal that will not pass by itself (the balance) counts at once, as before. */
+Test(legs, a_mend_riskd_refuses_for_good_counts)
+{
+	open_with("leg_policy = unwind\nunwind_max = 1\n");
+	struct kimp_intent u;
+	fill(&E[0], 601, UB_BID, Q01);
+	verdict(&E[1], KIMP_VERDICT_REJECTED, 0, 0);
+	cr_assert(sdt_intent(&T, &u));
+	refused(&u, KIMP_RISK_BALANCE);
+	cr_assert_eq(sdt_pair(&T, E[0].pair_id)->state, KIMP_STRAT_PAIR_STUCK);
 }
 
 Test(legs, an_imbalance_below_both_minimums_is_dust)
