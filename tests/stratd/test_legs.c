@@ -50,7 +50,9 @@ static void open_with(const char *extra_stratd)
 	T.s.now = now0;
 }
 
-static void verdict(const struct kimp_intent *in, unsigned kind, int64_t qty, uint64_t oid)
+/* riskd's verdict on an intent: 'reason' when rejected. */
+static void verdict_why(const struct kimp_intent *in, unsigned kind, int64_t qty, uint64_t oid,
+			int64_t reason)
 {
 	struct kimp_verdict v;
 	memset(&v, 0, sizeof(v));
@@ -64,28 +66,22 @@ static void verdict(const struct kimp_intent *in, unsigned kind, int64_t qty, ui
 	v.px = in->px;
 	v.verdict = (uint8_t)kind;
 	v.leg = in->leg;
-	v.reason = kind == KIMP_VERDICT_REJECTED ? 12 : 0;
+	v.reason = kind == KIMP_VERDICT_REJECTED ? (uint8_t)reason : 0;
 	v.kind = in->kind;
 	strat_on_verdict(&T.s, &v);
 	strat_flush(&T.s);
 }
 
+/* A verdict; a rejection for the balance (a reason that does not pass). */
+static void verdict(const struct kimp_intent *in, unsigned kind, int64_t qty, uint64_t oid)
+{
+	verdict_why(in, kind, qty, oid, KIMP_RISK_BALANCE);
+}
+
 /* Refused by riskd for 'reason'. */
 static void refused(const struct kimp_intent *in, int64_t reason)
 {
-	struct kimp_verdict v;
-	memset(&v, 0, sizeof(v));
-	v.h.type = KIMP_MSG_VERDICT;
-	v.h.venue = in->h.venue;
-	v.h.inst = in->h.inst;
-	v.intent_id = in->intent_id;
-	v.pair_id = in->pair_id;
-	v.verdict = KIMP_VERDICT_REJECTED;
-	v.leg = in->leg;
-	v.reason = (uint8_t)reason;
-	v.kind = in->kind;
-	strat_on_verdict(&T.s, &v);
-	strat_flush(&T.s);
+	verdict_why(in, KIMP_VERDICT_REJECTED, 0, 0, reason);
 }
 
 static void report(const struct kimp_intent *in, uint64_t oid, int64_t px, int64_t last,
