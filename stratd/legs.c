@@ -208,9 +208,18 @@ static struct kimp_strat_order *order_queue(struct stratd *s, struct kimp_strat_
 	struct kimp_strat_order *o;
 	struct hold none = { 0, 0, 0 }, h;
 
-	if (leg->norders >= KIMP_STRAT_ORDERS)
+	bool reuse = false;
+
+	/* a mend riskd refused (never approved, nothing held) gives its slot
+	 * to the next one: refusals for now must not use up the leg's slots */
+	if (leg->norders > 0) {
+		const struct kimp_strat_order *l = &leg->ord[leg->norders - 1];
+		reuse = l->kind != KIMP_INTENT_ENTRY && l->state == KIMP_STRAT_ORD_REJECTED &&
+			!l->approved && !l->client_oid && !l->cum_qty;
+	}
+	if (!reuse && leg->norders >= KIMP_STRAT_ORDERS)
 		return NULL;
-	o = &leg->ord[leg->norders];
+	o = &leg->ord[reuse ? leg->norders - 1 : leg->norders];
 	strat_setu(s, &o->intent_id, st->next_intent_id);
 	strat_setu(s, &st->next_intent_id, st->next_intent_id + 1);
 	strat_setu(s, &o->client_oid, 0);
@@ -230,7 +239,8 @@ static struct kimp_strat_order *order_queue(struct stratd *s, struct kimp_strat_
 	strat_setu(s, &o->ingress_tsc, ingress_tsc);
 	h = order_hold(v, o);
 	hold_move(s, v, (uint32_t)p->inst, o, &none, &h);
-	strat_set(s, &leg->norders, leg->norders + 1);
+	if (!reuse)
+		strat_set(s, &leg->norders, leg->norders + 1);
 	strat_add(s, &st->queued, 1);
 	return o;
 }
@@ -261,6 +271,7 @@ struct kimp_strat_pair *strat_pair_open(struct stratd *s, uint32_t inst,
 	strat_setu(s, &p->ingress_tsc, s->ev_tsc);
 	strat_set(s, &p->retry_off, 0);
 	strat_set(s, &p->dust, 0);
+	strat_set(s, &p->mend_after_ns, 0);
 	for (int l = 0; l < 2; l++) {
 		struct kimp_strat_leg *leg = &p->leg[l];
 		strat_set(s, &leg->venue, pc->leg[l].venue);
@@ -652,6 +663,10 @@ void strat_pair_step(struct stratd *s, struct kimp_strat_pair *p)
 	}
 	if (p->state == KIMP_STRAT_PAIR_STUCK)
 		return;
+	if (p->mend_after_ns && s->now < (uint64_t)p->mend_after_ns) {
+		shm_counter_add(s->m.deferred, 1);
+		return;
+	}
 	if (!p->mend_since_ns)
 		strat_set(s, &p->mend_since_ns, (int64_t)s->now);
 	strat_set(s, &p->state, KIMP_STRAT_PAIR_MENDING);
@@ -729,6 +744,15 @@ static bool mend_refused_for_now(const struct stratd *s, const struct kimp_strat
 	       s->now - (uint64_t)p->mend_since_ns < s->conf->leg_timeout_ns;
 }
 
+/* How long a mend riskd refused for now waits: 1 s (an order-rate
+ * second passes), at most a quarter of leg_timeout. */
+static uint64_t mend_pace_ns(const struct stratd *s)
+{
+	uint64_t q = s->conf->leg_timeout_ns / 4;
+
+	return q < 1000000000ull ? q : 1000000000ull;
+}
+
 void strat_on_verdict(struct stratd *s, const struct kimp_verdict *v)
 {
 	struct kimp_strat_pair *p = strat_pair_find(s, v->pair_id);
@@ -783,6 +807,7 @@ void strat_on_verdict(struct stratd *s, const struct kimp_verdict *v)
 			 * leg's attempts within the same second */
 			strat_add(s, o->kind == KIMP_INTENT_RETRY ? &leg->retries : &leg->unwinds,
 				  -1);
+			strat_set(s, &p->mend_after_ns, (int64_t)(s->now + mend_pace_ns(s)));
 			paced = true;
 		}
 	}

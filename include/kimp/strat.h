@@ -157,7 +157,8 @@ struct kimp_strat_pair {
 	uint64_t ingress_tsc;    /* of the market event that caused the entry */
 	int64_t retry_off;       /* 1: retrying is out (cap passed, below minimums) */
 	int64_t dust;            /* leg 0 - leg 1 written off as dust, coin qty_dec */
-	int64_t pad[4];
+	int64_t mend_after_ns;   /* no mend before this (riskd refused one for now) */
+	int64_t pad[3];
 	struct kimp_strat_leg leg[2];
 };
 KIMP_ASSERT_OFFSET(struct kimp_strat_pair, leg, 128);

@@ -425,8 +425,17 @@ Test(legs, a_mend_riskd_refuses_for_now_costs_no_attempt_and_waits)
 	cr_assert_eq(p->state, KIMP_STRAT_PAIR_MENDING);
 	cr_assert_eq(p->leg[0].unwinds, 0);
 	cr_assert_eq(atomic_load(T.s.m.deferred), deferred + 1);
+	int64_t norders = p->leg[0].norders;
 
-	/* the next housekeeping turn sends it again; riskd takes it */
+	/* paced: a quarter of leg_timeout (0.5 s here; 1 s at most) */
+	T.s.now = now0 + 500000000ull - 1;
+	T.clock = T.s.now;
+	sdt_write(&T, SD_UB_BTC);
+	strat_housekeep(&T.s);
+	cr_assert_not(sdt_intent(&T, &u2), "a refused mend came back before its pace");
+
+	/* the next housekeeping turn after it sends it again, in the refused
+	 * one's slot; riskd takes it */
 	T.s.now = now0 + 1000000000ull;
 	T.clock = T.s.now;
 	sdt_write(&T, SD_UB_BTC);
@@ -434,6 +443,8 @@ Test(legs, a_mend_riskd_refuses_for_now_costs_no_attempt_and_waits)
 	cr_assert(sdt_intent(&T, &u2), "the housekeeping did not mend");
 	cr_assert_eq(u2.kind, KIMP_INTENT_UNWIND);
 	cr_assert_eq(u2.qty, Q01);
+	cr_assert_eq(sdt_pair(&T, E[0].pair_id)->leg[0].norders, norders,
+		     "a refused mend kept its slot");
 
 	/* past leg_timeout of mending, a refusal counts: unwind_max 1 spent, stuck */
 	T.s.now = now0 + 2000000000ull;
