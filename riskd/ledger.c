@@ -18,6 +18,7 @@
  * commits.
  */
 #include <string.h>
+#include "kimp/order.h"
 #include "riskd.h"
 
 #define J(f, v)  shm_undo_set(u, st, (int64_t *)&(f), (int64_t)(v))
@@ -337,9 +338,8 @@ void risk_apply_report(struct risk_core *rc, const struct kimp_exec_report *r, u
 		if (r->state == KIMP_ORD_REJECTED) {
 			JA(ve->rejects, 1);
 			/* the venue's rejects trip the breaker; orderd's own
-			 * refusals (never sent: codes 1..99) do not, for the
-			 * venue said nothing */
-			if (r->reject_code <= 0 || r->reject_code >= 100)
+			 * refusals (never sent) do not, for the venue said nothing */
+			if (!kimp_ord_rej_local(r->reject_code))
 				risk_breaker_event(rc, now_ns);
 		} else if (r->state == KIMP_ORD_UNKNOWN) {
 			JA(ve->errors, 1);

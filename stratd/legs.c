@@ -717,29 +717,16 @@ void strat_pair_step(struct stratd *s, struct kimp_strat_pair *p)
 /* ---- verdicts and reports ------------------------------------------------------ */
 
 /*
- * riskd refused a mend for a reason that passes by itself (an order-rate
- * window, the breaker's cooldown, a stale book, the open-order count, the
- * order ring, our own resting order), while the pair has been mending for
- * less than leg_timeout: past that, refusals count as attempts again, so a
- * pair riskd keeps refusing still ends (unwound or stuck).
+ * riskd refused a mend for a reason that passes by itself
+ * (kimp_risk_reason_passes), while the pair has been mending for less than
+ * leg_timeout: past that, refusals count as attempts again, so a pair riskd
+ * keeps refusing still ends (unwound or stuck).
  */
 static bool mend_refused_for_now(const struct stratd *s, const struct kimp_strat_pair *p,
 				 int64_t reason)
 {
-	switch (reason) {
-	case KIMP_RISK_RATE_SECOND:
-	case KIMP_RISK_RATE_MINUTE:
-	case KIMP_RISK_RATE_HOUR:
-	case KIMP_RISK_RATE_DAY:
-	case KIMP_RISK_BREAKER:
-	case KIMP_RISK_STALE:
-	case KIMP_RISK_OPEN_ORDERS:
-	case KIMP_RISK_RING_FULL:
-	case KIMP_RISK_SELF_CROSS:
-		break;
-	default:
+	if (reason < 0 || !kimp_risk_reason_passes((unsigned)reason))
 		return false;
-	}
 	return !p->mend_since_ns || s->now < (uint64_t)p->mend_since_ns ||
 	       s->now - (uint64_t)p->mend_since_ns < s->conf->leg_timeout_ns;
 }

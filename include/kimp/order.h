@@ -31,6 +31,7 @@
 #ifndef KIMP_ORDER_H
 #define KIMP_ORDER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "kimp/compiler.h"
 #include "kimp/msg.h"
@@ -73,6 +74,13 @@ enum kimp_ord_rej {
 
 /* The name ("NOT_READY"), "?" out of range. */
 const char *kimp_ord_rej_name(unsigned r);
+
+/* Whether a reject_code is orderd's own refusal (1..99: never sent) rather
+ * than the venue's. */
+static inline bool kimp_ord_rej_local(int32_t code)
+{
+	return code > 0 && code < 100;
+}
 /* The name of a state ("CANCEL_PENDING"), "?" out of range. */
 const char *kimp_ord_state_name(unsigned s);
 

@@ -29,6 +29,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "kimp/compiler.h"
 #include "kimp/msg.h"
@@ -123,14 +124,38 @@ static inline const char *kimp_risk_reason_name(unsigned r)
 	return r < KIMP_RISK_REASON_MAX ? names[r] : "?";
 }
 
+/*
+ * A refusal that passes by itself, with time and no change to the intent:
+ * an order-rate window, the breaker's cooldown, a stale book, the open-order
+ * count, the order ring, our own resting order in the way. stratd waits and
+ * tries a mend again after one of these rather than giving it up.
+ */
+static inline bool kimp_risk_reason_passes(unsigned r)
+{
+	switch (r) {
+	case KIMP_RISK_RATE_SECOND:
+	case KIMP_RISK_RATE_MINUTE:
+	case KIMP_RISK_RATE_HOUR:
+	case KIMP_RISK_RATE_DAY:
+	case KIMP_RISK_BREAKER:
+	case KIMP_RISK_STALE:
+	case KIMP_RISK_OPEN_ORDERS:
+	case KIMP_RISK_RING_FULL:
+	case KIMP_RISK_SELF_CROSS:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* ---- modes ---------------------------------------------------------------- */
 
 /*
  * The trading mode, most severe first when several hold: halted (killed:
  * nothing new; one ORDER_CANCEL_ALL pushed on entering), breaker (venue
- * rejects or errors: nothing new until it ends by itself), paused (new
- * exposure refused; RETRY / UNWIND intents that reduce |net exposure| still
- * pass), running.
+ * rejects or unknown outcomes, not orderd's own refusals: as paused, until
+ * it ends by itself), paused (new exposure refused; RETRY / UNWIND intents
+ * that reduce |net exposure| still pass), running.
  */
 enum kimp_risk_mode {
 	KIMP_RISK_RUNNING = 0,
