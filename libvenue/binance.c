@@ -510,7 +510,9 @@ BN_INLINE int bn_levels(struct js *j, unsigned pdec, unsigned qdec, struct vd_le
 			if ((err = js_expect(j, ']')))
 				return err;
 		}
-		if (kimp_unlikely((px | qty) < 0))
+		/* a level at price 0 is no level: in a diff it would remove one
+		 * that cannot exist (fuzzing found a depthUpdate ["0","0.1"]) */
+		if (kimp_unlikely((px | qty) < 0 || (side == BN_DIFF && !px)))
 			return -VD_E_NUMBER;
 		if (side != BN_DIFF) {
 			if (!px || !qty)

@@ -136,3 +136,29 @@ Test(libvenue_fuzz, md_decoders_null_input)
 	cr_assert_eq(venue_md_binance.decode(&tab, NULL, 0, &m), -VD_E_SYNTAX);
 	cr_assert_eq(venue_md_binance.decode_snapshot(&tab, 0, NULL, 0, &m), -VD_E_SYNTAX);
 }
+
+/*
+ * binance_diff_zero_price: a depthUpdate with a level at price "0" came out
+ * as a VD_DIFF level px 0 (CI's binance_md fuzz run, 2026-11-21); a level
+ * at no price is not a change of the book, so the message is refused.
+ */
+Test(libvenue_fuzz, binance_diff_zero_price)
+{
+	static const char msg[] = "{\"e\":\"depthUpdate\",\"E\":1723025111169,\"s\":\"BTCUSDT\","
+				  "\"U\":10,\"u\":12,\"b\":[[\"57261.83\",\"0.1\"]],"
+				  "\"a\":[[\"0\",\"0.11479000\"]]}";
+	static const char ok[] = "{\"e\":\"depthUpdate\",\"E\":1723025111169,\"s\":\"BTCUSDT\","
+				 "\"U\":10,\"u\":12,\"b\":[[\"57261.83\",\"0.1\"]],"
+				 "\"a\":[[\"57262\",\"0\"]]}";
+	struct vd_level bids[4], asks[4];
+	struct vd_msg m = { .bids = bids, .asks = asks, .cap = 4 };
+
+	venue_symtab_init(&tab, KIMP_VENUE_BINANCE);
+	cr_assert_eq(venue_symtab_add(&tab, "BTC", "USDT", 2, 8, 1), 0);
+	cr_assert_eq(venue_md_binance.decode(&tab, (const uint8_t *)msg, sizeof(msg) - 1, &m),
+		     -VD_E_NUMBER);
+	cr_assert_eq(venue_md_binance.decode(&tab, (const uint8_t *)ok, sizeof(ok) - 1, &m), 0);
+	cr_assert_eq(m.kind, VD_DIFF);
+	cr_assert_eq(m.nasks, 1);
+	cr_assert_eq(m.asks[0].qty, 0);
+}
