@@ -377,14 +377,13 @@ static void ws_open(struct ws_conn *w, int err)
 	s->state = FD_WS_OPEN;
 	s->last_rx_ns = now;
 	c->next_ping_ns = now + f->conf->ping_every_ns;
-	if (c->submsg_len) {
-		/* a fresh ticket each time (Upbit) */
-		char *msg = c->submsg;
+	/* every part, each with a fresh ticket (Upbit) */
+	for (unsigned part = 0; c->submsg_len; part++) {
 		int n = f->md->ws_subscribe(f->tab, c->syms, c->nsyms, &f->conf->sub, ++c->ticket,
-					    msg, FEEDD_TARGET_MAX);
-		if (n > 0)
-			c->submsg_len = (size_t)n;
-		ws_conn_send(w, WS_OP_TEXT, msg, c->submsg_len);
+					    part, c->submsg, FEEDD_TARGET_MAX);
+		if (n <= 0)
+			break;
+		ws_conn_send(w, WS_OP_TEXT, c->submsg, (size_t)n);
 	}
 	/* books of a connection that was down resync on the new one */
 	if (!(c->active >= 0 && c->slot[c->active].state == FD_WS_LIVE)) {

@@ -247,14 +247,20 @@ static int feed_setup(struct feedd *fd, struct feed *f, struct feed_conf *fc, ui
 					: "the subscription does not fit");
 			return -EINVAL;
 		}
-		e = md->ws_subscribe(f->tab, c->syms, c->nsyms, &fc->sub, 0, c->submsg,
-				     FEEDD_TARGET_MAX);
-		if (e < 0) {
-			ERR("[venue.%s]: connection %u: the subscribe message does not fit",
-			    md->name, k);
-			return -EINVAL;
+		/* every part must fit; the first says whether there is any */
+		for (unsigned part = 0;; part++) {
+			e = md->ws_subscribe(f->tab, c->syms, c->nsyms, &fc->sub, 0, part,
+					     c->submsg, FEEDD_TARGET_MAX);
+			if (e < 0) {
+				ERR("[venue.%s]: connection %u: subscribe message %u does not fit",
+				    md->name, k, part);
+				return -EINVAL;
+			}
+			if (!part)
+				c->submsg_len = (size_t)e;
+			if (!e)
+				break;
 		}
-		c->submsg_len = (size_t)e;
 		if ((e = net_backoff_init(&c->bo, &fc->backoff, kimp_rdtsc() ^ (k + 1) * 7919))) {
 			ERR("[venue.%s]: bad backoff settings", md->name);
 			return e;

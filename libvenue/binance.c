@@ -192,8 +192,9 @@ static kimp_cold int bn_ws_target(const struct venue_symtab *t, const uint32_t *
 /* The streams are in the URL: nothing to send. */
 static kimp_cold int bn_ws_subscribe(const struct venue_symtab *t, const uint32_t *syms,
 				     uint32_t n, const struct venue_sub *sub, uint64_t ticket,
-				     char *out, size_t cap)
+				     unsigned part, char *out, size_t cap)
 {
+	(void)part;
 	if (out && cap)
 		out[0] = '\0';
 	return 0;
@@ -539,7 +540,7 @@ BN_INLINE int bn_levels(struct js *j, unsigned pdec, unsigned qdec, struct vd_le
  * stores beat the rep stos a memset of this size becomes. The size pin
  * makes whoever adds a field to struct vd_msg look here.
  */
-KIMP_STATIC_ASSERT(sizeof(struct vd_msg) == 168, "bn_reset resets every field of vd_msg");
+KIMP_STATIC_ASSERT(sizeof(struct vd_msg) == 176, "bn_reset resets every field of vd_msg");
 
 BN_INLINE void bn_reset(struct vd_msg *m)
 {
@@ -567,6 +568,8 @@ BN_INLINE void bn_reset(struct vd_msg *m)
 	m->err_name = NULL;
 	m->err_name_len = 0;
 	m->err_code = 0;
+	m->checksum = 0;
+	m->resync = 0;
 }
 
 /* What a payload is. */

@@ -153,13 +153,16 @@ static void ub_put_type(struct ub_out *o, const char *type, const struct venue_s
  * is nothing to ask for or a symbol index is not in t.
  */
 static int ub_subscribe(const struct venue_symtab *t, const uint32_t *syms, uint32_t n,
-			const struct venue_sub *sub, uint64_t ticket, char *out, size_t cap)
+			const struct venue_sub *sub, uint64_t ticket, unsigned part, char *out,
+			size_t cap)
 {
 	struct ub_out o = { .p = out, .cap = cap };
 	char suffix[4] = "";
 
 	if (!n || !(sub->book || sub->trades || sub->ticker))
 		return -EINVAL;
+	if (part)
+		return 0;       /* one request array carries everything */
 	for (uint32_t i = 0; i < n; i++)
 		if (syms[i] >= t->n)
 			return -EINVAL;

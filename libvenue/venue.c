@@ -12,7 +12,11 @@
 
 static const struct venue_md *const venues[] = {
 	&venue_md_upbit,
+	&venue_md_bithumb,
+	&venue_md_coinone,
 	&venue_md_binance,
+	&venue_md_bybit,
+	&venue_md_okx,
 };
 
 int venue_fixed(const char *s, unsigned dec, int64_t *out)
@@ -25,7 +29,7 @@ int venue_fixed(const char *s, unsigned dec, int64_t *out)
 const struct venue_md *venue_md_get(enum kimp_venue v)
 {
 	for (size_t i = 0; i < KIMP_ARRAY_SIZE(venues); i++)
-		if (venues[i]->venue == v)
+		if (venues[i]->venue == v && venues[i]->decode)
 			return venues[i];
 	return NULL;
 }
@@ -33,7 +37,7 @@ const struct venue_md *venue_md_get(enum kimp_venue v)
 const struct venue_md *venue_md_by_name(const char *name)
 {
 	for (size_t i = 0; i < KIMP_ARRAY_SIZE(venues); i++)
-		if (!strcmp(venues[i]->name, name))
+		if (!strcmp(venues[i]->name, name) && venues[i]->decode)
 			return venues[i];
 	return NULL;
 }

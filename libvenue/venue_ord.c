@@ -11,13 +11,17 @@
 
 static const struct venue_ord *const ords[] = {
 	&venue_ord_upbit,
+	&venue_ord_bithumb,
+	&venue_ord_coinone,
 	&venue_ord_binance,
+	&venue_ord_bybit,
+	&venue_ord_okx,
 };
 
 const struct venue_ord *venue_ord_get(enum kimp_venue v)
 {
 	for (size_t i = 0; i < KIMP_ARRAY_SIZE(ords); i++)
-		if (ords[i]->venue == v)
+		if (ords[i]->venue == v && ords[i]->key_init)
 			return ords[i];
 	return NULL;
 }
@@ -25,7 +29,7 @@ const struct venue_ord *venue_ord_get(enum kimp_venue v)
 const struct venue_ord *venue_ord_by_name(const char *name)
 {
 	for (size_t i = 0; i < KIMP_ARRAY_SIZE(ords); i++)
-		if (!strcmp(ords[i]->name, name))
+		if (!strcmp(ords[i]->name, name) && ords[i]->key_init)
 			return ords[i];
 	return NULL;
 }

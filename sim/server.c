@@ -150,11 +150,15 @@ const struct sim_venue_ops *sim_venue_find(const char *name)
 {
 	static const struct sim_venue_ops *const table[] = {
 		&sim_venue_upbit,
+		&sim_venue_bithumb,
+		&sim_venue_coinone,
 		&sim_venue_binance,
+		&sim_venue_bybit,
+		&sim_venue_okx,
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (!strcmp(table[i]->name, name))
+		if (!strcmp(table[i]->name, name) && table[i]->setup)
 			return table[i];
 	return NULL;
 }

@@ -148,7 +148,11 @@ struct sim_venue {
 
 /* The venue table: every venue exsim speaks (venue_*.c). */
 extern const struct sim_venue_ops sim_venue_upbit;
+extern const struct sim_venue_ops sim_venue_bithumb;
+extern const struct sim_venue_ops sim_venue_coinone;
 extern const struct sim_venue_ops sim_venue_binance;
+extern const struct sim_venue_ops sim_venue_bybit;
+extern const struct sim_venue_ops sim_venue_okx;
 const struct sim_venue_ops *sim_venue_find(const char *name);
 
 /*

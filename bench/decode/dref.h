@@ -54,6 +54,8 @@ struct dref_msg {
 	const char *err_name;
 	uint32_t err_name_len;
 	int32_t err_code;
+	int32_t checksum;
+	uint8_t resync;
 };
 
 /* enum vd_kind, enum vd_err, enum kimp_side and VENUE_SYM_NONE, as numbers */

@@ -40,6 +40,9 @@ struct venue_sym {
 	uint8_t qty_dec;           /* decimals of fixed-point sizes */
 	uint32_t inst;             /* engine-wide instrument id (caller's) */
 	uint32_t user;             /* caller's (feedd: its book slot) */
+	uint64_t code;             /* the venue's numeric instrument id where its
+				      orders need one (OKX instIdCode), 0 unknown;
+				      the caller sets it after venue_symtab_add */
 };
 
 /*
@@ -132,6 +135,12 @@ struct vd_msg {
 	const char *err_name;    /* VD_VENUE_ERROR: points into the input */
 	uint32_t err_name_len;
 	int32_t err_code;        /* VD_VENUE_ERROR: numeric code where given */
+	int32_t checksum;        /* VD_BOOK / VD_DIFF: the venue's checksum of its
+				    book after this message (OKX), 0 none: the
+				    caller checks it with venue_md.book_checksum */
+	uint8_t resync;          /* VD_DIFF: the venue says the sequence starts
+				    over (OKX seqId < prevSeqId, Bybit u = 1): the
+				    book must be synced afresh, not patched */
 };
 
 const char *vd_kind_name(unsigned kind);
@@ -150,6 +159,11 @@ static inline void vd_msg_reset(struct vd_msg *m)
 enum venue_book_mode {
 	VENUE_BOOK_FULL = 1,   /* every frame is the whole book (Upbit) */
 	VENUE_BOOK_DIFF = 2,   /* REST snapshot plus diff stream (Binance) */
+	VENUE_BOOK_WS = 3,     /* the WebSocket sends a snapshot (VD_BOOK with
+				  snapshot set) on subscribe, then diffs
+				  (VD_DIFF, first_id/last_id chained); a new
+				  snapshot is had by unsubscribing and
+				  subscribing again (Bybit, OKX) */
 };
 
 /* Which streams a feed subscribes to. */
@@ -215,12 +229,23 @@ struct venue_md {
 	int (*ws_target)(const struct venue_symtab *t, const uint32_t *syms, uint32_t n,
 			 const struct venue_sub *sub, char *out, size_t cap);
 	/*
-	 * The message to send once the socket is open (Upbit's request array;
-	 * a fresh ticket from 'ticket'): its length, 0 when the venue needs
-	 * none, or -ENOSPC.
+	 * Part 'part' (0, 1, ...) of what to send once the socket is open
+	 * (Upbit's request array, a fresh ticket from 'ticket'; Coinone one
+	 * topic a message; Bybit at most 10 args a message): its length, 0
+	 * when there is no such part (part 0: the venue needs none), or
+	 * -ENOSPC.
 	 */
 	int (*ws_subscribe)(const struct venue_symtab *t, const uint32_t *syms, uint32_t n,
-			    const struct venue_sub *sub, uint64_t ticket, char *out, size_t cap);
+			    const struct venue_sub *sub, uint64_t ticket, unsigned part, char *out,
+			    size_t cap);
+	/*
+	 * VENUE_BOOK_WS: part 'part' of the message(s) that end the book
+	 * streams of syms[0..n) (sub.book only), sent before subscribing them
+	 * again for a fresh snapshot. As ws_subscribe. NULL otherwise.
+	 */
+	int (*ws_unsubscribe)(const struct venue_symtab *t, const uint32_t *syms, uint32_t n,
+			      const struct venue_sub *sub, uint64_t ticket, unsigned part, char *out,
+			      size_t cap);
 	/* The REST target of a depth snapshot of sym (DIFF mode), or -ENOTSUP. */
 	int (*snapshot_target)(const struct venue_symtab *t, uint32_t sym, uint32_t limit,
 			       char *out, size_t cap);
@@ -235,6 +260,16 @@ struct venue_md {
 	/* Decode a REST depth snapshot of sym: 0 (VD_SNAPSHOT) or -enum vd_err. */
 	int (*decode_snapshot)(const struct venue_symtab *t, uint32_t sym, const uint8_t *p,
 			       size_t len, struct vd_msg *m);
+	/*
+	 * The venue's checksum of a book (best first, at most the venue's
+	 * depth of it read: OKX the top 25 a side) with prices at px_dec and
+	 * sizes at qty_dec, to compare with vd_msg.checksum. NULL when the
+	 * venue has none. Pure; writes its text on the stack.
+	 */
+	int32_t (*book_checksum)(const struct vd_level *bids, uint32_t nb,
+				 const struct vd_level *asks, uint32_t na, unsigned px_dec,
+				 unsigned qty_dec);
+	uint32_t checksum_depth;     /* levels a side book_checksum reads (OKX 25) */
 
 	/* ---- trading ---- */
 	const char *taker_fee;       /* default fee rates, decimal strings ("0.0005") */
@@ -263,6 +298,10 @@ const struct venue_md *venue_md_get(enum kimp_venue v);
 const struct venue_md *venue_md_by_name(const char *name);
 
 extern const struct venue_md venue_md_upbit;
+extern const struct venue_md venue_md_bithumb;
+extern const struct venue_md venue_md_coinone;
 extern const struct venue_md venue_md_binance;
+extern const struct venue_md venue_md_bybit;
+extern const struct venue_md venue_md_okx;
 
 #endif

@@ -67,6 +67,10 @@ enum vo_op {
 	VO_OP_TIME = 5,         /* server time */
 	VO_OP_KEEPALIVE = 6,    /* the light request that keeps a connection warm */
 	VO_OP_SUBSCRIBE = 7,    /* private stream / user data subscription */
+	VO_OP_LOGIN = 8,        /* authenticate a WebSocket channel after its open
+				   (Bybit auth, OKX login): sent before SUBSCRIBE
+				   and before any order on a channel whose
+				   chans[VO_OP_LOGIN] bit is set */
 	VO_OP_N
 };
 
@@ -169,6 +173,8 @@ enum vo_ev_kind {
 	VO_EV_SUBSCRIBED = 4,   /* the private stream / user data subscription is live */
 	VO_EV_CONTROL = 5,      /* a reply or event with no order effect (pong, balances) */
 	VO_EV_STREAM_END = 6,   /* the venue ends the stream or connection soon */
+	VO_EV_LOGIN = 7,        /* the channel's VO_OP_LOGIN succeeded (a failed
+				   one is VO_EV_ERROR with VO_F_AUTH) */
 	VO_EV_KIND_MAX
 };
 
@@ -341,7 +347,11 @@ const struct venue_ord *venue_ord_get(enum kimp_venue v);
 const struct venue_ord *venue_ord_by_name(const char *name);
 
 extern const struct venue_ord venue_ord_upbit;
+extern const struct venue_ord venue_ord_bithumb;
+extern const struct venue_ord venue_ord_coinone;
 extern const struct venue_ord venue_ord_binance;
+extern const struct venue_ord venue_ord_bybit;
+extern const struct venue_ord venue_ord_okx;
 
 /* The fast-path channel of op: the first of WSAPI, REST it has; -1 none. */
 static inline int vo_fast_chan(const struct venue_ord *vo, enum vo_op op)

@@ -367,7 +367,7 @@ Test(vd_binance, ws_subscribe_is_nothing)
 	char out[8] = "x";
 	uint32_t one = BTCUSDT;
 
-	cr_assert_eq(md->ws_subscribe(&tab, &one, 1, &sub_all, 1, out, sizeof(out)), 0);
+	cr_assert_eq(md->ws_subscribe(&tab, &one, 1, &sub_all, 1, 0, out, sizeof(out)), 0);
 	cr_assert_str_eq(out, "");
 }
 

@@ -335,17 +335,17 @@ static void assert_subscribe(const uint32_t *syms, uint32_t n, struct venue_sub 
 	char out[1024];
 	size_t len = strlen(want);
 
-	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, syms, n, &sub, ticket, out, sizeof(out)),
+	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, syms, n, &sub, ticket, 0, out, sizeof(out)),
 		     (int)len, "%s", out);
 	cr_assert_str_eq(out, want);
 	/* exactly enough room (with the NUL), and one byte less */
 	memset(out, 0, sizeof(out));
-	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, syms, n, &sub, ticket, out, len + 1),
+	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, syms, n, &sub, ticket, 0, out, len + 1),
 		     (int)len);
 	cr_assert_str_eq(out, want);
-	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, syms, n, &sub, ticket, out, len),
+	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, syms, n, &sub, ticket, 0, out, len),
 		     -ENOSPC);
-	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, syms, n, &sub, ticket, out, 0), -ENOSPC);
+	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, syms, n, &sub, ticket, 0, out, 0), -ENOSPC);
 }
 
 Test(vd_upbit, subscribe_book_and_trades_with_depth)
@@ -413,13 +413,13 @@ Test(vd_upbit, subscribe_refuses_nothing_to_ask_for)
 	uint32_t s = 0, bad = 99;
 	struct venue_sub book = { .book = true }, none = { 0 }, bbo = { .bbo = true };
 
-	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, &s, 0, &book, 1, out, sizeof(out)),
+	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, &s, 0, &book, 1, 0, out, sizeof(out)),
 		     -EINVAL, "no symbols");
-	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, &s, 1, &none, 1, out, sizeof(out)),
+	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, &s, 1, &none, 1, 0, out, sizeof(out)),
 		     -EINVAL, "no stream");
-	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, &s, 1, &bbo, 1, out, sizeof(out)),
+	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, &s, 1, &bbo, 1, 0, out, sizeof(out)),
 		     -EINVAL, "Upbit has no BBO stream of its own");
-	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, &bad, 1, &book, 1, out, sizeof(out)),
+	cr_assert_eq(venue_md_upbit.ws_subscribe(&tab, &bad, 1, &book, 1, 0, out, sizeof(out)),
 		     -EINVAL, "a symbol not in the table");
 }
 
