@@ -379,8 +379,10 @@ int feedd_conf_load(const struct kimp_conf *c, struct feedd_conf *out, char *err
 			continue; /* other daemons' sections */
 		const struct venue_md *md = venue_md_by_name(sec + 6);
 		if (!md || !md->decode) {
-			ERR("%s:%u: section [%s]: no market data for venue '%s' (known: upbit, "
-			    "binance)", kimp_conf_name(c), kimp_conf_line(c, sec, ""), sec, sec + 6);
+			char known[128];
+			ERR("%s:%u: section [%s]: no market data for venue '%s' (known: %s)",
+			    kimp_conf_name(c), kimp_conf_line(c, sec, ""), sec, sec + 6,
+			    venue_md_names(known, sizeof(known)));
 			return -EINVAL;
 		}
 		if (out->nfeeds >= FEEDD_VENUES_MAX) {

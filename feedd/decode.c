@@ -181,7 +181,9 @@ int feedd_decode_stream(const char *venue, FILE *in, FILE *out, unsigned px_dec,
 	int ret = 0;
 
 	if (!md || !md->decode) {
-		snprintf(err, errlen, "unknown venue '%s' (known: upbit, binance)", venue);
+		char known[128];
+		snprintf(err, errlen, "unknown venue '%s' (known: %s)", venue,
+			 venue_md_names(known, sizeof(known)));
 		return -EINVAL;
 	}
 	t = calloc(1, sizeof(*t));

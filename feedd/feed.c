@@ -45,6 +45,11 @@ static void on_full_book(struct feed *f, struct fd_book *b, const struct vd_msg 
 {
 	struct feedd *fd = f->fd;
 
+	/* a venue that numbers its books (Coinone's id): an older one is stale */
+	if (m->last_id && m->last_id <= b->rec.update_id && b->rec.status == KIMP_BOOK_LIVE) {
+		shm_counter_add(f->m.stale_diffs, 1);
+		return;
+	}
 	fd_book_set_levels(b, m->bids, m->nbids, m->asks, m->nasks);
 	touch(b, tsc, now, m->venue_ts_ns);
 	if (m->last_id)
@@ -100,6 +105,71 @@ static void diff_publish(struct feed *f, struct fd_book *b, bool top, uint64_t t
 }
 
 static void snap_pump(struct feed *f, uint64_t now);
+static void diff_outcome(struct feed *f, struct fd_book *b, int r, unsigned top_changed,
+			 uint64_t tsc, uint64_t now, int64_t venue_ts);
+
+/* Throw b away for a new sync (reason) and ask for its snapshot. */
+static void book_resync(struct feed *f, struct fd_book *b, unsigned reason, uint64_t tsc,
+			uint64_t now)
+{
+	shm_counter_add(f->m.resyncs, 1);
+	dbook_resync(b->db, now, reason);
+	fd_book_status(f->fd, b, KIMP_BOOK_RESYNCING, reason, tsc, now);
+	snap_pump(f, now);
+}
+
+/*
+ * The venue's checksum of the book after m (OKX), where it sent one: a
+ * book that disagrees is thrown away for a fresh snapshot. True when the
+ * book stands.
+ */
+static bool checksum_ok(struct feed *f, struct fd_book *b, const struct vd_msg *m,
+			uint64_t tsc, uint64_t now)
+{
+	struct kimp_level bids[FEEDD_CHECKSUM_MAX], asks[FEEDD_CHECKSUM_MAX];
+	unsigned nb, na, depth = f->md->checksum_depth;
+
+	if (kimp_likely(!m->checksum || !f->md->book_checksum))
+		return true;
+	if (!depth || depth > FEEDD_CHECKSUM_MAX)
+		depth = FEEDD_CHECKSUM_MAX;
+	dbook_top(b->db, bids, &nb, asks, &na, depth);
+	KIMP_STATIC_ASSERT(sizeof(struct kimp_level) == sizeof(struct vd_level),
+			   "a book's levels are a decoder's");
+	if (f->md->book_checksum((const struct vd_level *)bids, nb, (const struct vd_level *)asks,
+				 na, b->rec.px_dec, b->rec.qty_dec) == m->checksum)
+		return true;
+	shm_counter_add(f->m.checksum_fail, 1);
+	book_resync(f, b, KIMP_BOOK_R_GAP, tsc, now);
+	return false;
+}
+
+/*
+ * VENUE_BOOK_WS: a snapshot on the socket (the answer to a subscription,
+ * or the venue restarting the book). Taken as the reply to the book's
+ * snapshot request; one that repeats the live book's id is a repeat (a
+ * socket replacing another, Bybit's unchanged-book resend) and is dropped.
+ */
+static void on_ws_snapshot(struct feed *f, struct fd_book *b, struct vd_msg *m, uint64_t tsc,
+			   uint64_t now)
+{
+	unsigned top_changed = 0;
+
+	if (dbook_live(b->db) && m->last_id == dbook_local_id(b->db) && !m->resync) {
+		shm_counter_add(f->m.stale_diffs, 1);
+		return;
+	}
+	if (dbook_state(b->db) != DBOOK_SYNC || !b->db->inflight) {
+		dbook_resync(b->db, now, KIMP_BOOK_R_SNAPSHOT);
+		dbook_snapshot_sent(b->db, now);
+	}
+	m->kind = VD_SNAPSHOT;  /* dbook's word for a whole book to sync from */
+	int r = dbook_snapshot(b->db, m, now, &top_changed);
+	m->kind = VD_BOOK;
+	if (r == DB_LIVE && !checksum_ok(f, b, m, tsc, now))
+		return;
+	diff_outcome(f, b, r, top_changed, tsc, now, m->venue_ts_ns);
+}
 
 static struct fd_ws *other(struct fd_conn *c, struct fd_ws *s)
 {
@@ -211,11 +281,21 @@ void fd_on_message(struct fd_ws *s, unsigned opcode, uint8_t *data, size_t len)
 			return;
 		if (f->md->book_mode == VENUE_BOOK_FULL)
 			on_full_book(f, b, m, tsc, now);
+		else if (f->md->book_mode == VENUE_BOOK_WS && m->snapshot)
+			on_ws_snapshot(f, b, m, tsc, now);
 		break;
 	case VD_DIFF:
 		if (!(b = book_of(f, m)) || !carried(b, c) || !b->db)
 			return;
+		if (kimp_unlikely(m->resync)) {
+			/* the venue restarted the sequence: patching cannot follow it */
+			shm_counter_add(f->m.venue_resyncs, 1);
+			book_resync(f, b, KIMP_BOOK_R_GAP, tsc, now);
+			return;
+		}
 		r = dbook_diff(b->db, m, now, &top_changed);
+		if (r == DB_APPLIED && !checksum_ok(f, b, m, tsc, now))
+			return;
 		diff_outcome(f, b, r, top_changed, tsc, now, m->venue_ts_ns);
 		if (pending && (r == DB_APPLIED || r == DB_STALE))
 			slot_live(s, now);
@@ -389,6 +469,12 @@ static void ws_open(struct ws_conn *w, int err)
 	if (!(c->active >= 0 && c->slot[c->active].state == FD_WS_LIVE)) {
 		c->active = -1;
 		conn_books_down(c, KIMP_BOOK_RESYNCING, KIMP_BOOK_R_RECONNECT, now);
+		/* the subscription just sent asks for every book's snapshot */
+		for (uint32_t i = 0; f->md->book_mode == VENUE_BOOK_WS && i < c->nsyms; i++) {
+			struct fd_book *b = &f->books[c->syms[i]];
+			dbook_snapshot_sent(b->db, now);
+			b->ws_snap_ns = now;
+		}
 	}
 }
 
@@ -459,9 +545,71 @@ static void snap_send(struct feed *f, struct fd_book *b, uint64_t now)
 	shm_counter_add(f->m.snap_req, 1);
 }
 
+/*
+ * VENUE_BOOK_WS: ask for b's snapshot on its live socket: end its book
+ * stream and subscribe it again (the venue answers with a snapshot).
+ */
+static void ws_resubscribe(struct feed *f, struct fd_book *b, uint64_t now)
+{
+	struct fd_conn *c = b->conn;
+	struct venue_sub sub = f->conf->sub;
+	struct ws_conn *w = &c->slot[c->active].ws;
+	int n;
+
+	sub.bbo = sub.trades = sub.ticker = false;
+	sub.book = true;
+	for (unsigned part = 0; f->md->ws_unsubscribe; part++) {
+		n = f->md->ws_unsubscribe(f->tab, &b->sym, 1, &sub, ++c->ticket, part, c->submsg,
+					  FEEDD_TARGET_MAX);
+		if (n <= 0)
+			break;
+		ws_conn_send(w, WS_OP_TEXT, c->submsg, (size_t)n);
+	}
+	for (unsigned part = 0;; part++) {
+		n = f->md->ws_subscribe(f->tab, &b->sym, 1, &sub, ++c->ticket, part, c->submsg,
+					FEEDD_TARGET_MAX);
+		if (n <= 0)
+			break;
+		ws_conn_send(w, WS_OP_TEXT, c->submsg, (size_t)n);
+	}
+	dbook_snapshot_sent(b->db, now);
+	b->ws_snap_ns = now;
+	shm_counter_add(f->m.resubscribes, 1);
+}
+
+/* VENUE_BOOK_WS: a snapshot asked for and not come within 10 s failed. */
+static void ws_snap_timeouts(struct feed *f, uint64_t now)
+{
+	for (uint32_t i = 0; i < f->tab->n; i++) {
+		struct fd_book *b = &f->books[i];
+		if (!b->db->inflight)
+			b->ws_snap_ns = 0;
+		else if (!b->ws_snap_ns)
+			b->ws_snap_ns = now;
+		else if (now - b->ws_snap_ns > FEEDD_WS_SNAP_TIMEOUT_NS) {
+			shm_counter_add(f->m.snap_fail, 1);
+			dbook_snapshot_failed(b->db, now);
+			b->ws_snap_ns = 0;
+		}
+	}
+}
+
 /* Send the snapshot requests that are due, within the budget. */
 static void snap_pump(struct feed *f, uint64_t now)
 {
+	if (f->md->book_mode == VENUE_BOOK_WS) {
+		for (uint32_t i = 0; i < f->tab->n; i++) {
+			struct fd_book *b = &f->books[i];
+			uint64_t due = dbook_snapshot_due(b->db);
+			if (!due || due > now || !b->conn || b->conn->active < 0 ||
+			    b->conn->slot[b->conn->active].state != FD_WS_LIVE)
+				continue;
+			if (!snap_budget(f, now))
+				return;
+			ws_resubscribe(f, b, now);
+		}
+		return;
+	}
 	if (f->md->book_mode != VENUE_BOOK_DIFF || !http_client_can_send(&f->rest))
 		return;
 	for (uint32_t i = 0; i < f->tab->n && http_client_can_send(&f->rest); i++) {
@@ -601,6 +749,9 @@ void fd_housekeep(struct feedd *fd, uint64_t now)
 		if (f->md->book_mode == VENUE_BOOK_DIFF) {
 			if (f->rest_retry_at_ns && now >= f->rest_retry_at_ns)
 				rest_try(f, now);
+			snap_pump(f, now);
+		} else if (f->md->book_mode == VENUE_BOOK_WS) {
+			ws_snap_timeouts(f, now);
 			snap_pump(f, now);
 		}
 		/* messages per second, per venue and per kind, once a second */

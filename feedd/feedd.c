@@ -63,6 +63,9 @@ static int feed_metrics(struct feedd *fd, struct feed *f)
 	m->snap_req = counter(fd, v, "snapshots");
 	m->snap_fail = counter(fd, v, "snapshot_failures");
 	m->snap_bytes = counter(fd, v, "snapshot_bytes");
+	m->checksum_fail = counter(fd, v, "checksum_failures");
+	m->venue_resyncs = counter(fd, v, "venue_resyncs");
+	m->resubscribes = counter(fd, v, "resubscribes");
 	m->reconnects = counter(fd, v, "reconnects");
 	m->connects = counter(fd, v, "connects");
 	m->connect_fail = counter(fd, v, "connect_failures");
@@ -305,7 +308,7 @@ static int feed_setup(struct feedd *fd, struct feed *f, struct feed_conf *fc, ui
 			ERR("segment %s: metrics region full", fd->conf->name);
 			return -ENOSPC;
 		}
-		if (md->book_mode == VENUE_BOOK_DIFF) {
+		if (md->book_mode == VENUE_BOOK_DIFF || md->book_mode == VENUE_BOOK_WS) {
 			struct dbook_conf dc = {
 				.cap = fc->book_cap,
 				.buf_diffs = 4096,

@@ -45,6 +45,8 @@ struct recorder;
 #define FEEDD_COINS_MAX    128
 #define FEEDD_URL_MAX      256
 #define FEEDD_TARGET_MAX   (64 * 1024)
+#define FEEDD_CHECKSUM_MAX 64   /* levels a side a venue checksum may read */
+#define FEEDD_WS_SNAP_TIMEOUT_NS 10000000000ull /* a resubscription's snapshot is late */
 
 /* ---- configuration --------------------------------------------------------- */
 
@@ -157,6 +159,7 @@ struct fd_book {
 	uint64_t last_trade_id;     /* diff venues: the last trade published */
 	uint64_t last_mono_ns;      /* the last update (status checks) */
 	bool snap_inflight;
+	uint64_t ws_snap_ns;        /* VENUE_BOOK_WS: when its snapshot was asked for */
 	_Atomic int64_t *g_age_ms;
 	_Atomic int64_t *g_status;
 };
@@ -166,6 +169,7 @@ struct feed_metrics {
 	_Atomic uint64_t *msgs, *bytes, *kind[VD_KIND_MAX], *err[VD_E_MAX];
 	_Atomic uint64_t *gaps, *crossed, *resyncs, *stale_diffs, *too_old, *overflows;
 	_Atomic uint64_t *snap_req, *snap_fail, *snap_bytes;
+	_Atomic uint64_t *checksum_fail, *venue_resyncs, *resubscribes;
 	_Atomic uint64_t *reconnects, *connects, *connect_fail, *rotations, *idle_drops;
 	_Atomic uint64_t *stale_marks, *venue_errors, *shutdowns, *capture_drops;
 	_Atomic int64_t *snap_last_fail; /* HTTP status, or -errno, of the last failure */

@@ -15,7 +15,7 @@
 
 const char *const kimp_trade_venue_keys[] = {
 	"px_dec", "qty_dec", "quote", "coins", "taker_fee", "maker_fee", "trading",
-	"tick.*", "step.*", "min_notional", "max_notional", NULL,
+	"tick.*", "step.*", "inst_code.*", "min_notional", "max_notional", NULL,
 };
 
 /* Split s into upper-case words of at most 11 characters: 0, -EINVAL, -EEXIST. */
@@ -150,6 +150,10 @@ static int inst_load(const struct kimp_conf *c, const char *sec, struct kimp_tra
 	}
 	if (in->rules.min_qty < in->rules.step)
 		in->rules.min_qty = in->rules.step;
+	/* the venue's numeric instrument id its orders name (OKX instIdCode) */
+	snprintf(key, sizeof(key), "inst_code.%s", coin);
+	if ((e = kimp_conf_u64(c, sec, key, 0, &in->code, err, errlen)))
+		return e;
 	if ((e = dec_key(c, sec, "min_notional", v->px_dec, &in->rules.min_notional, err,
 			 errlen)) ||
 	    (e = dec_key(c, sec, "max_notional", v->px_dec, &in->rules.max_notional, err,

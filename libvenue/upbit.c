@@ -29,6 +29,7 @@
 #include "kimp/msg.h"
 #include "kimp/venue.h"
 #include "jscan.h"
+#include "upbit_share.h"
 
 #define UB_NS_PER_S 1000000000ull
 
@@ -45,8 +46,8 @@ static size_t ub_word(const char *s)
 	return n;
 }
 
-/* KRW-BTC for base BTC, quote KRW. */
-static int ub_symbol(const char *base, const char *quote, char *out, size_t cap)
+/* KRW-BTC for base BTC, quote KRW (upbit_share.h: Bithumb too). */
+int ub_symbol(const char *base, const char *quote, char *out, size_t cap)
 {
 	size_t nb = base ? ub_word(base) : 0, nq = quote ? ub_word(quote) : 0;
 
@@ -70,7 +71,7 @@ static bool ub_word_n(const char *s, size_t n)
 }
 
 /* KRW-BTC -> base BTC, quote KRW (each cap bytes with its NUL). */
-static int ub_split(const char *name, size_t len, char *base, char *quote, size_t cap)
+int ub_split(const char *name, size_t len, char *base, char *quote, size_t cap)
 {
 	const char *dash = memchr(name, '-', len);
 	size_t nq, nb;
@@ -89,7 +90,7 @@ static int ub_split(const char *name, size_t len, char *base, char *quote, size_
 }
 
 /* One socket carries every market: the target does not depend on the set. */
-static int ub_ws_target(const struct venue_symtab *t, const uint32_t *syms, uint32_t n,
+int ub_ws_target(const struct venue_symtab *t, const uint32_t *syms, uint32_t n,
 			const struct venue_sub *sub, char *out, size_t cap)
 {
 	static const char target[] = "/websocket/v1";
@@ -152,7 +153,7 @@ static void ub_put_type(struct ub_out *o, const char *type, const struct venue_s
  * is served by the book and the trades' best_* fields). -EINVAL when there
  * is nothing to ask for or a symbol index is not in t.
  */
-static int ub_subscribe(const struct venue_symtab *t, const uint32_t *syms, uint32_t n,
+int ub_subscribe(const struct venue_symtab *t, const uint32_t *syms, uint32_t n,
 			const struct venue_sub *sub, uint64_t ticket, unsigned part, char *out,
 			size_t cap)
 {
@@ -197,7 +198,7 @@ static int ub_subscribe(const struct venue_symtab *t, const uint32_t *syms, uint
 }
 
 /* Every book frame is the whole book: no REST snapshot. */
-static int ub_snapshot_target(const struct venue_symtab *t, uint32_t sym, uint32_t limit,
+int ub_snapshot_target(const struct venue_symtab *t, uint32_t sym, uint32_t limit,
 			      char *out, size_t cap)
 {
 	return -ENOTSUP;
@@ -205,7 +206,7 @@ static int ub_snapshot_target(const struct venue_symtab *t, uint32_t sym, uint32
 
 /* ---- decoder -------------------------------------------------------------- */
 
-enum ub_type { T_NONE = 0, T_BOOK, T_TRADE, T_TICKER };
+/* enum ub_type (T_BOOK, T_TRADE, T_TICKER) is in upbit_share.h. */
 
 /* Top-level keys, DEFAULT and SIMPLE spellings alike. */
 enum ub_key {
@@ -302,12 +303,7 @@ static inline unsigned ub_key_id(const char *p, uint32_t len)
  * ,"key": at the cursor, and reads the key the general way when it is not
  * there. A guess only: any order decodes the same.
  */
-struct ub_klit {
-	uint8_t len;
-	char s[31];                   /* ,"key": zero padded */
-};
-
-#define KL(k) { sizeof(",\"" k "\":") - 1, ",\"" k "\":" }
+#define KL(k) UB_KL(k)         /* struct ub_klit: upbit_share.h */
 
 static const struct ub_klit ub_book_keys[2][7] = {
 	{ KL("code"), KL("timestamp"), KL("total_ask_size"), KL("total_bid_size"),
@@ -344,15 +340,15 @@ static const struct ub_klit ub_ticker_keys[2][32] = {
 	  KL("atv24h"), KL("st") },
 };
 
-struct ub_seq {
-	const struct ub_klit *k;
-	uint32_t n;
-};
-
-static const struct ub_seq ub_seqs[][2] = {
-	[T_BOOK] = { { ub_book_keys[0], 7 }, { ub_book_keys[1], 7 } },
-	[T_TRADE] = { { ub_trade_keys[0], 17 }, { ub_trade_keys[1], 17 } },
-	[T_TICKER] = { { ub_ticker_keys[0], 32 }, { ub_ticker_keys[1], 32 } },
+/* Upbit's own flavour of the decoder (upbit_share.h). */
+static const struct ub_flavour ub_upbit = {
+	.venue = KIMP_VENUE_UPBIT,
+	.tms_auto_us = false,
+	.seq = {
+		[T_BOOK] = { { ub_book_keys[0], 7 }, { ub_book_keys[1], 7 } },
+		[T_TRADE] = { { ub_trade_keys[0], 17 }, { ub_trade_keys[1], 17 } },
+		[T_TICKER] = { { ub_ticker_keys[0], 32 }, { ub_ticker_keys[1], 32 } },
+	},
 };
 
 /* The literal l at p (32 bytes readable): four masked word compares. */
@@ -399,6 +395,7 @@ static inline unsigned ub_unit_key(const char *p, uint32_t len)
 
 /* One message being decoded. */
 struct ub {
+	const struct ub_flavour *fl;  /* the venue's flavour (Upbit's, Bithumb's) */
 	const struct venue_symtab *t;
 	struct vd_msg *m;
 	const uint8_t *obj;           /* just past the top-level '{' */
@@ -467,7 +464,7 @@ static int ub_type(struct ub *u, struct js *j, bool simple)
 	else
 		return -VD_E_TYPE;   /* candle.1s, myOrder, ... */
 	u->simple = simple;
-	u->seq = ub_seqs[u->type][simple];
+	u->seq = u->fl->seq[u->type][simple];
 	u->pos = 0;
 	u->ready = u->sym != NULL;
 	return 0;
@@ -828,6 +825,29 @@ static int ub_finish(struct ub *u)
 	return 0;
 }
 
+/*
+ * A timestamp in ms below 1e14, in microseconds from there (the flavour's
+ * tms_auto_us): UTC ns, or VD_E_NUMBER (negative, out of range).
+ */
+static kimp_cold int ub_tms_auto(struct js *j, int64_t *ns)
+{
+	int64_t v;
+	int err = js_i64(j, &v);
+
+	if (err)
+		return err;
+	if (v < 0)
+		return -VD_E_NUMBER;
+	if (v >= 100000000000000ll)
+		v = v > INT64_MAX / 1000 ? -1 : v * 1000;
+	else
+		v = v > INT64_MAX / 1000000 ? -1 : v * 1000000;
+	if (v < 0)
+		return -VD_E_NUMBER;
+	*ns = v;
+	return 0;
+}
+
 /* The top-level object, its '{' next. */
 static int ub_object(struct ub *u, struct js *j)
 {
@@ -867,7 +887,10 @@ static int ub_object(struct ub *u, struct js *j)
 			err = u->pre ? js_skip(j) : ub_code(u, j);
 			break;
 		case K_TMS:
-			err = js_ms_ns(j, &m->venue_ts_ns);
+			if (kimp_unlikely(u->fl->tms_auto_us))
+				err = ub_tms_auto(j, &m->venue_ts_ns);
+			else
+				err = js_ms_ns(j, &m->venue_ts_ns);
 			break;
 		case K_ST:
 			err = ub_stream(u, j);
@@ -900,18 +923,19 @@ static kimp_cold int ub_not_object(struct js *j)
 /*
  * One WebSocket message into m: 0, or -enum vd_err with m->kind VD_NONE
  * (m->sym_name still names the code read, for VD_E_SYMBOL). Pointers left
- * in m (sym_name, err_name) point into p.
+ * in m (sym_name, err_name) point into p. f: the venue's flavour
+ * (upbit_share.h; Upbit's own is ub_upbit).
  */
-static int ub_decode(const struct venue_symtab *t, const uint8_t *p, size_t len,
-		     struct vd_msg *m)
+int ub_decode_as(const struct ub_flavour *f, const struct venue_symtab *t, const uint8_t *p,
+		 size_t len, struct vd_msg *m)
 {
-	struct ub u = { .t = t, .m = m, .end = p + len };
+	struct ub u = { .fl = f, .t = t, .m = m, .end = p + len };
 	struct js j;
 	bool list;
 	int err;
 
 	vd_msg_reset(m);
-	m->venue = KIMP_VENUE_UPBIT;
+	m->venue = f->venue;
 	js_init(&j, p, len);
 	list = js_accept(&j, '[');   /* JSON_LIST / SIMPLE_LIST: [ message ] */
 	if (kimp_unlikely(js_peek(&j) != '{')) {
@@ -936,15 +960,19 @@ fail:
 	return err;
 }
 
+static int ub_decode(const struct venue_symtab *t, const uint8_t *p, size_t len,
+		     struct vd_msg *m)
+{
+	return ub_decode_as(&ub_upbit, t, p, len, m);
+}
+
 /* ---- trading rules ---------------------------------------------------- */
 
 /*
  * The KRW price unit per price band, in force since 2025-07-31
  * (venues/exchanges-kr.md 1.7), as units of 1e-8 KRW from the band's floor.
  */
-static const struct {
-	int64_t from, tick;
-} ub_krw_ticks[] = {
+static const struct ub_band ub_krw_ticks[] = {
 	{ 100000000000000, 100000000000 },  /* >= 1,000,000: 1,000 */
 	{ 50000000000000, 50000000000 },    /* >= 500,000: 500 */
 	{ 10000000000000, 10000000000 },    /* >= 100,000: 100 */
@@ -964,25 +992,40 @@ static const struct {
 static const int64_t ub_p10[9] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
 				   100000000 };
 
-/* The table's tick at px (px_dec <= 8), in px_dec decimals, at least 1. */
-static int64_t ub_tick_table(int64_t px, unsigned px_dec, bool usdt)
+/* px at 8 decimals (px_dec <= 8), INT64_MAX when it does not fit. */
+static int64_t ub_p8(int64_t px, unsigned px_dec)
+{
+	return px > INT64_MAX / ub_p10[8 - px_dec] ? INT64_MAX : px * ub_p10[8 - px_dec];
+}
+
+/* The tick of bands at px (upbit_share.h: Bithumb's table too). */
+int64_t ub_tick_bands(const struct ub_band *bands, size_t n, int64_t px, unsigned px_dec)
 {
 	int64_t p8, t = 1;
 
 	if (px_dec > 8)
 		return 0;
-	p8 = px > INT64_MAX / ub_p10[8 - px_dec] ? INT64_MAX : px * ub_p10[8 - px_dec];
-	/* KRW-USDT: 0.5 KRW from 1,000 to 10,000 KRW (the 2025-03-21 notice, 1.8) */
-	if (usdt && p8 >= 100000000000 && p8 < 1000000000000)
-		t = 50000000;
-	else
-		for (size_t i = 0; i < sizeof(ub_krw_ticks) / sizeof(ub_krw_ticks[0]); i++)
-			if (p8 >= ub_krw_ticks[i].from) {
-				t = ub_krw_ticks[i].tick;
-				break;
-			}
+	p8 = ub_p8(px, px_dec);
+	for (size_t i = 0; i < n; i++)
+		if (p8 >= bands[i].from) {
+			t = bands[i].tick;
+			break;
+		}
 	t /= ub_p10[8 - px_dec];
 	return t > 0 ? t : 1;
+}
+
+/* The table's tick at px (px_dec <= 8), in px_dec decimals, at least 1. */
+static int64_t ub_tick_table(int64_t px, unsigned px_dec, bool usdt)
+{
+	/* KRW-USDT: 0.5 KRW from 1,000 to 10,000 KRW (the 2025-03-21 notice, 1.8) */
+	static const struct ub_band usdt_band[] = { { 100000000000, 50000000 } };
+
+	if (usdt && px_dec <= 8 && ub_p8(px, px_dec) >= 100000000000 &&
+	    ub_p8(px, px_dec) < 1000000000000)
+		return ub_tick_bands(usdt_band, 1, px, px_dec);
+	return ub_tick_bands(ub_krw_ticks, sizeof(ub_krw_ticks) / sizeof(ub_krw_ticks[0]), px,
+			     px_dec);
 }
 
 static int64_t ub_tick_krw(int64_t px, unsigned px_dec)

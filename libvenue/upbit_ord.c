@@ -62,6 +62,7 @@
 #include "kimp/venue.h"
 #include "kimp/venue_ord.h"
 #include "jscan.h"
+#include "upbit_share.h"
 
 #define UO_NS_PER_S     1000000000ull
 #define UO_NS_PER_MS    1000000ll
@@ -513,14 +514,7 @@ enum uo_field {
 	F_NAME, F_MESSAGE, F_FUNDS, F_N, F_UNKNOWN = F_N
 };
 
-enum { V_NONE = 0, V_STR, V_NUM, V_NULL, V_TRUE, V_FALSE, V_OBJ, V_ARR };
-
-struct uo_val {
-	const char *p;          /* a string's bytes inside the quotes, else the token */
-	uint32_t len;
-	uint8_t kind;           /* V_* */
-	bool esc;               /* a string with a backslash escape */
-};
+/* V_* and struct uo_val: upbit_share.h (Bithumb reads with them too). */
 
 struct uo_obj {
 	struct uo_val v[F_N];
@@ -635,15 +629,17 @@ static int uo_value(struct js *j, struct uo_val *v)
 
 /*
  * The object at j: every member's value checked, the known ones recorded
- * in o (keyed by 'key'); a known key twice is VD_E_SHAPE.
+ * in v[0..nv) (keyed by 'key'); a known key twice is VD_E_SHAPE
+ * (upbit_share.h: Bithumb's reader too).
  */
-static int uo_walk(struct js *j, struct uo_obj *o, unsigned (*key)(const char *, uint32_t))
+int uo_walk_vals(struct js *j, struct uo_val *vals, unsigned nv,
+		 unsigned (*key)(const char *, uint32_t))
 {
 	bool first = true, done = false;
 	struct js_str k;
 	int err;
 
-	memset(o, 0, sizeof(*o));
+	memset(vals, 0, nv * sizeof(*vals));
 	err = js_expect(j, '{');
 	while (!err) {
 		struct uo_val v = { 0 };
@@ -652,15 +648,21 @@ static int uo_walk(struct js *j, struct uo_obj *o, unsigned (*key)(const char *,
 		err = js_key(j, &k, &first, &done);
 		if (err || done)
 			break;
-		id = k.escaped ? F_UNKNOWN : key(k.p, k.len);
+		id = k.escaped ? nv : key(k.p, k.len);
 		err = uo_value(j, &v);
-		if (err || id == F_UNKNOWN)
+		if (err || id >= nv)
 			continue;
-		if (o->v[id].kind != V_NONE)
+		if (vals[id].kind != V_NONE)
 			err = -VD_E_SHAPE;
-		o->v[id] = v;
+		vals[id] = v;
 	}
 	return err;
+}
+
+/* The object at j into o, keyed by 'key' (F_UNKNOWN = F_N: skipped). */
+static int uo_walk(struct js *j, struct uo_obj *o, unsigned (*key)(const char *, uint32_t))
+{
+	return uo_walk_vals(j, o->v, F_N, key);
 }
 
 /* p[0..n) is one object and nothing else: its fields into o. */
@@ -680,12 +682,7 @@ static int uo_walk_all(const uint8_t *p, size_t n, struct uo_obj *o)
 	return err ? err : js_end(&j);
 }
 
-static bool uo_is(const struct uo_val *v, const char *lit, size_t n)
-{
-	return v->kind == V_STR && v->len == n && !memcmp(v->p, lit, n);
-}
-
-#define UO_IS(v, lit) uo_is(v, lit, sizeof(lit) - 1)
+/* uo_is, UO_IS: upbit_share.h. */
 
 /* ---- numbers ----------------------------------------------------------------- */
 
@@ -772,7 +769,7 @@ static kimp_cold int uo_round(const char *s, size_t n, unsigned dec, int64_t *ou
  * An amount (a NumberString or a bare number; null or absent: *has false)
  * at dec decimals, not negative. 0, VD_E_NUMBER or VD_E_SHAPE.
  */
-static int uo_num(const struct uo_val *v, unsigned dec, int64_t *out, bool *has)
+int uo_num(const struct uo_val *v, unsigned dec, int64_t *out, bool *has)
 {
 	int err;
 
@@ -794,7 +791,7 @@ static int uo_num(const struct uo_val *v, unsigned dec, int64_t *out, bool *has)
 }
 
 /* A millisecond timestamp as UTC ns (0: none). */
-static int uo_ms(const struct uo_val *v, int64_t *ns)
+int uo_ms(const struct uo_val *v, int64_t *ns)
 {
 	int64_t ms;
 	bool has;
@@ -809,8 +806,8 @@ static int uo_ms(const struct uo_val *v, int64_t *ns)
 	return 0;
 }
 
-/* The sum of trades[].funds at dec (GET /v1/order). */
-static int uo_trades_funds(const struct uo_val *arr, unsigned dec, int64_t *sum)
+/* The sum of trades[].funds at dec (GET /v1/order; upbit_share.h). */
+int uo_trades_funds(const struct uo_val *arr, unsigned dec, int64_t *sum)
 {
 	bool first = true, done = false;
 	struct uo_obj t;
@@ -842,7 +839,7 @@ static int uo_trades_funds(const struct uo_val *arr, unsigned dec, int64_t *sum)
 
 /* ---- order objects and myOrder (1.3, 1.5) ---------------------------------- */
 
-static uint64_t uo_hash64(const char *s, size_t n)
+uint64_t uo_hash64(const char *s, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
@@ -1108,7 +1105,7 @@ static void uo_rate_obs(const struct net_http_parser *msg, struct vo_rate_obs *r
 }
 
 /* A whole JSON value in p[0..n) (the bodies we only check). */
-static int uo_check_json(const uint8_t *p, size_t n)
+int uo_check_json(const uint8_t *p, size_t n)
 {
 	struct js j;
 	int err;

@@ -4,6 +4,7 @@
  * errors (kimp/venue.h), and the book status names (kimp/book.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include "kimp/book.h"
@@ -40,6 +41,21 @@ const struct venue_md *venue_md_by_name(const char *name)
 		if (!strcmp(venues[i]->name, name) && venues[i]->decode)
 			return venues[i];
 	return NULL;
+}
+
+const char *venue_md_names(char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap)
+		buf[0] = '\0';
+	for (size_t i = 0; i < KIMP_ARRAY_SIZE(venues); i++) {
+		if (!venues[i]->decode || n >= cap)
+			continue;
+		int k = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", venues[i]->name);
+		n = k < 0 ? cap : n + (size_t)k;
+	}
+	return buf;
 }
 
 static uint32_t sym_hash(const char *p, size_t len)

@@ -4,6 +4,7 @@
  * client ids, nonces, the venue clock, numbers written from fixed point.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -24,6 +25,21 @@ const struct venue_ord *venue_ord_get(enum kimp_venue v)
 		if (ords[i]->venue == v && ords[i]->key_init)
 			return ords[i];
 	return NULL;
+}
+
+const char *venue_ord_names(char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap)
+		buf[0] = '\0';
+	for (size_t i = 0; i < KIMP_ARRAY_SIZE(ords); i++) {
+		if (!ords[i]->key_init || n >= cap)
+			continue;
+		int k = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", ords[i]->name);
+		n = k < 0 ? cap : n + (size_t)k;
+	}
+	return buf;
 }
 
 const struct venue_ord *venue_ord_by_name(const char *name)
@@ -97,60 +113,6 @@ void vo_nonce_uuid(struct vo_ctx *c, char out[37])
 		out[o++] = hx[b[i] & 15];
 	}
 	out[o] = 0;
-}
-
-int vo_put_u64(char *out, uint64_t v)
-{
-	char t[20];
-	int n = 0;
-
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (int i = 0; i < n; i++)
-		out[i] = t[n - 1 - i];
-	return n;
-}
-
-int vo_put_fixed(char *out, int64_t v, unsigned dec)
-{
-	static const uint64_t p10[19] = {
-		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
-		1000000000000ull, 10000000000000ull, 100000000000000ull,
-		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
-		1000000000000000000ull,
-	};
-	uint64_t u, ip, fp;
-	int n = 0;
-
-	if (dec > 18)
-		dec = 18;
-	if (v < 0) {
-		out[n++] = '-';
-		u = (uint64_t)0 - (uint64_t)v;
-	} else {
-		u = (uint64_t)v;
-	}
-	ip = u / p10[dec];
-	fp = u % p10[dec];
-	n += vo_put_u64(out + n, ip);
-	if (fp) {
-		unsigned d = dec;
-
-		while (fp % 10 == 0) {
-			fp /= 10;
-			d--;
-		}
-		out[n++] = '.';
-		for (unsigned i = d; i-- > 0;) {
-			out[n + (int)i] = (char)('0' + fp % 10);
-			fp /= 10;
-		}
-		n += (int)d;
-	}
-	return n;
 }
 
 bool vo_prefix_ok(const char *p)

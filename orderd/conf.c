@@ -38,7 +38,7 @@ static const char *const orderd_keys[] = {
 
 static const char *const venue_keys[] = {
 	"mode", "rest_url", "wsapi_url", "private_url", "ca_file", "api_key", "secret_file",
-	"secret_env", "recv_window", "timeout", "query_delay", "query_every", "unknown_grace",
+	"secret_env", "passphrase_file", "passphrase_env", "recv_window", "timeout", "query_delay", "query_every", "unknown_grace",
 	"keepalive", "time_sync", "rest_conns", "rest_pipeline", "rate_share", "rate_edge",
 	"backoff_min", "backoff_max", "rate_limits", NULL,
 };
@@ -287,6 +287,20 @@ static int venue_section(const struct kimp_conf *c, struct orderd_conf *oc,
 		ERR("%s:%u: key '%s.%s': empty", WHERE(c, sec, "secret_env"));
 		return -EINVAL;
 	}
+	/* the passphrase (OKX): same rules as the secret, optional */
+	{
+		size_t n = strlen(envdef) - 6; /* "KIMP_NAME_" */
+		snprintf(envdef + n, sizeof(envdef) - n, "PASSPHRASE");
+	}
+	if ((e = str_key(c, sec, "passphrase_file", "", vc->pass_file, sizeof(vc->pass_file), err,
+			 errlen)) ||
+	    (e = str_key(c, sec, "passphrase_env", envdef, vc->pass_env, sizeof(vc->pass_env), err,
+			 errlen)))
+		return e;
+	if (!vc->pass_env[0]) {
+		ERR("%s:%u: key '%s.%s': empty", WHERE(c, sec, "passphrase_env"));
+		return -EINVAL;
+	}
 	if ((e = kimp_conf_ns_in(c, sec, "recv_window", 5000 * NS_MS, NS_MS, 60 * NS_S,
 				 &vc->recv_window_ns, err, errlen)))
 		return e;
@@ -371,8 +385,10 @@ static int sections_check(const struct kimp_conf *c, char *err, size_t errlen)
 		if (strncmp(sec, "order.", 6))
 			continue;
 		if (!venue_ord_by_name(sec + 6)) {
-			ERR("%s:%u: section [%s]: no order entry for a venue '%s' (upbit, binance)",
-			    kimp_conf_name(c), kimp_conf_line(c, sec, ""), sec, sec + 6);
+			char known[128];
+			ERR("%s:%u: section [%s]: no order entry for a venue '%s' (%s)",
+			    kimp_conf_name(c), kimp_conf_line(c, sec, ""), sec, sec + 6,
+			    venue_ord_names(known, sizeof(known)));
 			return -EINVAL;
 		}
 	}
@@ -449,9 +465,11 @@ void orderd_conf_print(const struct orderd_conf *c, FILE *f)
 		if (vc->priv_url[0])
 			fprintf(f, ", private %s", vc->priv_url);
 		fprintf(f, ", ca %s\n", vc->ca_file[0] ? vc->ca_file : "system");
-		fprintf(f, "orderd:   %s: api key %s, secret from %s%s\n", vc->vo->name, vc->api_key,
-			vc->secret_file[0] ? "file " : "$", vc->secret_file[0] ? vc->secret_file
-									   : vc->secret_env);
+		fprintf(f, "orderd:   %s: api key %s, secret from %s%s, passphrase (if any) from "
+			"%s%s\n", vc->vo->name, vc->api_key, vc->secret_file[0] ? "file " : "$",
+			vc->secret_file[0] ? vc->secret_file : vc->secret_env,
+			vc->pass_file[0] ? "file " : "$",
+			vc->pass_file[0] ? vc->pass_file : vc->pass_env);
 		fprintf(f, "orderd:   %s: recv_window %s, timeout %s, query after %s every %s, "
 			"unknown grace %s\n", vc->vo->name, dur(a, sizeof(a), vc->recv_window_ns),
 			dur(b, sizeof(b), vc->timeout_ns), dur(d, sizeof(d), vc->query_delay_ns),
@@ -471,26 +489,31 @@ void orderd_conf_print(const struct orderd_conf *c, FILE *f)
 
 /* ---- keys -------------------------------------------------------------------------- */
 
-/* Read the secret of vc into buf (one line, the newline dropped): its length or -errno. */
-static ssize_t secret_read(const struct orderd_venue_conf *vc, char *buf, size_t cap, char *err,
-			   size_t errlen)
+/*
+ * Read a secret of vc (what: "secret", "passphrase") from file, else from
+ * the environment variable env, into buf (one line, the newline dropped):
+ * its length or -errno.
+ */
+static ssize_t secret_read(const struct orderd_venue_conf *vc, const char *what,
+			   const char *file, const char *env_name, char *buf, size_t cap,
+			   char *err, size_t errlen)
 {
 	ssize_t n = 0;
 
-	if (vc->secret_file[0]) {
+	if (file[0]) {
 		struct stat sb;
-		int fd = open(vc->secret_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0 || fstat(fd, &sb)) {
 			int e = -errno;
-			ERR("%s: cannot read the secret file %s: %s", vc->vo->name, vc->secret_file,
+			ERR("%s: cannot read the %s file %s: %s", vc->vo->name, what, file,
 			    strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			return e;
 		}
 		if (!S_ISREG(sb.st_mode) || (sb.st_mode & 077)) {
-			ERR("%s: the secret file %s must be a regular file of mode 0600 or stricter",
-			    vc->vo->name, vc->secret_file);
+			ERR("%s: the %s file %s must be a regular file of mode 0600 or stricter",
+			    vc->vo->name, what, file);
 			close(fd);
 			return -EACCES;
 		}
@@ -506,10 +529,10 @@ static ssize_t secret_read(const struct orderd_venue_conf *vc, char *buf, size_t
 		}
 		close(fd);
 	} else {
-		const char *s = getenv(vc->secret_env);
+		const char *s = getenv(env_name);
 		if (!s || !s[0]) {
-			ERR("%s is live and has no secret: no secret file and the environment "
-			    "variable %s is not set", vc->vo->name, vc->secret_env);
+			ERR("%s is live and has no %s: no %s file and the environment variable %s "
+			    "is not set", vc->vo->name, what, what, env_name);
 			return -ENOENT;
 		}
 		n = (ssize_t)strlen(s);
@@ -521,12 +544,22 @@ static ssize_t secret_read(const struct orderd_venue_conf *vc, char *buf, size_t
 		n--;
 	buf[n] = 0;
 	if (!n) {
-		ERR("%s: the secret (%s%s) is empty", vc->vo->name,
-		    vc->secret_file[0] ? "file " : "$",
-		    vc->secret_file[0] ? vc->secret_file : vc->secret_env);
+		ERR("%s: the %s (%s%s) is empty", vc->vo->name, what, file[0] ? "file " : "$",
+		    file[0] ? file : env_name);
 		return -EINVAL;
 	}
 	return n;
+}
+
+/* Is a passphrase configured for vc (its file, or its variable set)? */
+static bool pass_given(const struct orderd_venue_conf *vc)
+{
+	const char *s;
+
+	if (vc->pass_file[0])
+		return true;
+	s = getenv(vc->pass_env);
+	return s && s[0];
 }
 
 int orderd_keys_load(const struct orderd_conf *c, struct orderd_keys *out, char *err,
@@ -556,23 +589,33 @@ int orderd_keys_load(const struct orderd_conf *c, struct orderd_keys *out, char 
 			"swapped out\n", strerror(errno));
 	else
 		out->locked = true;
-	/* the raw secret lives in the same locked page, after the keys */
+	/* the raw secret and passphrase live in the same locked pages, after the keys */
 	raw = (char *)p + sizeof(struct vo_keys) * KIMP_VENUE_MAX;
+	char *pass = raw + 4096 - VO_PASS_MAX;
 	for (unsigned v = 1; v < KIMP_VENUE_MAX; v++) {
 		const struct orderd_venue_conf *vc = &c->venue[v];
 		if (!vc->vo || vc->mode != KIMP_ORD_LIVE)
 			continue;
-		ssize_t n = secret_read(vc, raw, 4096, err, errlen);
+		ssize_t n = secret_read(vc, "secret", vc->secret_file, vc->secret_env, raw,
+					4096 - VO_PASS_MAX, err, errlen);
 		if (n < 0) {
 			e = (int)n;
 			break;
 		}
-		if (!vc->vo->key_init) {
+		bool hp = pass_given(vc);
+		ssize_t pn = hp ? secret_read(vc, "passphrase", vc->pass_file, vc->pass_env, pass,
+					      VO_PASS_MAX, err, errlen) : 0;
+		if (pn < 0) {
+			e = (int)pn;
+		} else if (!vc->vo->key_init) {
 			ERR("%s: libvenue has no key setup for this venue yet", vc->vo->name);
 			e = -ENOSYS;
-		} else if ((e = vc->vo->key_init(&out->k[v], vc->api_key, raw, (size_t)n, NULL))) {
-			ERR("%s: the key setup refused the API key or secret (%s)", vc->vo->name,
-			    strerror(-e));
+		} else if ((e = vc->vo->key_init(&out->k[v], vc->api_key, raw, (size_t)n,
+						 hp ? pass : NULL))) {
+			ERR("%s: the key setup refused the API key, secret or passphrase (%s)%s%s",
+			    vc->vo->name, strerror(-e), hp ? "" : "; no passphrase given: a venue "
+			    "that needs one takes it from passphrase_file or $",
+			    hp ? "" : vc->pass_env);
 		}
 		explicit_bzero(raw, 4096);
 		if (e)

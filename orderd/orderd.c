@@ -1244,10 +1244,12 @@ static void scan_each(void *arg, struct kimp_ord_entry *e)
 	}
 	if (e->flags & KIMP_ORDF_RECONCILE)
 		c->reconcile[e->venue]++;
-	/* an IOC/FOK order ends at once at the venue: one still open after
-	 * query_every means a stream event was missed (or the venue's reply
-	 * showed a fill it could not price): ask */
-	bool ioc_late = (e->tif == KIMP_TIF_IOC || e->tif == KIMP_TIF_FOK) && d->sent_mono[s] &&
+	/* an IOC/FOK or market order ends at once at the venue: one still open
+	 * after query_every means a stream event was missed, or the venue's
+	 * stream cannot say its fills (Coinone's MYORDER for a market buy: no
+	 * cumulative quantity, reported ACKED): ask */
+	bool ioc_late = (e->tif == KIMP_TIF_IOC || e->tif == KIMP_TIF_FOK ||
+			 e->type == VO_MARKET) && d->sent_mono[s] &&
 			c->now - d->sent_mono[s] >= v->vc->query_every_ns;
 	if (!(e->flags & KIMP_ORDF_RECONCILE) && e->state != KIMP_ORD_UNKNOWN && !ioc_late)
 		return;
@@ -1897,6 +1899,7 @@ static int venue_setup(struct orderd *d, unsigned vn, char *err, size_t errlen)
 			return s;
 		}
 		v->sym_of[i] = (uint32_t)s;
+		v->syms.sym[s].code = tv->inst[i].code;
 	}
 	v->ctx.vo = vc->vo;
 	v->ctx.syms = &v->syms;

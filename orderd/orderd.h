@@ -92,6 +92,8 @@ struct orderd_venue_conf {
 	char api_key[VO_API_KEY_MAX];
 	char secret_file[OD_URL_MAX];   /* "" none */
 	char secret_env[64];
+	char pass_file[OD_URL_MAX]; /* passphrase (OKX): a 0600 file, "" none */
+	char pass_env[64];          /* ... else this environment variable (unset: none) */
 	uint64_t recv_window_ns, timeout_ns, query_delay_ns, query_every_ns;
 	uint64_t unknown_grace_ns, keepalive_ns, time_sync_ns;
 	uint64_t rate_edge_ns, backoff_min_ns, backoff_max_ns;
@@ -188,8 +190,9 @@ struct od_ws {
 	uint8_t ch;
 	bool on;                    /* the venue has the channel */
 	bool up, subscribed, sub_sent;
+	bool authing;               /* open, its VO_OP_LOGIN sent, not answered yet */
 	uint64_t last_ping_ns, opened_ns;
-	uint64_t sub_req;
+	uint64_t sub_req, login_req;
 	uint32_t inflight;          /* requests on it awaiting their reply (at most OD_WS_INFLIGHT) */
 	_Atomic uint64_t *c_full;   /* sends it refused for being at OD_WS_INFLIGHT (NULL: none) */
 	char path[OD_PATH_MAX];

@@ -295,6 +295,40 @@ static void ws_subscribe(struct od_venue *v, struct od_ws *s)
 		v->need_reconcile = true;
 }
 
+/* The channel takes requests now; its reports are subscribed next. */
+static void ws_ready(struct od_venue *v, struct od_ws *s)
+{
+	s->authing = false;
+	s->up = true;
+	net_redial_up(&s->rd);
+	v->sv->chans_up |= (uint8_t)VO_CHBIT(s->ch);
+	ws_subscribe(v, s);
+}
+
+/*
+ * A channel that authenticates after its open (Bybit auth, OKX login):
+ * send VO_OP_LOGIN; the channel is up only once the venue accepts it.
+ */
+static void ws_login(struct od_venue *v, struct od_ws *s)
+{
+	struct od_req *rq = req_new(v, 0, VO_OP_LOGIN, s->ch);
+	int n = -ENOSPC;
+
+	if (rq)
+		n = v->vo->ws_build(&v->ctx, (enum vo_chan)s->ch, VO_OP_LOGIN, NULL, rq->id,
+				    v->wsbuf, sizeof(v->wsbuf));
+	if (n <= 0 || ws_conn_send(&s->w, WS_OP_TEXT, v->wsbuf, (size_t)n)) {
+		if (rq)
+			rq->id = 0;
+		fprintf(stderr, "orderd: %s: cannot log in on the %s: reconnecting\n", v->vo->name,
+			s->ch == VO_CH_PRIV ? "private stream" : "ws-api");
+		ws_conn_close(&s->w, WS_CLOSE_NORMAL);
+		return;
+	}
+	s->authing = true;
+	s->login_req = rq->id;
+}
+
 static void ws_on_open(struct ws_conn *w, int err)
 {
 	struct od_ws *s = ws_conn_user(w);
@@ -306,12 +340,12 @@ static void ws_on_open(struct ws_conn *w, int err)
 		net_redial_down(&s->rd);
 		return;
 	}
-	s->up = true;
 	s->opened_ns = s->last_ping_ns = kimp_mono_ns();
-	net_redial_up(&s->rd);
-	v->sv->chans_up |= (uint8_t)VO_CHBIT(s->ch);
 	orate_connect(&v->rate, (enum vo_chan)s->ch, vo_server_ms(&v->ctx));
-	ws_subscribe(v, s);
+	if (v->vo->chans[VO_OP_LOGIN] & VO_CHBIT(s->ch))
+		ws_login(v, s);
+	else
+		ws_ready(v, s);
 }
 
 static void ws_on_message(struct ws_conn *w, unsigned opcode, uint8_t *data, size_t len)
@@ -333,6 +367,23 @@ static void ws_on_message(struct ws_conn *w, unsigned opcode, uint8_t *data, siz
 		memset(&rq, 0, sizeof(rq));
 		rq.chan = s->ch;
 	}
+	if (kimp_unlikely(s->authing)) {
+		/* a login reply may carry no request id (Bybit auth) */
+		if (!have && (ev.kind == VO_EV_LOGIN || ev.kind == VO_EV_ERROR))
+			(void)req_take(v, s->login_req, &rq);
+		if (ev.kind == VO_EV_LOGIN) {
+			ws_ready(v, s);
+			return;
+		}
+		if (ev.kind == VO_EV_ERROR) {
+			/* a refused login: od_on_event stops the venue on VO_F_AUTH */
+			fprintf(stderr, "orderd: %s: login refused on the %s (%d)\n", v->vo->name,
+				s->ch == VO_CH_PRIV ? "private stream" : "ws-api", (int)ev.code);
+			od_on_event(v, &rq, &ev);
+			ws_conn_close(&s->w, WS_CLOSE_NORMAL);
+			return;
+		}
+	}
 	if (ev.kind == VO_EV_SUBSCRIBED && !s->subscribed) {
 		s->subscribed = true;
 		v->need_reconcile = true;
@@ -347,6 +398,7 @@ static void ws_on_close(struct ws_conn *w, unsigned code, int err)
 
 	(void)err;
 	s->up = false;
+	s->authing = false;
 	s->subscribed = false;
 	s->inflight = 0;
 	v->sv->chans_up &= (uint8_t)~VO_CHBIT(s->ch);
@@ -610,10 +662,26 @@ static void keepalives(struct od_venue *v, uint64_t now)
 	}
 	for (unsigned ch = VO_CH_WSAPI; ch < VO_CH_N; ch++) {
 		struct od_ws *s = &v->ws[ch];
+		if (s->on && s->authing && now - s->opened_ns > v->vc->timeout_ns) {
+			fprintf(stderr, "orderd: %s: no answer to the login on the %s: reconnecting\n",
+				v->vo->name, ch == VO_CH_PRIV ? "private stream" : "ws-api");
+			s->authing = false;
+			ws_conn_close(&s->w, WS_CLOSE_NORMAL);
+			continue;
+		}
 		if (!s->on || !s->up)
 			continue;
 		if (v->vo->ping_every_ns && now - s->last_ping_ns >= v->vo->ping_every_ns) {
-			ws_conn_ping(&s->w, NULL, 0);
+			/* the venue's own keepalive message where it has one (Bybit
+			 * {"op":"ping"}, OKX "ping"), else a WebSocket ping */
+			int n = 0;
+			if (v->vo->chans[VO_OP_KEEPALIVE] & VO_CHBIT(ch))
+				n = v->vo->ws_build(&v->ctx, (enum vo_chan)ch, VO_OP_KEEPALIVE, NULL, 0,
+						    v->wsbuf, sizeof(v->wsbuf));
+			if (n > 0)
+				ws_conn_send(&s->w, WS_OP_TEXT, v->wsbuf, (size_t)n);
+			else
+				ws_conn_ping(&s->w, NULL, 0);
 			s->last_ping_ns = now;
 		}
 		/* a planned reconnect before the venue's own cut */

@@ -8,8 +8,9 @@
  *   [coin.NAME]      one per coin, in file order; any of them replaces the
  *                    default coins (keys a built-in coin leaves out keep its
  *                    built-in values)
- *   [venue.NAME]     one of the venues exsim speaks (the table below); they
- *                    all exist, 'enabled = false' turns one off
+ *   [venue.NAME]     one of the venues exsim speaks (the table below): upbit
+ *                    and binance are on by default, the others once their
+ *                    section is there; 'enabled = false' turns one off
  *   [account.NAME]   any of them replaces the default accounts
  *   [fault.NAME]     scripted faults, kept sorted by 'at' (stable)
  *
@@ -54,15 +55,29 @@ struct venue_def {
 	uint64_t order_latency_ns;
 	uint64_t recv_window_ms;
 	const char *key, *secret;
+	bool on;                        /* on without a [venue.NAME] section */
 };
 
 static const struct venue_def venue_defs[] = {
 	{ "upbit", "KRW", 100 * NS_PER_MS, 30, 0.0005, 0.0005, NS_PER_MS, 0,
 	  "exsimUpbitAccessKey000000000000000000000",
-	  "exsimUpbitSecretKey000000000000000000000" },
+	  "exsimUpbitSecretKey000000000000000000000", true },
 	{ "binance", "USDT", 0, 100, 0.001, 0.001, NS_PER_MS, 5000,
 	  "exsimBinanceApiKey0000000000000000000000000000000000000000000000",
-	  "exsimBinanceSecretKey0000000000000000000000000000000000000000000" },
+	  "exsimBinanceSecretKey0000000000000000000000000000000000000000000", true },
+	/* the later four are off unless a scenario has a [venue.NAME] section */
+	{ "bithumb", "KRW", 100 * NS_PER_MS, 15, 0.0025, 0.0025, NS_PER_MS, 0,
+	  "exsimBithumbAccessKey00000000000000000000",
+	  "exsimBithumbSecretKey00000000000000000000", false },
+	{ "coinone", "KRW", 100 * NS_PER_MS, 16, 0.0002, 0.0002, NS_PER_MS, 0,
+	  "exsimCoinoneAccessToken0000000000000000",
+	  "exsimCoinoneSecretKey000000000000000000", false },
+	{ "bybit", "USDT", 20 * NS_PER_MS, 50, 0.001, 0.001, NS_PER_MS, 5000,
+	  "exsimBybitApiKey00000",
+	  "exsimBybitSecretKey000000000000000000000", false },
+	{ "okx", "USDT", 100 * NS_PER_MS, 400, 0.0008, 0.001, NS_PER_MS, 0,
+	  "exsimOkxApiKey-0000-0000-0000-000000000000",
+	  "exsimOkxSecretKey00000000000000000", false },
 };
 
 KIMP_STATIC_ASSERT(KIMP_ARRAY_SIZE(venue_defs) <= SIM_MAX_VENUES, "venue table");
@@ -186,7 +201,7 @@ static void venue_defaults(struct sim_venue_cfg *v, const struct venue_def *d,
 {
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", d->name);
-	v->enabled = true;
+	v->enabled = d->on;
 	v->order_latency_ns = d->order_latency_ns;
 	v->publish_ns = d->publish_ns ? d->publish_ns : step_ns;
 	v->depth = d->depth;
@@ -578,6 +593,7 @@ static int load_venue(struct ld *l, const char *section, const char *name)
 	v = &sc->venues[idx];
 	depth = v->depth;
 	rw_ns = v->recv_window_ms * NS_PER_MS;
+	v->enabled = true;      /* a section turns a venue on unless it says not */
 	ret = get_bool(l, &s, "enabled", &v->enabled);
 	if (!ret)
 		ret = get_bool(l, &s, "rate_limits", &v->rate_limits);

@@ -57,10 +57,18 @@ static int write_all(int fd, const void *p, size_t len)
 
 static uint8_t venue_of(const char *name)
 {
-	if (!strcmp(name, "upbit"))
-		return KIMP_VENUE_UPBIT;
-	if (!strcmp(name, "binance"))
-		return KIMP_VENUE_BINANCE;
+	static const struct {
+		const char *name;
+		uint8_t id;
+	} ids[] = {
+		{ "upbit", KIMP_VENUE_UPBIT },     { "bithumb", KIMP_VENUE_BITHUMB },
+		{ "coinone", KIMP_VENUE_COINONE }, { "binance", KIMP_VENUE_BINANCE },
+		{ "bybit", KIMP_VENUE_BYBIT },     { "okx", KIMP_VENUE_OKX },
+	};
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (!strcmp(name, ids[i].name))
+			return ids[i].id;
 	return KIMP_VENUE_NONE;
 }
 

@@ -48,6 +48,11 @@
  *
  * Hot paths (publishing, private events, the order path) format with jw_*
  * into buffers made at setup: no allocation, no printf.
+ *
+ * This file is also the Upbit-like core Bithumb runs on (venue_upbitlike.h):
+ * every protocol step above is shared, and what is Upbit's alone (paths,
+ * flag spellings, depths, formats, limits, message and reply shapes) sits
+ * in upbit_var at the end, which venue_bithumb.c mirrors.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,7 +60,7 @@
 #include <strings.h>
 #include "kimp/sign.h"
 #include "kimp/tsc.h"
-#include "server.h"
+#include "venue_upbitlike.h"
 
 #define NS_PER_MS       1000000ull
 #define NS_PER_S        1000000000ull
@@ -68,51 +73,32 @@
 #define UPB_PHASE_MS    6               /* the grid's ms phase (the probe saw ...06) */
 #define UPB_UP_NS       (10 * NS_PER_S) /* {"status":"UP"} period after a PING */
 #define UPB_ERR_CLOSE_NS (150 * NS_PER_MS) /* an error, then the close */
-#define UPB_IDLE_NS     (60 * NS_PER_S) /* a silent connection is dropped (see upb_tick) */
-#define UPB_MSG_SEC     5               /* client messages per connection */
-#define UPB_MSG_MIN     100
-#define UPB_CONN_SEC    5               /* upgrades a second, per IP or account */
+#define UPB_IDLE_NS     (60 * NS_PER_S) /* a silent connection is dropped (see upl_tick) */
 #define UPB_STRIKES     5               /* 429s in one second before a block */
 #define UPB_BLOCK_MS    1000ull         /* the first block; each next one doubles */
 #define UPB_BLOCK_SHIFT_MAX 12          /* up to 4096 s */
-#define UPB_MSG_MAX     (64 * 1024)
-#define UPB_REPLY_MAX   (512 * 1024)
-#define UPB_QS_MAX      8192
-#define UPB_TOKS        4096
 #define UPB_AUTH_TOKS   64
-#define UPB_NONCES      16384u          /* slots per generation, a power of two */
-#define UPB_FILLS       16384u
-#define UPB_META        16384u
-#define UPB_PHANTOMS    256u
-#define UPB_OPEN_MAX    4096u
 #define UPB_ID_MAX      64              /* identifier length (doc: 64, unconfirmed) */
-#define UPB_TICKET_MAX  63
 #define UPB_JWT_MAX     4096
 #define UPB_PAYLOAD_MAX 2048
 #define UPB_TYPES_MAX   16
 #define UPB_IP          SIM_MAX_ACCOUNTS /* the rate-limit requester without an account */
 
 KIMP_STATIC_ASSERT(SIM_VENUE_INSTS <= 32, "instrument bitmaps are 32 bits");
+KIMP_STATIC_ASSERT(FMT_N * UPL_DEPTH_N <= 32, "book variants fit a bitmap");
+
+static const struct upl_variant upbit_var;
 KIMP_STATIC_ASSERT(SIM_MAX_ASSETS <= 32, "asset bitmaps are 32 bits");
 
-/* Channels: c->sub[] indexes. */
-enum { CH_BOOK = 0, CH_TRADE, CH_TICKER, CH_MYORDER, CH_MYASSET, CH_N };
-
-/* Formats: bit 0 SIMPLE keys, bit 1 a JSON array around each message. */
-enum { FMT_DEFAULT = 0, FMT_SIMPLE = 1, FMT_JSON_LIST = 2, FMT_SIMPLE_LIST = 3, FMT_N };
 static const char *const fmt_names[FMT_N] = { "DEFAULT", "SIMPLE", "JSON_LIST", "SIMPLE_LIST" };
 
-/* orderbook depths a code may ask for with a .N suffix; anything else is 30 */
-static const uint8_t depths[] = { 1, 5, 15, 30 };
-#define DEPTH_N   4
-#define DEPTH_DEF 3
+#define DEPTH_N   UPL_DEPTH_N
+#define DEPTH_DEF (UPL_DEPTH_N - 1)     /* an unknown .N: the variant's last depth */
 
 /* REST rate-limit groups (1.6): the order group at 8/s as the doc advises. */
 enum { G_DEFAULT = 0, G_ORDER, G_ORDER_TEST, G_MARKET, G_ORDERBOOK, G_N };
-static const struct {
-	const char *name;
-	uint32_t per_sec;
-} groups[G_N] = {
+KIMP_STATIC_ASSERT(G_N <= UPL_GROUPS, "rate groups fit");
+static const struct upl_group upbit_groups[G_N] = {
 	[G_DEFAULT] = { "default", 30 },
 	[G_ORDER] = { "order", 8 },
 	[G_ORDER_TEST] = { "order-test", 8 },
@@ -122,13 +108,6 @@ static const struct {
 
 /* ---- errors --------------------------------------------------------------------- */
 
-/* The documented names (1.6, 1.1); the message texts are ours. */
-enum upb_err {
-	E_VALIDATION = 0, E_INVALID_PARAM, E_CREATE_BID, E_CREATE_ASK, E_TIF, E_POST_ONLY,
-	E_NOTFOUNDMARKET, E_FUNDS_BID, E_FUNDS_ASK, E_MIN_BID, E_MIN_ASK, E_PRICE_BID,
-	E_PRICE_ASK, E_OVER_BID, E_OVER_ASK, E_DUP_ID, E_NOT_FOUND, E_NO_TOKEN, E_JWT,
-	E_KEY, E_QUERY, E_NONCE, E_TOO_MANY, E_BLOCKED, E_N
-};
 
 #define ERRBODY(nm, ms) "{\"error\":{\"name\":\"" nm "\",\"message\":\"" ms "\"}}"
 #define UE(st, nm, ms) { st, nm, ERRBODY(nm, ms) }
@@ -177,75 +156,6 @@ static const struct {
 
 /* ---- state ------------------------------------------------------------------------ */
 
-/* Per WebSocket connection, in c->vs. */
-struct upb_conn {
-	uint8_t depth[SIM_VENUE_INSTS];  /* orderbook depth index per instrument */
-	bool closing;                   /* an error went out: the close follows */
-	bool ping_on;                   /* {"status":"UP"} every 10 s */
-	bool myorder_all;               /* myOrder without codes: every market */
-	bool corked;                    /* inside a publish burst */
-	uint64_t next_up_ns;
-	uint64_t act_sum, act_ns;       /* frames both ways when last seen to change */
-	char ticket[UPB_TICKET_MAX + 1];
-};
-KIMP_STATIC_ASSERT(sizeof(struct upb_conn) <= SIM_WS_VSTATE, "per-connection state fits");
-
-/* One fill of one of our orders, for GET /v1/order trades[]. */
-struct upb_fill {
-	uint64_t order_id;              /* 0: free */
-	uint8_t side;                   /* the order's */
-	struct sim_fill f;
-};
-
-/* What the engine does not keep of an order. */
-struct upb_meta {
-	uint64_t order_id;
-	uint8_t smp;                    /* index into smp_names, 0: none */
-};
-
-/* A rate window of one requester and group. */
-struct upb_win {
-	uint64_t start_ms;
-	uint32_t used;
-};
-
-struct upbit {
-	struct upb_win rl[SIM_MAX_ACCOUNTS + 1][G_N];   /* [UPB_IP]: unauthenticated */
-	struct upb_win ws_conn[SIM_MAX_ACCOUNTS + 1];    /* upgrades */
-	/* the IP's block (418), one per venue: every client is on loopback */
-	uint64_t strike_ms;
-	uint32_t strikes;
-	uint32_t blocks;
-	uint64_t blocked_until_ms;
-	bool unlimited;                 /* the scenario's rate_limits = false */
-	/* nonces seen: two generations of open-addressed hashes, the older
-	 * dropped when the newer is half full */
-	uint64_t nonce[2][UPB_NONCES];
-	uint32_t nonce_n;
-	uint8_t nonce_gen;
-	/* orders */
-	struct upb_fill fills[UPB_FILLS];
-	uint32_t fill_next;
-	struct upb_meta meta[UPB_META];
-	uint8_t cur_smp;                /* smp_type of the order being submitted */
-	struct sim_order phantom[UPB_PHANTOMS];  /* post-only orders that would take */
-	uint32_t phantom_next;
-	uint64_t phantom_seq;
-	uint64_t last_done_id;
-	/* market data */
-	uint32_t dirty;                 /* books changed since the last grid publish */
-	sim_fx acc_ask[SIM_VENUE_INSTS], acc_bid[SIM_VENUE_INSTS];
-	struct sim_trade last[SIM_VENUE_INSTS];
-	/* private events */
-	uint32_t asset_dirty[SIM_MAX_ACCOUNTS];
-	bool asset_pending[SIM_MAX_ACCOUNTS];
-	/* scratch */
-	struct jr_tok tok[UPB_TOKS];
-	struct sim_order *open[UPB_OPEN_MAX];
-	char msg[UPB_MSG_MAX];
-	char reply[UPB_REPLY_MAX];
-	char qs[UPB_QS_MAX];
-};
 
 static const char *const smp_names[] = { "", "cancel_maker", "cancel_taker", "reduce" };
 
@@ -258,6 +168,11 @@ static uint64_t mono_ms(void)
 static uint64_t vts(const struct sim_venue *v, uint64_t ms)
 {
 	return (uint64_t)((int64_t)ms + v->fs.skew_ms);
+}
+
+static inline const struct upl_variant *var_of(const struct sim_venue *v)
+{
+	return ((const struct upbit *)v->priv)->var;
 }
 
 static inline struct upb_conn *conn_state(struct sim_ws *c)
@@ -528,7 +443,8 @@ static sim_fx krw_usdt_tick(sim_fx px)
 
 #undef S
 
-static void inst_rules(const struct sim_venue *v, struct sim_inst *in, sim_fx (*tick)(sim_fx))
+static void inst_rules(const struct sim_venue *v, struct sim_inst *in, sim_fx (*tick)(sim_fx),
+		       unsigned depth_def)
 {
 	in->tick = 0;
 	in->tick_fn = tick;
@@ -539,7 +455,7 @@ static void inst_rules(const struct sim_venue *v, struct sim_inst *in, sim_fx (*
 	in->max_notional = UPB_MAX_TOTAL;
 	in->px_decimals = 8;
 	in->qty_decimals = 8;
-	in->depth = v->cfg->depth ? v->cfg->depth : UPB_DEPTH_DEF;
+	in->depth = v->cfg->depth ? v->cfg->depth : depth_def;
 }
 
 /*
@@ -553,24 +469,21 @@ static kimp_cold int upb_setup(struct sim_venue *v)
 	struct sim_venue_rules *ru = &v->x->rules[v->idx];
 	struct sim_inst *in;
 	char sym[SIM_SYM_MAX];
-	struct upbit *u;
+	int err = upl_new(v, &upbit_var);
 
-	u = calloc(1, sizeof(*u));
-	if (!u)
-		return -ENOMEM;
-	v->priv = u;
-	u->unlimited = !v->cfg->rate_limits;
+	if (err)
+		return err;
 	for (uint32_t c = 0; c < sc->ncoins; c++) {
 		snprintf(sym, sizeof(sym), "KRW-%s", sc->coins[c].name);
 		in = sim_market_add_inst(v->m, v->idx, (int)c, sym, sc->coins[c].name, "KRW");
 		if (!in)
 			return -ENOSPC;
-		inst_rules(v, in, krw_tick);
+		inst_rules(v, in, krw_tick, UPB_DEPTH_DEF);
 	}
 	in = sim_market_add_inst(v->m, v->idx, SIM_COIN_FX, "KRW-USDT", "USDT", "KRW");
 	if (!in)
 		return -ENOSPC;
-	inst_rules(v, in, krw_usdt_tick);
+	inst_rules(v, in, krw_usdt_tick, UPB_DEPTH_DEF);
 
 	memset(ru, 0, sizeof(*ru));
 	ru->maker_fee = v->cfg->maker_fee;
@@ -633,7 +546,7 @@ static uint64_t nonce_hash(unsigned acct, const char *s, size_t n)
 
 static bool nonce_in(const uint64_t *tab, uint64_t h)
 {
-	for (uint32_t i = (uint32_t)h & (UPB_NONCES - 1);; i = (i + 1) & (UPB_NONCES - 1)) {
+	for (uint32_t i = (uint32_t)h & (UPL_NONCES - 1);; i = (i + 1) & (UPL_NONCES - 1)) {
 		if (!tab[i])
 			return false;
 		if (tab[i] == h)
@@ -646,19 +559,19 @@ static bool nonce_seen(const struct upbit *u, uint64_t h)
 	return nonce_in(u->nonce[0], h) || nonce_in(u->nonce[1], h);
 }
 
-/* Remember a nonce: at least the last UPB_NONCES / 2 are always kept. */
+/* Remember a nonce: at least the last UPL_NONCES / 2 are always kept. */
 static void nonce_add(struct upbit *u, uint64_t h)
 {
 	uint64_t *tab;
 	uint32_t i;
 
-	if (u->nonce_n >= UPB_NONCES / 2) {
+	if (u->nonce_n >= UPL_NONCES / 2) {
 		u->nonce_gen ^= 1;
 		memset(u->nonce[u->nonce_gen], 0, sizeof(u->nonce[0]));
 		u->nonce_n = 0;
 	}
 	tab = u->nonce[u->nonce_gen];
-	for (i = (uint32_t)h & (UPB_NONCES - 1); tab[i]; i = (i + 1) & (UPB_NONCES - 1))
+	for (i = (uint32_t)h & (UPL_NONCES - 1); tab[i]; i = (i + 1) & (UPL_NONCES - 1))
 		;
 	tab[i] = h;
 	u->nonce_n++;
@@ -770,6 +683,17 @@ static int upb_auth(struct sim_venue *v, const char *hdr, size_t hlen, const cha
 	if (member_text(payload, t, 0, "nonce", &p, &pn, false) < 0 || !pn)
 		return E_JWT;
 	h = nonce_hash(a->id, p, pn);
+	if (u->var->jwt_ts) {
+		int64_t ts, now = (int64_t)sim_venue_now_ms(v), d;
+
+		k = jr_get(payload, t, 0, "timestamp");
+		if (k < 0 || (t[k].type != JR_NUM && t[k].type != JR_STR) ||
+		    jr_i64(payload, &t[k], &ts) || ts <= 0)
+			return E_JWT;
+		d = ts > now ? ts - now : now - ts;
+		if ((uint64_t)d > u->var->jwt_ts_window_ms)
+			return E_JWT;
+	}
 	if (qs) {
 		const char *q, *alg;
 		size_t qn, an;
@@ -811,7 +735,7 @@ static bool rl_take(struct upbit *u, unsigned who, unsigned g, uint64_t now_ms)
 
 	if (u->unlimited)
 		return true;
-	if (w->used >= groups[g].per_sec)
+	if (w->used >= u->var->groups[g].per_sec)
 		return false;
 	w->used++;
 	return true;
@@ -822,8 +746,8 @@ static uint32_t rl_left(struct upbit *u, unsigned who, unsigned g, uint64_t now_
 	const struct upb_win *w = &u->rl[who][g];
 
 	if (u->unlimited || !w->used || now_ms - w->start_ms >= 1000)
-		return groups[g].per_sec;
-	return w->used >= groups[g].per_sec ? 0 : groups[g].per_sec - w->used;
+		return u->var->groups[g].per_sec;
+	return w->used >= u->var->groups[g].per_sec ? 0 : u->var->groups[g].per_sec - w->used;
 }
 
 /* How long the IP is still blocked (418), ms; 0: not blocked. */
@@ -839,6 +763,8 @@ static uint64_t blocked_for(const struct upbit *u, uint64_t now_ms)
  */
 static void strike(struct upbit *u, uint64_t now_ms)
 {
+	if (!u->var->blocks)
+		return;
 	if (now_ms - u->strike_ms >= 1000) {
 		u->strike_ms = now_ms;
 		u->strikes = 0;
@@ -853,18 +779,6 @@ static void strike(struct upbit *u, uint64_t now_ms)
 
 /* ---- REST plumbing ----------------------------------------------------------------- */
 
-struct upb_req {
-	struct sim_venue *v;
-	struct upbit *u;
-	struct http_sconn *sc;
-	const struct net_http_parser *p;
-	struct net_http_str query;      /* .p NULL: none */
-	struct net_http_str body;
-	uint8_t group;
-	uint8_t who;                    /* rate-limit requester: account or UPB_IP */
-	int acct;                       /* authenticated account, or -1 */
-	uint64_t now_ms;
-};
 
 /* "Remaining-Req: group=order; min=480; sec=7\r\n" (min is fixed: deprecated). */
 static void remaining_hdr(struct upbit *u, unsigned who, unsigned g, char *out, size_t cap)
@@ -873,9 +787,9 @@ static void remaining_hdr(struct upbit *u, unsigned who, unsigned g, char *out, 
 
 	jw_init(&w, out, cap);
 	jw_lit(&w, "Remaining-Req: group=");
-	jw_lit(&w, groups[g].name);
+	jw_lit(&w, u->var->groups[g].name);
 	jw_lit(&w, "; min=");
-	jw_u64(&w, (uint64_t)groups[g].per_sec * 60);
+	jw_u64(&w, (uint64_t)u->var->groups[g].per_sec * 60);
 	jw_lit(&w, "; sec=");
 	jw_u64(&w, rl_left(u, who, g, mono_ms()));
 	jw_lit(&w, "\r\n");
@@ -890,7 +804,7 @@ static void send_reply(struct sim_venue *v, struct http_sconn *sc, unsigned who,
 	char hdr[256];
 	size_t n;
 
-	remaining_hdr(u, who, g, hdr, sizeof(hdr));
+	u->var->limit_hdr(u, who, g, hdr, sizeof(hdr));
 	n = strlen(hdr);
 	if (extra && n + strlen(extra) < sizeof(hdr))
 		memcpy(hdr + n, extra, strlen(extra) + 1);
@@ -1161,14 +1075,11 @@ static const char *ord_state(const struct sim_order *o)
 
 static uint8_t order_smp(const struct upbit *u, const struct sim_order *o)
 {
-	const struct upb_meta *m = &u->meta[o->id % UPB_META];
+	const struct upb_meta *m = &u->meta[o->id % UPL_META];
 
 	return o->id && m->order_id == o->id ? m->smp : 0;
 }
 
-struct ord_nums {
-	sim_fx reserved, remaining_fee, locked;
-};
 
 /*
  * What an order shows for its fee reserve and lock. A buy reserves the fee
@@ -1210,8 +1121,8 @@ static void order_trades(struct sim_venue *v, struct jw *w, const struct sim_ord
 	char id[37];
 
 	jw_lit(w, ",\"trades\":[");
-	for (uint32_t i = 0; o->id && o->ntrades && i < UPB_FILLS; i++) {
-		const struct upb_fill *f = &u->fills[(u->fill_next + i) % UPB_FILLS];
+	for (uint32_t i = 0; o->id && o->ntrades && i < UPL_FILLS; i++) {
+		const struct upb_fill *f = &u->fills[(u->fill_next + i) % UPL_FILLS];
 		bool up;
 
 		if (f->order_id != o->id)
@@ -1361,7 +1272,7 @@ static enum upb_err rej_err(enum sim_reject rej, unsigned side)
 static struct sim_order *phantom_add(struct sim_venue *v, const struct sim_order *rej)
 {
 	struct upbit *u = v->priv;
-	struct sim_order *p = &u->phantom[u->phantom_next++ % UPB_PHANTOMS];
+	struct sim_order *p = &u->phantom[u->phantom_next++ % UPL_PHANTOMS];
 
 	*p = *rej;
 	p->id = 0;
@@ -1394,6 +1305,12 @@ static void job_order(struct sim_venue *v, struct sim_job *j)
 		o = phantom_add(v, o);
 		rej = SIM_OK;
 	}
+	/* an idempotent client id (Bithumb): a repeat answers the order it names */
+	if (rej == SIM_REJ_DUP_CID && u->var->cid_idempotent) {
+		o = sim_exch_find_cid(v->x, oj.req.acct, oj.req.cid);
+		if (o)
+			rej = SIM_OK;
+	}
 	/* matched (or refused) either way; the faults only touch the answer */
 	if (sim_fault_take(v, SIM_FAULT_DROP_RESPONSE) || !sim_job_sc_live(j))
 		return;
@@ -1401,8 +1318,8 @@ static void job_order(struct sim_venue *v, struct sim_job *j)
 	r.v = v;
 	r.u = u;
 	r.sc = j->sc;
-	r.group = G_ORDER;
-	r.who = oj.req.acct;
+	r.group = u->var->order_group;
+	r.who = u->var->rl_per_ip ? UPB_IP : oj.req.acct;
 	r.acct = oj.req.acct;
 	if (sim_fault_take(v, SIM_FAULT_HTTP_5XX)) {
 		send_late(v, j->sc, r.who, r.group, 503, NULL, 0);
@@ -1416,14 +1333,14 @@ static void job_order(struct sim_venue *v, struct sim_job *j)
 		return;
 	}
 	jw_init(&w, u->reply, sizeof(u->reply));
-	order_obj(v, &w, o, true, false);
+	u->var->new_reply(v, &w, o);
 	if (!jw_done(&w)) {
 		static const char over[] = ERRBODY("server_error", "The reply is too large.");
 
 		send_late(v, j->sc, r.who, r.group, 500, over, sizeof(over) - 1);
 		return;
 	}
-	send_late(v, j->sc, r.who, r.group, 201, w.p, w.len);
+	send_late(v, j->sc, r.who, r.group, u->var->new_status, w.p, w.len);
 }
 
 static void job_cancel(struct sim_venue *v, struct sim_job *j)
@@ -1435,6 +1352,19 @@ static void job_cancel(struct sim_venue *v, struct sim_job *j)
 	o = sim_exch_find_id(v->x, v->idx, cj.id);
 	if (o && o->open)
 		sim_exch_cancel(v->x, o);
+}
+
+/* A client id the variant allows: [A-Za-z0-9_-] when it is strict. */
+static bool cid_ok(const struct upl_variant *var, const char *cid, size_t n)
+{
+	for (size_t i = 0; var->cid_strict && i < n; i++) {
+		char ch = cid[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
 }
 
 /* A member's value token, or -1 when it is absent or null. */
@@ -1476,7 +1406,7 @@ static int parse_order(struct upb_req *r, struct upb_ord_job *oj, char *sym, siz
 	memset(oj, 0, sizeof(*oj));
 	if (!src || !r->body.len)
 		return E_VALIDATION;
-	n = jr_parse(src, r->body.len, t, UPB_TOKS);
+	n = jr_parse(src, r->body.len, t, UPL_TOKS);
 	if (n < 1 || t[0].type != JR_OBJ)
 		return E_INVALID_PARAM;
 
@@ -1500,7 +1430,7 @@ static int parse_order(struct upb_req *r, struct upb_ord_job *oj, char *sym, siz
 	else
 		return E_INVALID_PARAM;
 
-	k = given(src, t, "ord_type");
+	k = given(src, t, r->u->var->ord_type_key);
 	if (k < 0)
 		return E_VALIDATION;
 	if (jr_eq(src, &t[k], "limit"))
@@ -1534,7 +1464,7 @@ static int parse_order(struct upb_req *r, struct upb_ord_job *oj, char *sym, siz
 		else
 			return E_TIF;
 	}
-	k = given(src, t, "smp_type");
+	k = r->u->var->smp_key ? given(src, t, r->u->var->smp_key) : -1;
 	if (k >= 0) {
 		for (uint8_t i = 1; i < KIMP_ARRAY_SIZE(smp_names) && !oj->smp; i++)
 			if (jr_eq(src, &t[k], smp_names[i]))
@@ -1542,12 +1472,12 @@ static int parse_order(struct upb_req *r, struct upb_ord_job *oj, char *sym, siz
 		if (!oj->smp)
 			return E_INVALID_PARAM;
 	}
-	k = given(src, t, "identifier");
+	k = given(src, t, r->u->var->cid_key);
 	if (k >= 0) {
 		if (t[k].type != JR_STR)
 			return E_INVALID_PARAM;
-		n = jr_str(src, &t[k], q->cid, UPB_ID_MAX + 1);
-		if (n <= 0)
+		n = jr_str(src, &t[k], q->cid, (size_t)r->u->var->cid_max + 1);
+		if (n <= 0 || !cid_ok(r->u->var, q->cid, (size_t)n))
 			return E_INVALID_PARAM;
 	}
 
@@ -1619,7 +1549,7 @@ static void parse_fail(struct upb_req *r, int e, const char *sym)
 }
 
 /* POST /v1/orders: checked here, matched after the order latency (job_order). */
-static void h_order_new(struct upb_req *r)
+void upl_h_order_new(struct upb_req *r)
 {
 	struct upb_ord_job oj;
 	char sym[SIM_SYM_MAX + 16];
@@ -1628,6 +1558,17 @@ static void h_order_new(struct upb_req *r)
 	if (e >= 0) {
 		parse_fail(r, e, sym);
 		return;
+	}
+	if (r->u->var->cid_idempotent && oj.req.cid[0]) {
+		struct sim_order *o = sim_exch_find_cid(r->v->x, oj.req.acct, oj.req.cid);
+		struct jw w;
+
+		if (o) {
+			jw_init(&w, r->u->reply, sizeof(r->u->reply));
+			r->u->var->new_reply(r->v, &w, o);
+			reply_json(r, r->u->var->new_status, &w);
+			return;
+		}
 	}
 	if (sim_defer(r->v, r->v->cfg->order_latency_ns, job_order, r->sc, NULL, &oj,
 		      sizeof(oj))) {
@@ -1714,7 +1655,7 @@ static struct sim_order *find_order(struct upb_req *r, const char *uuid, const c
 	struct sim_order *o = NULL;
 
 	if (uuid) {
-		o = sim_exch_find_uuid(r->v->x, r->v->idx, uuid);
+		o = u->var->find_id(r->v, uuid);
 		if (o && o->acct != r->acct)
 			o = NULL;
 	} else if (ident) {
@@ -1722,8 +1663,8 @@ static struct sim_order *find_order(struct upb_req *r, const char *uuid, const c
 	}
 	if (o)
 		return o;
-	for (uint32_t i = 1; i <= UPB_PHANTOMS; i++) {
-		struct sim_order *p = &u->phantom[(u->phantom_next - i) % UPB_PHANTOMS];
+	for (uint32_t i = 1; i <= UPL_PHANTOMS; i++) {
+		struct sim_order *p = &u->phantom[(u->phantom_next - i) % UPL_PHANTOMS];
 
 		if (!p->uuid[0] || p->acct != r->acct)
 			continue;
@@ -1736,9 +1677,9 @@ static struct sim_order *find_order(struct upb_req *r, const char *uuid, const c
 /* The order a GET or DELETE names (uuid= or identifier=); replies itself on failure. */
 static struct sim_order *named_order(struct upb_req *r)
 {
-	char uuid[64], ident[UPB_ID_MAX + 8];
-	int nu = q_get(r->query, "uuid", 0, uuid, sizeof(uuid));
-	int ni = q_get(r->query, "identifier", 0, ident, sizeof(ident));
+	char uuid[64], ident[SIM_CID_MAX + 8];
+	int nu = q_get(r->query, r->rt->id_key, 0, uuid, sizeof(uuid));
+	int ni = q_get(r->query, r->rt->cid_key, 0, ident, sizeof(ident));
 	struct sim_order *o = NULL;
 
 	if (nu == -1 && ni == -1) {
@@ -1753,7 +1694,7 @@ static struct sim_order *named_order(struct upb_req *r)
 }
 
 /* GET /v1/order?uuid= | identifier=: the order with its trades. */
-static void h_order_get(struct upb_req *r)
+void upl_h_order_get(struct upb_req *r)
 {
 	struct sim_order *o = named_order(r);
 	struct jw w;
@@ -1761,7 +1702,7 @@ static void h_order_get(struct upb_req *r)
 	if (!o)
 		return;
 	jw_init(&w, r->u->reply, sizeof(r->u->reply));
-	order_obj(r->v, &w, o, false, true);
+	r->u->var->order_obj(r->v, &w, o, false, true);
 	reply_json(r, 200, &w);
 }
 
@@ -1769,7 +1710,7 @@ static void h_order_get(struct upb_req *r)
  * DELETE /v1/order: the venue cancels asynchronously, so the reply is the
  * order still in 'wait'; it ends 'cancel' after the order latency.
  */
-static void h_order_cancel(struct upb_req *r)
+void upl_h_order_cancel(struct upb_req *r)
 {
 	struct sim_order *o = named_order(r);
 	struct upb_cancel_job cj;
@@ -1782,7 +1723,7 @@ static void h_order_cancel(struct upb_req *r)
 		return;
 	}
 	jw_init(&w, r->u->reply, sizeof(r->u->reply));
-	order_obj(r->v, &w, o, true, false);
+	r->u->var->cancel_reply(r->v, &w, o);
 	reply_json(r, 200, &w);
 	cj.id = o->id;
 	if (sim_defer(r->v, r->v->cfg->order_latency_ns, job_cancel, NULL, NULL, &cj, sizeof(cj)))
@@ -1790,7 +1731,7 @@ static void h_order_cancel(struct upb_req *r)
 }
 
 /* GET /v1/orders/open?market=&state=|states[]=&page=&limit=&order_by= */
-static void h_open(struct upb_req *r)
+void upl_h_open(struct upb_req *r)
 {
 	struct upbit *u = r->u;
 	char val[SIM_SYM_MAX + 16];
@@ -1843,10 +1784,10 @@ static void h_open(struct upb_req *r)
 		}
 	}
 	cnt = wait ? sim_exch_open_orders(r->v->x, (unsigned)r->acct, inst, u->open,
-					  UPB_OPEN_MAX) : 0;
+					  UPL_OPEN_MAX) : 0;
 	jw_init(&w, u->reply, sizeof(u->reply));
 	jw_raw(&w, "[", 1);
-	from = page - 1 < UPB_OPEN_MAX && (page - 1) * limit < cnt ?
+	from = page - 1 < UPL_OPEN_MAX && (page - 1) * limit < cnt ?
 		(uint32_t)((page - 1) * limit) : cnt;
 	for (uint32_t i = from; i < cnt && shown < limit; i++, shown++) {
 		/* the list is oldest first; desc (the default) is newest first */
@@ -1854,7 +1795,7 @@ static void h_open(struct upb_req *r)
 
 		if (shown)
 			jw_raw(&w, ",", 1);
-		order_obj(r->v, &w, o, false, false);
+		r->u->var->order_obj(r->v, &w, o, false, false);
 	}
 	jw_raw(&w, "]", 1);
 	reply_json(r, 200, &w);
@@ -1875,7 +1816,7 @@ static void account_obj(struct jw *w, const struct sim_account *a, unsigned asse
 }
 
 /* GET /v1/orders/chance?market=: fees, the market's rules, both accounts. */
-static void h_chance(struct upb_req *r)
+void upl_h_chance(struct upb_req *r)
 {
 	const struct sim_venue_rules *ru = &r->v->x->rules[r->v->idx];
 	const struct sim_account *a = &r->v->x->acct[r->acct];
@@ -1930,7 +1871,7 @@ static void h_chance(struct upb_req *r)
 }
 
 /* GET /v1/accounts: KRW, then every asset held or locked. */
-static void h_accounts(struct upb_req *r)
+void upl_h_accounts(struct upb_req *r)
 {
 	const struct sim_account *a = &r->v->x->acct[r->acct];
 	int krw = sim_asset_id("KRW");
@@ -1955,7 +1896,7 @@ static void h_accounts(struct upb_req *r)
 }
 
 /* GET /v1/market/all[?is_details=true] */
-static void h_markets(struct upb_req *r)
+void upl_h_markets(struct upb_req *r)
 {
 	char val[16];
 	bool details = (q_get(r->query, "is_details", 0, val, sizeof(val)) > 0 ||
@@ -2054,16 +1995,16 @@ static void book_json(struct jw *w, const struct sim_venue *v, const struct sim_
 		      unsigned fmt, unsigned depth, uint64_t ts, const char *stream);
 
 /* GET /v1/orderbook?markets=&count=&level= (the public snapshot). */
-static void h_book(struct upb_req *r)
+void upl_h_book(struct upb_req *r)
 {
 	uint16_t ids[SIM_VENUE_INSTS];
 	uint32_t n;
-	uint64_t count = UPB_DEPTH_DEF, level = 0;
+	uint64_t count = var_of(r->v)->depths[DEPTH_DEF], level = 0;
 	struct jw w;
 
 	if (markets_param(r, ids, &n))
 		return;
-	if (q_u64(r->query, "count", &count) == -2 || count < 1 || count > UPB_DEPTH_DEF ||
+	if (q_u64(r->query, "count", &count) == -2 || count < 1 || count > var_of(r->v)->depths[DEPTH_DEF] ||
 	    q_u64(r->query, "level", &level) == -2) {
 		reply_err_num(r, 400, "invalid count or level");
 		return;
@@ -2076,7 +2017,7 @@ static void h_book(struct upb_req *r)
 
 		if (i)
 			jw_raw(&w, ",", 1);
-		book_json(&w, r->v, in, FMT_DEFAULT, (unsigned)count, vts(r->v, in->book_ts_ms),
+		var_of(r->v)->book(&w, r->v, in, FMT_DEFAULT, (unsigned)count, vts(r->v, in->book_ts_ms),
 			  NULL);
 	}
 	jw_raw(&w, "]", 1);
@@ -2085,23 +2026,19 @@ static void h_book(struct upb_req *r)
 
 /* ---- REST dispatch -------------------------------------------------------------------- */
 
-static const struct upb_route {
-	const char *path;
-	uint8_t method;
-	uint8_t group;
-	bool pub;
-	void (*fn)(struct upb_req *r);
-} routes[] = {
-	{ "/v1/orders", NET_HTTP_POST, G_ORDER, false, h_order_new },
-	{ "/v1/orders/test", NET_HTTP_POST, G_ORDER_TEST, false, h_order_test },
-	{ "/v1/order", NET_HTTP_GET, G_DEFAULT, false, h_order_get },
-	{ "/v1/order", NET_HTTP_DELETE, G_DEFAULT, false, h_order_cancel },
-	{ "/v1/orders/open", NET_HTTP_GET, G_DEFAULT, false, h_open },
-	{ "/v1/orders/chance", NET_HTTP_GET, G_DEFAULT, false, h_chance },
-	{ "/v1/accounts", NET_HTTP_GET, G_DEFAULT, false, h_accounts },
-	{ "/v1/market/all", NET_HTTP_GET, G_MARKET, true, h_markets },
-	{ "/v1/orderbook/instruments", NET_HTTP_GET, G_ORDERBOOK, true, h_instruments },
-	{ "/v1/orderbook", NET_HTTP_GET, G_ORDERBOOK, true, h_book },
+static const struct upl_route upbit_routes[] = {
+	{ "/v1/orders", NET_HTTP_POST, G_ORDER, false, upl_h_order_new, NULL, NULL },
+	{ "/v1/orders/test", NET_HTTP_POST, G_ORDER_TEST, false, h_order_test, NULL, NULL },
+	{ "/v1/order", NET_HTTP_GET, G_DEFAULT, false, upl_h_order_get, "uuid", "identifier" },
+	{ "/v1/order", NET_HTTP_DELETE, G_DEFAULT, false, upl_h_order_cancel, "uuid",
+	  "identifier" },
+	{ "/v1/orders/open", NET_HTTP_GET, G_DEFAULT, false, upl_h_open, NULL, NULL },
+	{ "/v1/orders/chance", NET_HTTP_GET, G_DEFAULT, false, upl_h_chance, NULL, NULL },
+	{ "/v1/accounts", NET_HTTP_GET, G_DEFAULT, false, upl_h_accounts, NULL, NULL },
+	{ "/v1/market/all", NET_HTTP_GET, G_MARKET, true, upl_h_markets, NULL, NULL },
+	{ "/v1/orderbook/instruments", NET_HTTP_GET, G_ORDERBOOK, true, h_instruments, NULL,
+	  NULL },
+	{ "/v1/orderbook", NET_HTTP_GET, G_ORDERBOOK, true, upl_h_book, NULL, NULL },
 };
 
 /*
@@ -2118,7 +2055,7 @@ static const char *hash_input(struct upb_req *r, size_t *len)
 		*len = r->query.p ? r->query.len : 0;
 		return r->query.p;
 	}
-	if (!r->body.p || jr_parse(r->body.p, r->body.len, u->tok, UPB_TOKS) < 1 ||
+	if (!r->body.p || jr_parse(r->body.p, r->body.len, u->tok, UPL_TOKS) < 1 ||
 	    u->tok[0].type != JR_OBJ || !u->tok[0].size)
 		return NULL;
 	n = body_qs(r->body.p, u->tok, u->qs, sizeof(u->qs));
@@ -2128,11 +2065,12 @@ static const char *hash_input(struct upb_req *r, size_t *len)
 	return u->qs;
 }
 
-static void upb_rest(struct sim_venue *v, struct http_sconn *sc, const struct net_http_parser *p)
+void upl_rest(struct sim_venue *v, struct http_sconn *sc, const struct net_http_parser *p)
 {
 	struct upbit *u = v->priv;
 	struct net_http_str path = net_http_path(p);
-	const struct upb_route *rt = NULL;
+	const struct upl_route *rt = NULL;
+	const struct upl_variant *var = u->var;
 	uint64_t now_ns = net_now_ns(), left, ban_ns;
 	bool known = false;
 	struct upb_req r;
@@ -2155,18 +2093,21 @@ static void upb_rest(struct sim_venue *v, struct http_sconn *sc, const struct ne
 		reply_blocked(&r, (ban_ns + NS_PER_MS - 1) / NS_PER_MS);
 		return;
 	}
-	for (size_t i = 0; i < KIMP_ARRAY_SIZE(routes) && !rt; i++) {
-		if (strlen(routes[i].path) != path.len || memcmp(routes[i].path, path.p, path.len))
+	for (size_t i = 0; i < var->nroutes && !rt; i++) {
+		const struct upl_route *ro = &var->routes[i];
+
+		if (strlen(ro->path) != path.len || memcmp(ro->path, path.p, path.len))
 			continue;
 		known = true;
-		if (routes[i].method == p->method)
-			rt = &routes[i];
+		if (ro->method == p->method)
+			rt = ro;
 	}
 	if (!rt) {
 		reply_err_num(&r, known ? 405 : 404, known ? "Method not allowed" : "Not found");
 		return;
 	}
 	r.group = rt->group;
+	r.rt = rt;
 	if (sim_fault_429(v, now_ns)) {
 		reply_err(&r, E_TOO_MANY);
 		return;
@@ -2196,7 +2137,7 @@ static void upb_rest(struct sim_venue *v, struct http_sconn *sc, const struct ne
 			reply_err(&r, (enum upb_err)e);
 			return;
 		}
-		r.who = (uint8_t)r.acct;
+		r.who = var->rl_per_ip ? UPB_IP : (uint8_t)r.acct;
 	}
 	if (!rl_take(u, r.who, r.group, r.now_ms)) {
 		strike(u, r.now_ms);
@@ -2208,7 +2149,7 @@ static void upb_rest(struct sim_venue *v, struct http_sconn *sc, const struct ne
 		return;
 	}
 	/* orders meet this fault after matching (job_order) */
-	if (rt->fn != h_order_new && sim_fault_take(v, SIM_FAULT_HTTP_5XX)) {
+	if (rt->fn != upl_h_order_new && sim_fault_take(v, SIM_FAULT_HTTP_5XX)) {
 		send_reply(v, sc, r.who, r.group, 503, NULL, NULL, 0);
 		return;
 	}
@@ -2503,14 +2444,16 @@ static bool conn_take(struct upbit *u, unsigned who, uint64_t now_ms)
 
 	if (u->unlimited)
 		return true;
-	if (w->used >= UPB_CONN_SEC)
+	if (w->used >= u->var->conn_sec)
 		return false;
 	w->used++;
 	return true;
 }
 
-static bool msg_rate_ok(struct sim_ws *c, uint64_t now_ms)
+static bool msg_rate_ok(const struct upl_variant *var, struct sim_ws *c, uint64_t now_ms)
 {
+	if (!var->msg_sec)
+		return true;
 	if (!c->msgs_this_sec || now_ms - c->rate_sec >= 1000) {
 		c->rate_sec = now_ms;
 		c->msgs_this_sec = 0;
@@ -2521,7 +2464,7 @@ static bool msg_rate_ok(struct sim_ws *c, uint64_t now_ms)
 	}
 	c->msgs_this_sec++;
 	c->msgs_this_min++;
-	return c->msgs_this_sec <= UPB_MSG_SEC && c->msgs_this_min <= UPB_MSG_MIN;
+	return c->msgs_this_sec <= var->msg_sec && c->msgs_this_min <= var->msg_min;
 }
 
 static void job_ws_close(struct sim_venue *v, struct sim_job *j)
@@ -2568,7 +2511,7 @@ static void ws_error(struct sim_venue *v, struct sim_ws *c, const char *name, co
  * authenticated type (myOrder, myAsset) gets on a connection that has no
  * account: the public path.
  */
-static unsigned upb_ws_upgrade(struct sim_venue *v, struct sim_ws *c, bool api,
+unsigned upl_ws_upgrade(struct sim_venue *v, struct sim_ws *c, bool api,
 			       const struct ws_hs_request *req, const char *head, size_t len)
 {
 	struct upbit *u = v->priv;
@@ -2578,7 +2521,7 @@ static unsigned upb_ws_upgrade(struct sim_venue *v, struct sim_ws *c, bool api,
 
 	if (api)
 		return 404;
-	if (pl == 13 && !memcmp(path, "/websocket/v1", 13)) {
+	if (pl == strlen(u->var->ws_pub) && !memcmp(path, u->var->ws_pub, pl)) {
 		if (!conn_take(u, UPB_IP, now)) {
 			ws_conn_reject_body(&c->ws, errs[E_TOO_MANY].body);
 			sim_venue_answered(v, 429);
@@ -2587,7 +2530,7 @@ static unsigned upb_ws_upgrade(struct sim_venue *v, struct sim_ws *c, bool api,
 		c->kind = SIM_WS_MARKET;
 		return 0;
 	}
-	if (pl == 21 && !memcmp(path, "/websocket/v1/private", 21)) {
+	if (pl == strlen(u->var->ws_priv) && !memcmp(path, u->var->ws_priv, pl)) {
 		const char *val = NULL;
 		size_t vlen = 0;
 		int acct = -1, e;
@@ -2599,7 +2542,10 @@ static unsigned upb_ws_upgrade(struct sim_venue *v, struct sim_ws *c, bool api,
 			ws_conn_reject_body(&c->ws, errs[e].body);
 			return errs[e].status;
 		}
-		if (!conn_take(u, (unsigned)acct, now)) {
+		/* Upbit counts private upgrades per account; a per-IP venue
+		 * (Bithumb: "10 a second per IP, public and private") counts
+		 * them with the public ones */
+		if (!conn_take(u, u->var->rl_per_ip ? UPB_IP : (unsigned)acct, now)) {
 			ws_conn_reject_body(&c->ws, errs[E_TOO_MANY].body);
 			sim_venue_answered(v, 429);
 			return 429;
@@ -2638,19 +2584,19 @@ static void snapshot(struct sim_venue *v, struct sim_ws *c, unsigned ch, struct 
 	case CH_BOOK:
 		/* a quiet book's snapshot carries its last change time (H10);
 		 * it is the book's newest frame now (its view) */
-		book_json(&w, v, in, c->format, depths[conn_state(c)->depth[in->vidx]],
+		var_of(v)->book(&w, v, in, c->format, var_of(v)->depths[conn_state(c)->depth[in->vidx]],
 			  vts(v, in->book_ts_ms), "SNAPSHOT");
-		sim_inst_view(in, depths[DEPTH_N - 1], 0, vts(v, in->book_ts_ms));
+		sim_inst_view(in, var_of(v)->depths[DEPTH_N - 1], 0, vts(v, in->book_ts_ms));
 		break;
 	case CH_TRADE:
 		if (!u->last[in->vidx].id)
 			return;         /* nothing printed yet: no snapshot */
-		trade_json(&w, v, in, &u->last[in->vidx], c->format, "SNAPSHOT",
+		var_of(v)->trade(&w, v, in, &u->last[in->vidx], c->format, "SNAPSHOT",
 			   sim_venue_now_ms(v));
 		break;
 	case CH_TICKER:
 		t = last_trade(v, in);
-		ticker_json(&w, v, in, &t, c->format, "SNAPSHOT", sim_venue_now_ms(v));
+		var_of(v)->ticker(&w, v, in, &t, c->format, "SNAPSHOT", sim_venue_now_ms(v));
 		break;
 	default:
 		return;
@@ -2666,7 +2612,7 @@ static void list_subscriptions(struct sim_venue *v, struct sim_ws *c, const char
 {
 	struct upbit *u = v->priv;
 	struct upb_conn *cs = conn_state(c);
-	char tk[UPB_TICKET_MAX + 1];
+	char tk[UPL_TICKET_MAX + 1];
 	unsigned n = 0;
 	struct jw w;
 
@@ -2698,7 +2644,7 @@ static void list_subscriptions(struct sim_venue *v, struct sim_ws *c, const char
 			jw_lit(&w, in->sym);
 			if (ch == CH_BOOK && cs->depth[i] != DEPTH_DEF) {
 				jw_raw(&w, ".", 1);
-				jw_u64(&w, depths[cs->depth[i]]);
+				jw_u64(&w, var_of(v)->depths[cs->depth[i]]);
 			}
 			jw_raw(&w, "\"", 1);
 		}
@@ -2734,12 +2680,22 @@ static bool opt_bool(const char *src, const struct jr_tok *t, int obj, const cha
 	return true;
 }
 
+/* A grouping level Bithumb knows: 1 or a power of ten (a 7 is WRONG_FORMAT, 2.1). */
+static bool level_valid(int64_t level)
+{
+	if (level < 0)
+		return false;
+	while (level >= 10 && level % 10 == 0)
+		level /= 10;
+	return level <= 1;
+}
+
 /*
  * Check a type object: -1, or an error (the caller answers it). *name is
  * set for INVALID_PARAM.
  */
-static int check_type(struct sim_ws *c, const char *src, const struct jr_tok *t,
-		      struct sub_type *s, char *name, size_t cap)
+static int check_type(const struct upl_variant *var, struct sim_ws *c, const char *src,
+		      const struct jr_tok *t, struct sub_type *s, char *name, size_t cap)
 {
 	int k = jr_get(src, t, s->obj, "type");
 	int lv;
@@ -2772,8 +2728,8 @@ static int check_type(struct sim_ws *c, const char *src, const struct jr_tok *t,
 	if (s->ch != CH_MYORDER && s->ch != CH_MYASSET &&
 	    (s->codes < 0 || !t[s->codes].size))
 		return 4;               /* NO_CODES */
-	if (!opt_bool(src, t, s->obj, "is_only_snapshot", &s->only_snap) ||
-	    !opt_bool(src, t, s->obj, "is_only_realtime", &s->only_rt))
+	if (!opt_bool(src, t, s->obj, var->snap_key, &s->only_snap) ||
+	    !opt_bool(src, t, s->obj, var->rt_key, &s->only_rt))
 		return 2;
 	lv = jr_get(src, t, s->obj, "level");
 	s->level_ok = true;
@@ -2782,8 +2738,15 @@ static int check_type(struct sim_ws *c, const char *src, const struct jr_tok *t,
 
 		if (t[lv].type != JR_NUM && t[lv].type != JR_STR)
 			return 2;
+		if (jr_i64(src, &t[lv], &level)) {
+			if (var->level_one)
+				return 2;
+			level = -1;
+		}
 		/* books are never grouped here: any other level yields no data */
-		s->level_ok = !jr_i64(src, &t[lv], &level) && !level;
+		s->level_ok = !level || (var->level_one && level == 1);
+		if (var->level_one && !level_valid(level))
+			return 2;       /* Bithumb: an invalid level is WRONG_FORMAT */
 	}
 	return -1;
 }
@@ -2809,7 +2772,7 @@ static struct sim_inst *code_inst(struct sim_venue *v, unsigned ch, const char *
 			return NULL;
 		/* an unsupported depth falls back to 30 */
 		for (uint8_t i = 0; i < DEPTH_N; i++)
-			if (depths[i] == d)
+			if (var_of(v)->depths[i] == d)
 				*depth = i;
 		*dot = '\0';
 		n = (int)(dot - code);
@@ -2831,7 +2794,7 @@ static void ws_request(struct sim_venue *v, struct sim_ws *c, const char *src, s
 	char name[64];
 	uint32_t e = 1;
 
-	n = jr_parse(src, len, t, UPB_TOKS);
+	n = jr_parse(src, len, t, UPL_TOKS);
 	if (n < 1 || t[0].type != JR_ARR) {
 		ws_error(v, c, "WRONG_FORMAT", "The request is not in the expected format.", NULL);
 		return;
@@ -2844,7 +2807,7 @@ static void ws_request(struct sim_venue *v, struct sim_ws *c, const char *src, s
 			return;
 		}
 		if ((k = jr_get(src, t, (int)e, "ticket")) >= 0) {
-			if (t[k].type != JR_STR || !t[k].len || t[k].len > UPB_TICKET_MAX) {
+			if (t[k].type != JR_STR || !t[k].len || t[k].len > UPL_TICKET_MAX) {
 				ws_error(v, c, "NO_TICKET", "The ticket is missing or invalid.",
 					 NULL);
 				return;
@@ -2858,14 +2821,14 @@ static void ws_request(struct sim_venue *v, struct sim_ws *c, const char *src, s
 			ty[nty++].obj = (int)e;
 		} else if ((k = jr_get(src, t, (int)e, "format")) >= 0) {
 			fmt = FMT_N;
-			for (unsigned f = 0; f < FMT_N; f++)
+			for (unsigned f = 0; f < u->var->nfmt; f++)
 				if (jr_eq(src, &t[k], fmt_names[f]))
 					fmt = f;
 			if (fmt == FMT_N) {
 				ws_error(v, c, "WRONG_FORMAT", "Unknown format.", NULL);
 				return;
 			}
-		} else if ((k = jr_get(src, t, (int)e, "method")) >= 0) {
+		} else if (u->var->list_method && (k = jr_get(src, t, (int)e, "method")) >= 0) {
 			if (!jr_eq(src, &t[k], "LIST_SUBSCRIPTIONS")) {
 				ws_error(v, c, "INVALID_PARAM", "Unknown method.", NULL);
 				return;
@@ -2889,7 +2852,7 @@ static void ws_request(struct sim_venue *v, struct sim_ws *c, const char *src, s
 		return;
 	}
 	for (unsigned i = 0; i < nty; i++) {
-		int err = check_type(c, src, t, &ty[i], name, sizeof(name));
+		int err = check_type(u->var, c, src, t, &ty[i], name, sizeof(name));
 
 		if (err < 0)
 			continue;
@@ -2944,7 +2907,7 @@ static void ws_request(struct sim_venue *v, struct sim_ws *c, const char *src, s
 	sim_ws_uncork(c);
 }
 
-static void upb_ws_message(struct sim_venue *v, struct sim_ws *c, unsigned opcode,
+void upl_ws_message(struct sim_venue *v, struct sim_ws *c, unsigned opcode,
 			   uint8_t *data, size_t len)
 {
 	struct upb_conn *cs = conn_state(c);
@@ -2952,7 +2915,7 @@ static void upb_ws_message(struct sim_venue *v, struct sim_ws *c, unsigned opcod
 
 	if (cs->closing || (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY))
 		return;
-	if (!msg_rate_ok(c, now_ns / NS_PER_MS)) {
+	if (!msg_rate_ok(var_of(v), c, now_ns / NS_PER_MS)) {
 		ws_error(v, c, "TOO_MANY_REQUEST", "Too many messages on this connection.", NULL);
 		return;
 	}
@@ -2972,7 +2935,7 @@ static void upb_ws_message(struct sim_venue *v, struct sim_ws *c, unsigned opcod
  * client). The doc says 120 s; the probe saw idle sockets cut at ~60.5 s
  * that way, and the wire is what clients must survive.
  */
-static void upb_tick(struct sim_venue *v, uint64_t now_ns)
+void upl_tick(struct sim_venue *v, uint64_t now_ns)
 {
 	struct sim_ws *c = NULL;
 
@@ -3033,13 +2996,13 @@ static void publish_trade(struct sim_venue *v, struct sim_inst *in, const struct
 	for (unsigned f = 0; f < FMT_N; f++) {
 		if (ft & (1u << f)) {
 			jw_init(&w, u->msg, sizeof(u->msg));
-			trade_json(&w, v, in, t, f, "REALTIME", now);
+			var_of(v)->trade(&w, v, in, t, f, "REALTIME", now);
 			if (jw_done(&w))
 				fan_out(v, CH_TRADE, bit, f, &w);
 		}
 		if (fk & (1u << f)) {
 			jw_init(&w, u->msg, sizeof(u->msg));
-			ticker_json(&w, v, in, t, f, "REALTIME", now);
+			var_of(v)->ticker(&w, v, in, t, f, "REALTIME", now);
 			if (jw_done(&w))
 				fan_out(v, CH_TICKER, bit, f, &w);
 		}
@@ -3061,7 +3024,7 @@ static void publish_book(struct sim_venue *v, const struct sim_inst *in, uint64_
 		if (!(variants & (1u << var)))
 			continue;
 		jw_init(&w, u->msg, sizeof(u->msg));
-		book_json(&w, v, in, var / DEPTH_N, depths[var % DEPTH_N], ts, "REALTIME");
+		var_of(v)->book(&w, v, in, var / DEPTH_N, var_of(v)->depths[var % DEPTH_N], ts, "REALTIME");
 		if (!jw_done(&w))
 			continue;
 		c = NULL;
@@ -3134,7 +3097,7 @@ static void upb_publish_at(struct sim_venue *v, uint64_t now_ms, bool flush)
 
 			if (!(u->dirty & (1u << i)))
 				continue;
-			sim_inst_view(in, depths[DEPTH_N - 1], 0, vts(v, ts));
+			sim_inst_view(in, var_of(v)->depths[DEPTH_N - 1], 0, vts(v, ts));
 			if (corked)
 				publish_book(v, in, vts(v, ts));
 		}
@@ -3148,23 +3111,23 @@ static void upb_publish_at(struct sim_venue *v, uint64_t now_ms, bool flush)
 	}
 }
 
-static void upb_publish(struct sim_venue *v, uint64_t now_ms)
+void upl_publish(struct sim_venue *v, uint64_t now_ms)
 {
 	upb_publish_at(v, now_ms, false);
 }
 
-static void upb_flush(struct sim_venue *v, uint64_t now_ms)
+void upl_flush(struct sim_venue *v, uint64_t now_ms)
 {
 	upb_publish_at(v, now_ms, true);
 }
 
 /* The first books: what a SNAPSHOT shows before any frame. */
-static kimp_cold void upb_start(struct sim_venue *v)
+kimp_cold void upl_start(struct sim_venue *v)
 {
 	for (uint32_t i = 0; i < v->ninst; i++) {
 		struct sim_inst *in = sim_venue_inst(v, i);
 
-		sim_inst_view(in, depths[DEPTH_N - 1], 0, vts(v, in->book_ts_ms));
+		sim_inst_view(in, var_of(v)->depths[DEPTH_N - 1], 0, vts(v, in->book_ts_ms));
 	}
 }
 
@@ -3326,7 +3289,7 @@ static void send_myorder(struct sim_venue *v, const struct sim_order *o,
 		if (!(fmts & (1u << fmt)))
 			continue;
 		jw_init(&w, u->msg, sizeof(u->msg));
-		myorder_json(&w, v, o, f, state, fmt);
+		var_of(v)->myorder(&w, v, o, f, state, fmt);
 		if (!jw_done(&w))
 			continue;
 		c = NULL;
@@ -3343,7 +3306,7 @@ static void send_myorder(struct sim_venue *v, const struct sim_order *o,
  * 'cancel'. Rejected orders never existed for the client. Fills are kept
  * for GET /v1/order trades[].
  */
-static void upb_on_order(struct sim_venue *v, const struct sim_order *o,
+void upl_on_order(struct sim_venue *v, const struct sim_order *o,
 			 const struct sim_fill *f)
 {
 	struct upbit *u = v->priv;
@@ -3353,7 +3316,7 @@ static void upb_on_order(struct sim_venue *v, const struct sim_order *o,
 	if (f) {
 		struct upb_fill *s = &u->fills[u->fill_next];
 
-		u->fill_next = (u->fill_next + 1) % UPB_FILLS;
+		u->fill_next = (u->fill_next + 1) % UPL_FILLS;
 		s->order_id = o->id;
 		s->side = o->side;
 		s->f = *f;
@@ -3368,7 +3331,7 @@ static void upb_on_order(struct sim_venue *v, const struct sim_order *o,
 	case SIM_ST_NEW:
 	case SIM_ST_PARTIAL:
 		if (!o->ntrades) {
-			struct upb_meta *m = &u->meta[o->id % UPB_META];
+			struct upb_meta *m = &u->meta[o->id % UPL_META];
 
 			m->order_id = o->id;
 			m->smp = u->cur_smp;
@@ -3448,7 +3411,7 @@ static void flush_assets(struct sim_venue *v, unsigned acct)
 		if (!(fmts & (1u << fmt)))
 			continue;
 		jw_init(&w, u->msg, sizeof(u->msg));
-		myasset_json(&w, v, a, assets, fmt);
+		var_of(v)->myasset(&w, v, a, assets, fmt);
 		if (!jw_done(&w))
 			continue;
 		c = NULL;
@@ -3468,7 +3431,7 @@ static void job_assets(struct sim_venue *v, struct sim_job *j)
  * a fill's two legs) go out together in one myAsset message, on the next
  * loop turn, as the venue lists the assets that changed together.
  */
-static void upb_on_balance(struct sim_venue *v, const struct sim_account *a, unsigned asset)
+void upl_on_balance(struct sim_venue *v, const struct sim_account *a, unsigned asset)
 {
 	struct upbit *u = v->priv;
 	uint8_t id = a->id;
@@ -3483,6 +3446,163 @@ static void upb_on_balance(struct sim_venue *v, const struct sim_account *a, uns
 		flush_assets(v, id);
 }
 
+/* ---- the core's entry points and helpers ------------------------------------- */
+
+int upl_new(struct sim_venue *v, const struct upl_variant *var)
+{
+	struct upbit *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return -ENOMEM;
+	u->var = var;
+	u->unlimited = !v->cfg->rate_limits;
+	v->priv = u;
+	return 0;
+}
+
+uint32_t upl_rl_left(struct upbit *u, unsigned who, unsigned g)
+{
+	return rl_left(u, who, g, mono_ms());
+}
+
+uint64_t upl_vts(const struct sim_venue *v, uint64_t ms)
+{
+	return vts(v, ms);
+}
+
+void upl_inst_rules(const struct sim_venue *v, struct sim_inst *in, sim_fx (*tick)(sim_fx),
+		    unsigned depth_def)
+{
+	inst_rules(v, in, tick, depth_def);
+}
+
+sim_fx upl_inst_mid(const struct sim_inst *in)
+{
+	return inst_mid(in);
+}
+
+void upl_jw_date(struct jw *w, uint64_t ms, bool sep)
+{
+	jw_date(w, ms, sep);
+}
+
+void upl_jw_time(struct jw *w, uint64_t ms, bool sep)
+{
+	jw_time(w, ms, sep);
+}
+
+void upl_jw_kst(struct jw *w, uint64_t ms, bool micro)
+{
+	jw_kst(w, ms, micro);
+}
+
+void upl_jw_sfx(struct jw *w, sim_fx v, bool dot0)
+{
+	jw_sfx(w, v, dot0);
+}
+
+const char *upl_change_of(sim_fx px, sim_fx prev)
+{
+	return change_of(px, prev);
+}
+
+bool upl_by_quote(const struct sim_order *o)
+{
+	return by_quote(o);
+}
+
+const char *upl_ord_type_name(const struct sim_order *o)
+{
+	return ord_type_name(o);
+}
+
+const char *upl_tif_name(const struct sim_order *o)
+{
+	return tif_name(o);
+}
+
+const char *upl_ord_state(const struct sim_order *o)
+{
+	return ord_state(o);
+}
+
+void upl_ord_nums(const struct sim_venue *v, const struct sim_order *o, struct ord_nums *n)
+{
+	ord_nums(v, o, n);
+}
+
+const struct upb_fill *upl_next_fill(const struct sim_venue *v, const struct sim_order *o,
+				     uint32_t *i)
+{
+	const struct upbit *u = v->priv;
+
+	while (o->id && o->ntrades && *i < UPL_FILLS) {
+		const struct upb_fill *f = &u->fills[(u->fill_next + (*i)++) % UPL_FILLS];
+
+		if (f->order_id == o->id)
+			return f;
+	}
+	return NULL;
+}
+
+/* ---- Upbit's variant ------------------------------------------------------------------ */
+
+static void upb_id_str(const struct sim_venue *v, const struct sim_order *o,
+		       char out[UPL_IDSTR])
+{
+	snprintf(out, UPL_IDSTR, "%s", o->uuid);
+}
+
+static struct sim_order *upb_find_id(struct sim_venue *v, const char *id)
+{
+	return sim_exch_find_uuid(v->x, v->idx, id);
+}
+
+/* A new order and a cancel-accepted one answer with the order object (1.3). */
+static void upb_order_fresh(struct sim_venue *v, struct jw *w, const struct sim_order *o)
+{
+	order_obj(v, w, o, true, false);
+}
+
+static const struct upl_variant upbit_var = {
+	.ws_pub = "/websocket/v1",
+	.ws_priv = "/websocket/v1/private",
+	.snap_key = "is_only_snapshot",
+	.rt_key = "is_only_realtime",
+	.depths = { 1, 5, 15, 30 },
+	.nfmt = FMT_N,
+	.list_method = true,
+	.level_one = false,
+	.msg_sec = 5,                   /* client messages per connection */
+	.msg_min = 100,
+	.conn_sec = 5,                  /* upgrades a second, per IP or account */
+	.jwt_ts = false,
+	.blocks = true,
+	.groups = upbit_groups,
+	.ngroups = G_N,
+	.order_group = G_ORDER,
+	.routes = upbit_routes,
+	.nroutes = KIMP_ARRAY_SIZE(upbit_routes),
+	.ord_type_key = "ord_type",
+	.cid_key = "identifier",
+	.smp_key = "smp_type",
+	.cid_max = UPB_ID_MAX,
+	.cid_strict = false,
+	.cid_idempotent = false,
+	.new_status = 201,
+	.limit_hdr = remaining_hdr,
+	.id_str = upb_id_str,
+	.find_id = upb_find_id,
+	.book = book_json,
+	.trade = trade_json,
+	.ticker = ticker_json,
+	.myorder = myorder_json,
+	.myasset = myasset_json,
+	.order_obj = order_obj,
+	.new_reply = upb_order_fresh,
+	.cancel_reply = upb_order_fresh,
+};
+
 /* ---- the table ------------------------------------------------------------------------ */
 
 const struct sim_venue_ops sim_venue_upbit = {
@@ -3490,13 +3610,13 @@ const struct sim_venue_ops sim_venue_upbit = {
 	.kind = SIM_KRW,
 	.has_api = false,
 	.setup = upb_setup,
-	.rest = upb_rest,
-	.ws_upgrade = upb_ws_upgrade,
-	.ws_message = upb_ws_message,
-	.publish = upb_publish,
-	.flush = upb_flush,
-	.start = upb_start,
-	.on_order = upb_on_order,
-	.on_balance = upb_on_balance,
-	.tick = upb_tick,
+	.rest = upl_rest,
+	.ws_upgrade = upl_ws_upgrade,
+	.ws_message = upl_ws_message,
+	.publish = upl_publish,
+	.flush = upl_flush,
+	.start = upl_start,
+	.on_order = upl_on_order,
+	.on_balance = upl_on_balance,
+	.tick = upl_tick,
 };

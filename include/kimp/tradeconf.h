@@ -8,7 +8,9 @@
  *   [engine]        coins = BTC ETH XRP USDT      (inst id = index + 1)
  *   [venue.NAME]    px_dec, qty_dec, quote, coins (feedd's keys), and
  *                   taker_fee, maker_fee, trading = true|false,
- *                   tick.COIN, step.COIN, min_notional, max_notional
+ *                   tick.COIN, step.COIN, min_notional, max_notional,
+ *                   inst_code.COIN (the venue's numeric instrument id,
+ *                   where its orders need one: OKX instIdCode)
  *   [balance.NAME]  QUOTE = amount, COIN = amount  (starting holdings)
  *
  * A venue is traded when it has a [venue.NAME] section; its instruments are
@@ -32,6 +34,7 @@ struct kimp_trade_inst {
 	char sym[VENUE_SYM_MAX];    /* as the venue spells it */
 	struct venue_inst_rules rules; /* tick or tick_at and step always set */
 	int64_t balance;            /* starting holdings, qty_dec decimals */
+	uint64_t code;              /* inst_code.COIN: venue_sym.code (0: none) */
 };
 
 struct kimp_trade_venue {

@@ -296,6 +296,8 @@ int venue_fixed(const char *s, unsigned dec, int64_t *out);
 const struct venue_md *venue_md_get(enum kimp_venue v);
 /* By name ("upbit"), or NULL. */
 const struct venue_md *venue_md_by_name(const char *name);
+/* "upbit, bithumb, ...": the venues with market data, into buf (for messages). */
+const char *venue_md_names(char *buf, size_t cap) kimp_cold;
 
 extern const struct venue_md venue_md_upbit;
 extern const struct venue_md venue_md_bithumb;

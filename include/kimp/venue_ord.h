@@ -345,6 +345,8 @@ struct venue_ord {
 /* The table for v, or NULL when libvenue has no order entry for it. */
 const struct venue_ord *venue_ord_get(enum kimp_venue v);
 const struct venue_ord *venue_ord_by_name(const char *name);
+/* "upbit, bithumb, ...": the venues with order entry, into buf (for messages). */
+const char *venue_ord_names(char *buf, size_t cap) kimp_cold;
 
 extern const struct venue_ord venue_ord_upbit;
 extern const struct venue_ord venue_ord_bithumb;

@@ -156,3 +156,18 @@ Test(tradeconf, feedd_venue_keys_include_the_trading_keys)
 		     "%s", err);
 	kimp_conf_free(c);
 }
+
+/* inst_code.COIN: the venue's numeric instrument id (OKX instIdCode), 0 unset. */
+Test(tradeconf, inst_code_per_coin)
+{
+	cr_assert_eq(load("[engine]\ncoins = BTC ETH USDT\n"
+			  "[venue.binance]\ncoins = BTC ETH\ninst_code.BTC = 10459\n"
+			  "tick.BTC = 0.01\nstep.BTC = 0.00001\n"),
+		     0, "%s", err);
+	cr_assert_eq(T.venue[KIMP_VENUE_BINANCE].inst[1].code, 10459);
+	cr_assert_eq(T.venue[KIMP_VENUE_BINANCE].inst[2].code, 0);
+	cr_assert_eq(load("[engine]\ncoins = BTC USDT\n"
+			  "[venue.binance]\ncoins = BTC\ninst_code.BTC = -3\n"),
+		     -EINVAL);
+	cr_assert(strstr(err, "t.conf:") && strstr(err, "inst_code.BTC"), "%s", err);
+}

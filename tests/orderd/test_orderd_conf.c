@@ -79,7 +79,9 @@ Test(orderd_conf, defaults, .init = init)
 		if (!vc->vo)
 			continue;
 		char env[64];
-		snprintf(env, sizeof(env), "KIMP_%s_SECRET", v == KIMP_VENUE_UPBIT ? "UPBIT" : "BINANCE");
+		size_t k = (size_t)snprintf(env, sizeof(env), "KIMP_%s_SECRET", vc->vo->name);
+		for (size_t i = 5; i < k; i++)
+			env[i] = (char)(env[i] >= 'a' && env[i] <= 'z' ? env[i] - 32 : env[i]);
 		cr_assert_eq(vc->mode, KIMP_ORD_OFF);
 		cr_assert_str_eq(vc->secret_env, env);
 		cr_assert_eq(vc->recv_window_ns, 5000000000ull);

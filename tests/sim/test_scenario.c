@@ -103,7 +103,7 @@ Test(scenario, defaults)
 	cr_assert_str_eq(sc.coins[2].name, "XRP");
 	cr_assert_eq(sc.coins[2].start_usdt, 2.5);
 
-	cr_assert_eq(sc.nvenues, 2);
+	cr_assert_eq(sc.nvenues, 6);
 	cr_assert_str_eq(sc.venues[0].name, "upbit");
 	cr_assert(sc.venues[0].enabled);
 	cr_assert_eq(sc.venues[0].maker_fee, 0.0005);
@@ -116,11 +116,17 @@ Test(scenario, defaults)
 	cr_assert_eq(sc.venues[1].publish_ns, sc.step_ns);
 	cr_assert_eq(sc.venues[1].depth, 100);
 	cr_assert_eq(sc.venues[1].recv_window_ms, 5000);
-	for (unsigned v = 0; v < 2; v++)
+	/* the later four exist, off until a scenario's section turns them on */
+	static const char *const later[] = { "bithumb", "coinone", "bybit", "okx" };
+	for (unsigned v = 2; v < 6; v++) {
+		cr_assert_str_eq(sc.venues[v].name, later[v - 2]);
+		cr_assert(!sc.venues[v].enabled, "%s", later[v - 2]);
+	}
+	for (unsigned v = 0; v < 6; v++)
 		cr_assert(!sc.venues[v].rest_port && !sc.venues[v].ws_port &&
 			  !sc.venues[v].api_port);
 
-	cr_assert_eq(sc.naccounts, 2);
+	cr_assert_eq(sc.naccounts, 6);
 	cr_assert_str_eq(sc.accounts[0].venue, "upbit");
 	cr_assert_str_eq(sc.accounts[0].key, "exsimUpbitAccessKey000000000000000000000");
 	cr_assert_str_eq(sc.accounts[0].secret, "exsimUpbitSecretKey000000000000000000000");
@@ -408,10 +414,21 @@ Test(scenario, venue_keys)
 	cr_assert(sc.venues[0].enabled, "upbit untouched");
 }
 
+/* The later venues: a [venue.NAME] section turns one on, enabled = false keeps it off. */
+Test(scenario, later_venues_on_by_section)
+{
+	load_ok("[venue.okx]\ndepth = 50\n[venue.bybit]\nenabled = false\n");
+	cr_assert(sc.venues[5].enabled && sc.venues[5].depth == 50);
+	cr_assert(!sc.venues[4].enabled);
+	cr_assert(!sc.venues[2].enabled && !sc.venues[3].enabled);
+	cr_assert(sc.venues[0].enabled && sc.venues[1].enabled);
+}
+
 Test(scenario, venue_errors)
 {
 	load_fails("[venue.bitmex]\ndepth = 5\n", 2,
-		   "section [venue.bitmex]: unknown venue 'bitmex' (exsim speaks upbit, binance)");
+		   "section [venue.bitmex]: unknown venue 'bitmex' (exsim speaks upbit, binance, "
+		   "bithumb, coinone, bybit, okx)");
 	load_fails("[venue.upbit]\ndepth = 0\n", 2,
 		   "key 'venue.upbit.depth': 0 is not in [1, 1000]");
 	load_fails("[venue.upbit]\ndepth = 1001\n", 2,
@@ -546,7 +563,8 @@ Test(scenario, account_errors)
 {
 	load_fails("[account.a]\nkey = K\nsecret = S\n", 2, "key 'account.a.venue': required");
 	load_fails("[account.a]\nvenue = kraken\nkey = K\nsecret = S\n", 2,
-		   "key 'account.a.venue': unknown venue 'kraken' (exsim speaks upbit, binance)");
+		   "key 'account.a.venue': unknown venue 'kraken' (exsim speaks upbit, binance, "
+		   "bithumb, coinone, bybit, okx)");
 	load_fails("[account.a]\nvenue = upbit\nsecret = S\n", 2, "key 'account.a.key': required");
 	load_fails("[account.a]\nvenue = upbit\nkey = K\n", 2,
 		   "key 'account.a.secret': required (or secret_file)");
@@ -618,8 +636,9 @@ Test(scenario, fault_errors)
 		   "key 'fault.x.kind': unknown fault 'none' (disconnect, stall, gap, "
 		   "malformed, truncate, drop_response, delay, http_5xx, burst_429, "
 		   "clock_skew, ban)");
-	load_fails("[fault.x]\nkind = gap\nvenue = okx\n", 3,
-		   "key 'fault.x.venue': unknown venue 'okx' (exsim speaks upbit, binance; "
+	load_fails("[fault.x]\nkind = gap\nvenue = kraken\n", 3,
+		   "key 'fault.x.venue': unknown venue 'kraken' (exsim speaks upbit, binance, "
+		   "bithumb, coinone, bybit, okx; "
 		   "leave it out for every venue)");
 	load_fails("[fault.x]\nkind = stall\n", 2,
 		   "key 'fault.x.duration': required by a stall fault");

@@ -345,7 +345,7 @@ Test(kimpctl_books, odd_values_are_shown_as_they_are)
 	cr_assert_eq(shm_seqtab_create(&s, KIMP_BOOK_REGION, sizeof(struct kimp_book), 2, &t), 0);
 	/* crossed: a negative spread; a venue libvenue has no table for */
 	memset(&b, 0, sizeof(b));
-	b.venue = KIMP_VENUE_BYBIT;
+	b.venue = KIMP_VENUE_SIM;
 	b.status = KIMP_BOOK_RESYNCING;
 	b.reason = KIMP_BOOK_R_CROSSED;
 	b.inst = 3;
@@ -373,7 +373,7 @@ Test(kimpctl_books, odd_values_are_shown_as_they_are)
 	assert_status(0);
 	assert_has(r.out, "resyncing");
 	squeeze(r.out);
-	assert_has(r.out, "\n0 5 3 resyncing crossed never 0 18446744073709551615 5 101 "
+	assert_has(r.out, "\n0 7 3 resyncing crossed never 0 18446744073709551615 5 101 "
 		   "100.5 1 -0.5\n");
 	assert_has(r.out, "\n1 200 0 ? ? never 18446744073709551615 0 0.000000000000000001 "
 		   "1000e-40 - - -\n");
@@ -385,7 +385,7 @@ Test(kimpctl_books, odd_values_are_shown_as_they_are)
 	assert_status(0);
 	assert_json(r.out);
 	compact(r.out);
-	assert_has(r.out, "\"venue\":\"5\",\"venue_id\":5,");
+	assert_has(r.out, "\"venue\":\"7\",\"venue_id\":7,");
 	assert_has(r.out, "\"spread\":\"-0.5\"");
 	assert_has(r.out, "\"status\":\"?\",\"reason\":\"?\"");
 	assert_has(r.out, "\"bid\":{\"px\":\"1000e-40\",\"qty\":\"0.000000000000000001\"}");

@@ -242,10 +242,12 @@ Test(kimpctl_reset, usage_errors)
 {
 	RUN("reset");
 	assert_status(2);
-	assert_has(r.err, "kimpctl: reset: a VENUE is needed (one of upbit, binance)\nusage:\n");
-	RUN("reset", "bithumb");
+	assert_has(r.err, "kimpctl: reset: a VENUE is needed (one of upbit, bithumb, coinone, "
+		   "binance, bybit, okx)\nusage:\n");
+	RUN("reset", "kraken");
 	assert_status(2);
-	assert_has(r.err, "'bithumb' is not a venue with order entry (one of upbit, binance)");
+	assert_has(r.err, "'kraken' is not a venue with order entry (one of upbit, bithumb, "
+		   "coinone, binance, bybit, okx)");
 	RUN("reset", "upbit", "seg", "extra");
 	assert_status(2);
 	assert_has(r.err, "unexpected 'extra' (one VENUE and one SEGMENT)");

@@ -358,9 +358,10 @@ Test(kimpctl_sign, unknown_venue_and_usage_errors)
 	struct run r;
 	char path[128];
 
-	run(&r, NULL, NULL, NULL, (const char *const[]){ "sign", "okx", "--payload", "x", NULL });
+	run(&r, NULL, NULL, NULL, (const char *const[]){ "sign", "kraken", "--payload", "x", NULL });
 	cr_assert_eq(r.status, EXIT_USAGE);
-	assert_has(r.err, "unknown venue 'okx' (order entry knows upbit, binance)");
+	assert_has(r.err, "unknown venue 'kraken' (order entry knows upbit, bithumb, coinone, binance, "
+			      "bybit, okx)");
 	run(&r, NULL, NULL, NULL, (const char *const[]){ "sign", "Binance", NULL });
 	cr_assert_eq(r.status, EXIT_USAGE, "names are lower case");
 	run(&r, NULL, NULL, NULL, (const char *const[]){ "sign", NULL });
