@@ -245,6 +245,11 @@ $(DECODE_BENCH): $(DECODE_BENCH_SRCS:%.c=$(O)/%.o) $(DECODE_BENCH_CXX:%.cpp=$(O)
 	$(Q)g++ $(LDFLAGS) -pthread -o $@ $(filter %.o %.a,$^) -lcjson -lsimdjson -lm $(LDLIBS)
 all: $(if $(DECODE_BENCH_SRCS),$(DECODE_BENCH))
 bench: $(if $(DECODE_BENCH_SRCS),$(DECODE_BENCH))
+# the decode bench alone (CI=1: its short form)
+decode-bench: $(DECODE_BENCH)
+	$(Q)mkdir -p bench/results
+	$(Q)bench/decode/run $(DECODE_BENCH) $(if $(CI),--ci)
+.PHONY: decode-bench
 # ---- end of the decode bench ------------------------------------------------
 
 # ---- icount bench: callgrind instruction counts per stage, gated ------------

@@ -134,6 +134,7 @@ static bool checksum_ok(struct feed *f, struct fd_book *b, const struct vd_msg *
 	if (!depth || depth > FEEDD_CHECKSUM_MAX)
 		depth = FEEDD_CHECKSUM_MAX;
 	dbook_top(b->db, bids, &nb, asks, &na, depth);
+	shm_counter_add(f->m.checksums, 1);
 	KIMP_STATIC_ASSERT(sizeof(struct kimp_level) == sizeof(struct vd_level),
 			   "a book's levels are a decoder's");
 	if (f->md->book_checksum((const struct vd_level *)bids, nb, (const struct vd_level *)asks,

@@ -63,6 +63,7 @@ static int feed_metrics(struct feedd *fd, struct feed *f)
 	m->snap_req = counter(fd, v, "snapshots");
 	m->snap_fail = counter(fd, v, "snapshot_failures");
 	m->snap_bytes = counter(fd, v, "snapshot_bytes");
+	m->checksums = counter(fd, v, "checksums_checked");
 	m->checksum_fail = counter(fd, v, "checksum_failures");
 	m->venue_resyncs = counter(fd, v, "venue_resyncs");
 	m->resubscribes = counter(fd, v, "resubscribes");

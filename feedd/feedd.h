@@ -169,7 +169,7 @@ struct feed_metrics {
 	_Atomic uint64_t *msgs, *bytes, *kind[VD_KIND_MAX], *err[VD_E_MAX];
 	_Atomic uint64_t *gaps, *crossed, *resyncs, *stale_diffs, *too_old, *overflows;
 	_Atomic uint64_t *snap_req, *snap_fail, *snap_bytes;
-	_Atomic uint64_t *checksum_fail, *venue_resyncs, *resubscribes;
+	_Atomic uint64_t *checksums, *checksum_fail, *venue_resyncs, *resubscribes;
 	_Atomic uint64_t *reconnects, *connects, *connect_fail, *rotations, *idle_drops;
 	_Atomic uint64_t *stale_marks, *venue_errors, *shutdowns, *capture_drops;
 	_Atomic int64_t *snap_last_fail; /* HTTP status, or -errno, of the last failure */

@@ -1072,8 +1072,9 @@ const struct venue_ord venue_ord_bithumb = {
 		[VO_OP_CANCEL] = BO_REST,
 		[VO_OP_QUERY] = BO_REST,
 		[VO_OP_OPEN] = BO_REST,
-		/* REST: GET /v1/accounts; PRIV: the text "PING" (answered
-		 * {"status":"UP"}; orderd sends ws_build(PRIV, KEEPALIVE) as text) */
+		/* REST: GET /v1/accounts. ws_build(PRIV, KEEPALIVE) writes the text
+		 * "PING" (answered {"status":"UP"}); orderd sends it instead of a
+		 * ping frame on the private stream */
 		[VO_OP_KEEPALIVE] = BO_REST | VO_CHBIT(VO_CH_PRIV),
 		[VO_OP_SUBSCRIBE] = VO_CHBIT(VO_CH_PRIV),
 	},

@@ -11,7 +11,8 @@
  *       type delta                   VD_DIFF, first_id = last_id = u, resync when u == 1
  *                                    (the venue restarted its sequence: the book
  *                                    must be synced afresh)
- *   orderbook.1.S snapshot           VD_BBO (top of book, last_id = u); its deltas
+ *   orderbook.1.S snapshot           VD_BBO (top of book, last_id 0: its u is its
+ *                                    own, not the depth book's); its deltas
  *                                    (sent until 2024) are VD_E_TYPE: they would
  *                                    patch the full book with another sequence
  *   publicTrade.S                    VD_TRADE: the last (newest) trade of data[]
@@ -735,7 +736,9 @@ static int by_finish(struct by_ctx *c, unsigned seen, bool success, const struct
 		case BK_BBO:
 			if (c->snapshot != 1)
 				return -VD_E_TYPE;
-			m->first_id = m->last_id = c->u;
+			/* orderbook.1 numbers its own u, not the depth book's:
+			 * no id feedd could compare with the book's (0: none) */
+			m->first_id = m->last_id = 0;
 			m->venue_ts_ns = seen & BS_CTS ? c->cts : c->ts;
 			m->kind = VD_BBO;
 			return 0;

@@ -1053,6 +1053,14 @@ static int co_order(struct vo_ctx *c, const struct co_obj *f, const struct vo_or
 		return co_time(&f->v[F_UT], &ev->venue_ts_ns);
 	}
 	ev->cum_qty = oq - rq;
+	/*
+	 * A cancel (no executed_price: no fill in it) may say remain_qty 0 with
+	 * the quantity cancelled as executed_qty (exsim does): what was filled
+	 * is what was neither cancelled nor remains.
+	 */
+	if ((ev->state == KIMP_ORD_CANCELLED || ev->state == KIMP_ORD_EXPIRED) && !hep && hexq &&
+	    !rq && exq <= oq)
+		ev->cum_qty = oq - exq;
 	if (hoamt && hramt && ramt <= oamt)
 		ev->cum_quote = oamt - ramt;
 	if (ev->state == KIMP_ORD_PARTIAL && !rq)

@@ -72,7 +72,7 @@ static const struct venue_def venue_defs[] = {
 	{ "coinone", "KRW", 100 * NS_PER_MS, 16, 0.0002, 0.0002, NS_PER_MS, 0,
 	  "exsimCoinoneAccessToken0000000000000000",
 	  "exsimCoinoneSecretKey000000000000000000", false },
-	{ "bybit", "USDT", 20 * NS_PER_MS, 50, 0.001, 0.001, NS_PER_MS, 5000,
+	{ "bybit", "USDT", 0, 50, 0.001, 0.001, NS_PER_MS, 5000,
 	  "exsimBybitApiKey00000",
 	  "exsimBybitSecretKey000000000000000000000", false },
 	{ "okx", "USDT", 100 * NS_PER_MS, 400, 0.0008, 0.001, NS_PER_MS, 0,

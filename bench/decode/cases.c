@@ -19,6 +19,10 @@
  *   depthUpdate with their top-level members in reverse order, so the type
  *   and symbol come last: the venues do not send that, the decoders must
  *   still take it, and it shows what leaving their fast paths costs.
+ * - Bithumb (orderbook, trade), Coinone (ORDERBOOK, TRADE with DEFAULT and
+ *   SHORT keys), Bybit (orderbook.50 snapshot and delta, publicTrade with
+ *   spot's numeric trade id) and OKX (books snapshot and update, trades):
+ *   the real lines only.
  *
  * Nothing from the captures is kept in the repository.
  */
@@ -107,6 +111,41 @@ static const struct case_def defs[] = {
 	{ "binance.snapshot", KIMP_VENUE_BINANCE, VD_SNAPSHOT,
 	  "binance-depthSnapshot-rest.jsonl", { "{\"lastUpdateId\":" }, X_LEVELS, LV_SNAP,
 	  NULL, "BTCUSDT", false, NULL },
+
+	{ "bithumb.orderbook", KIMP_VENUE_BITHUMB, VD_BOOK, "bithumb-orderbook.jsonl",
+	  { "{\"type\":\"orderbook\"" }, X_REAL, LV_NONE, NULL, NULL, false, NULL },
+	{ "bithumb.trade", KIMP_VENUE_BITHUMB, VD_TRADE, "bithumb-trade.jsonl",
+	  { "{\"type\":\"trade\"" }, X_REAL, LV_NONE, NULL, NULL, false, NULL },
+
+	{ "coinone.orderbook.default", KIMP_VENUE_COINONE, VD_BOOK, "coinone-orderbook.jsonl",
+	  { "{\"response_type\":\"DATA\",\"channel\":\"ORDERBOOK\"" }, X_REAL, LV_NONE, NULL,
+	  NULL, false, NULL },
+	{ "coinone.orderbook.short", KIMP_VENUE_COINONE, VD_BOOK, "coinone-orderbook.jsonl",
+	  { "{\"r\":\"DATA\",\"c\":\"ORDERBOOK\"" }, X_REAL, LV_NONE, NULL, NULL, false, NULL },
+	{ "coinone.trade.default", KIMP_VENUE_COINONE, VD_TRADE, "coinone-trade.jsonl",
+	  { "{\"response_type\":\"DATA\",\"channel\":\"TRADE\"" }, X_REAL, LV_NONE, NULL,
+	  NULL, false, NULL },
+	{ "coinone.trade.short", KIMP_VENUE_COINONE, VD_TRADE, "coinone-trade.jsonl",
+	  { "{\"r\":\"DATA\",\"c\":\"TRADE\"" }, X_REAL, LV_NONE, NULL, NULL, false, NULL },
+
+	{ "bybit.orderbook.snapshot", KIMP_VENUE_BYBIT, VD_BOOK, "bybit-orderbook.jsonl",
+	  { "{\"topic\":\"orderbook.50.", "\"type\":\"snapshot\"" }, X_REAL, LV_NONE, NULL,
+	  NULL, false, NULL },
+	{ "bybit.orderbook.delta", KIMP_VENUE_BYBIT, VD_DIFF, "bybit-orderbook.jsonl",
+	  { "{\"topic\":\"orderbook.50.", "\"type\":\"delta\"" }, X_REAL, LV_NONE, NULL,
+	  NULL, false, NULL },
+	{ "bybit.publicTrade", KIMP_VENUE_BYBIT, VD_TRADE, "bybit-publicTrade.jsonl",
+	  { "{\"topic\":\"publicTrade.", "\"RPI\":" }, X_REAL, LV_NONE, NULL, NULL, false,
+	  NULL },
+
+	{ "okx.books.snapshot", KIMP_VENUE_OKX, VD_BOOK, "okx-books.jsonl",
+	  { "{\"arg\":{\"channel\":\"books\"", "\"action\":\"snapshot\"" }, X_REAL, LV_NONE,
+	  NULL, NULL, false, NULL },
+	{ "okx.books.update", KIMP_VENUE_OKX, VD_DIFF, "okx-books.jsonl",
+	  { "{\"arg\":{\"channel\":\"books\"", "\"action\":\"update\"" }, X_REAL, LV_NONE,
+	  NULL, NULL, false, NULL },
+	{ "okx.trades", KIMP_VENUE_OKX, VD_TRADE, "okx-trades.jsonl",
+	  { "{\"arg\":{\"channel\":\"trades\"" }, X_REAL, LV_NONE, NULL, NULL, false, NULL },
 };
 
 /* ---- small text buffer ------------------------------------------------------------------ */

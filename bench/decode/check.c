@@ -24,7 +24,7 @@
 PIN(kind); PIN(venue); PIN(snapshot); PIN(aggressor); PIN(sym); PIN(venue_ts_ns);
 PIN(trade_ts_ns); PIN(first_id); PIN(last_id); PIN(trade_id); PIN(px); PIN(qty); PIN(bid);
 PIN(ask); PIN(nbids); PIN(nasks); PIN(cap); PIN(bids); PIN(asks); PIN(req_id); PIN(sym_name);
-PIN(sym_name_len); PIN(err_name); PIN(err_name_len); PIN(err_code);
+PIN(sym_name_len); PIN(err_name); PIN(err_name_len); PIN(err_code); PIN(checksum); PIN(resync);
 KIMP_STATIC_ASSERT(sizeof(struct dref_msg) == sizeof(struct vd_msg), "dref_msg size");
 KIMP_STATIC_ASSERT(sizeof(struct dref_level) == sizeof(struct vd_level) &&
 		   offsetof(struct dref_level, qty) == offsetof(struct vd_level, qty),
@@ -124,6 +124,8 @@ int db_msg_diff(const struct vd_msg *m, const struct vd_msg *w, char *why, size_
 	SAME(nasks, PRIu32);
 	SAME(req_id, PRIu64);
 	SAME(err_code, PRId32);
+	SAME(checksum, PRId32);
+	SAME(resync, "u");
 	if (!same_str(m->sym_name, m->sym_name_len, w->sym_name, w->sym_name_len)) {
 		snprintf(why, len, "sym_name '%.*s' where ours has '%.*s'",
 			 m->sym_name ? (int)m->sym_name_len : 6,

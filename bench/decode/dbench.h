@@ -26,7 +26,7 @@ enum db_parser {
 };
 #define DB_NDECODERS (DB_SIMD + 1)   /* the ones that fill the message */
 
-#define DB_MAX_CASES     32
+#define DB_MAX_CASES     48
 #define DB_MAX_SKIPS     32
 #define DB_MAX_ROUNDS    101
 #define DB_LEVELS_CAP    8192     /* levels a side a message may carry (feedd's figure) */
@@ -99,8 +99,8 @@ struct db_prec {
 
 struct db_run {
 	const struct db_cfg *cfg;
-	struct venue_symtab *tab[2];     /* [0] upbit, [1] binance */
-	struct dref_tab *rtab[2];
+	struct venue_symtab *tab[KIMP_VENUE_MAX];   /* by enum kimp_venue; NULL: unused */
+	struct dref_tab *rtab[KIMP_VENUE_MAX];
 	struct vd_level *bids, *asks;    /* DB_LEVELS_CAP each */
 	struct db_case *cases;           /* DB_MAX_CASES */
 	unsigned ncases;
@@ -113,10 +113,10 @@ struct db_run {
 
 extern const char *const db_parser_name[DB_NPARSERS];
 
-/* The table index of a venue (0 upbit, 1 binance). */
+/* The table index of a venue: its enum kimp_venue. */
 static inline unsigned db_vi(enum kimp_venue v)
 {
-	return v == KIMP_VENUE_BINANCE;
+	return (unsigned)v;
 }
 
 /* cases.c: every case from the captures into r->cases (skips noted). 0 or -errno (said). */

@@ -141,14 +141,27 @@ static const char *const coins[] = {
 	"ETC", "XLM", "SUI", "SHIB", "NEAR", "APT", "ARB", "OP", "SAND", "BNB", "HBAR",
 };
 
-/* The venue's decoders are there: 0, or -ENOSYS (said). */
-static int have_decoders(enum kimp_venue v)
-{
-	const struct venue_md *md = venue_md_get(v);
-	const char *name = v == KIMP_VENUE_UPBIT ? "upbit" : "binance";
+/* The venues measured, their names and quotes. */
+static const struct {
+	enum kimp_venue v;
+	const char *name, *quote;
+	bool snapshot;                  /* the bench times its REST snapshot decoder */
+} db_venues[] = {
+	{ KIMP_VENUE_UPBIT, "upbit", "KRW", false },
+	{ KIMP_VENUE_BINANCE, "binance", "USDT", true },
+	{ KIMP_VENUE_BITHUMB, "bithumb", "KRW", false },
+	{ KIMP_VENUE_COINONE, "coinone", "KRW", false },
+	{ KIMP_VENUE_BYBIT, "bybit", "USDT", false },
+	{ KIMP_VENUE_OKX, "okx", "USDT", false },
+};
 
-	if (!md || !md->decode || !md->symbol ||
-	    (v == KIMP_VENUE_BINANCE && !md->decode_snapshot)) {
+/* The venue's decoders are there: 0, or -ENOSYS (said). */
+static int have_decoders(unsigned i)
+{
+	const struct venue_md *md = venue_md_get(db_venues[i].v);
+	const char *name = db_venues[i].name;
+
+	if (!md || !md->decode || !md->symbol || (db_venues[i].snapshot && !md->decode_snapshot)) {
 		fprintf(stderr, "decode_bench: libvenue has no %s decoder yet (venue_md_%s: "
 			"%s is NULL)\n", name, name,
 			!md ? "the table" : !md->symbol ? "symbol" : !md->decode ? "decode" :
@@ -159,27 +172,29 @@ static int have_decoders(enum kimp_venue v)
 }
 
 /* A venue's symbol table (every coin against its quote, 8 and 8 decimals) and its copy for the references. */
-static int make_table(struct db_run *r, enum kimp_venue v)
+static int make_table(struct db_run *r, unsigned vi)
 {
-	unsigned vi = db_vi(v);
+	enum kimp_venue v = db_venues[vi].v;
 	struct venue_symtab *t = calloc(1, sizeof(*t));
 	struct dref_tab *rt = calloc(1, sizeof(*rt));
 	int n;
 
-	r->tab[vi] = t;
-	r->rtab[vi] = rt;
+	r->tab[v] = t;
+	r->rtab[v] = rt;
 	if (!t || !rt)
 		return -ENOMEM;
 	venue_symtab_init(t, v);
 	for (size_t i = 0; i < KIMP_ARRAY_SIZE(coins); i++) {
-		n = venue_symtab_add(t, coins[i], v == KIMP_VENUE_UPBIT ? "KRW" : "USDT",
-				     DB_PX_DEC, DB_QTY_DEC, (uint32_t)i);
+		n = venue_symtab_add(t, coins[i], db_venues[vi].quote, DB_PX_DEC, DB_QTY_DEC,
+				     (uint32_t)i);
 		if (n < 0)
 			goto fail;
 	}
-	n = v == KIMP_VENUE_UPBIT ?
-		venue_symtab_add(t, "USDT", "KRW", DB_PX_DEC, DB_QTY_DEC, 100) :
-		venue_symtab_add(t, "BNB", "BTC", DB_PX_DEC, DB_QTY_DEC, 100);
+	n = 0;
+	if (v == KIMP_VENUE_UPBIT)
+		n = venue_symtab_add(t, "USDT", "KRW", DB_PX_DEC, DB_QTY_DEC, 100);
+	else if (v == KIMP_VENUE_BINANCE)
+		n = venue_symtab_add(t, "BNB", "BTC", DB_PX_DEC, DB_QTY_DEC, 100);
 	if (n < 0)
 		goto fail;
 	rt->tab = t;
@@ -189,8 +204,8 @@ static int make_table(struct db_run *r, enum kimp_venue v)
 	}
 	return 0;
 fail:
-	fprintf(stderr, "decode_bench: venue_symtab_add for %s: %s\n",
-		v == KIMP_VENUE_UPBIT ? "upbit" : "binance", strerror(-n));
+	fprintf(stderr, "decode_bench: venue_symtab_add for %s: %s\n", db_venues[vi].name,
+		strerror(-n));
 	return n;
 }
 
@@ -386,11 +401,9 @@ int main(int argc, char **argv)
 		return 2;
 	if (cfg.cpu >= 0 && pin(cfg.cpu))
 		return 1;
-	err = have_decoders(KIMP_VENUE_UPBIT);
-	if (!err)
-		err = have_decoders(KIMP_VENUE_BINANCE);
-	if (err)
-		return 1;
+	for (unsigned i = 0; i < KIMP_ARRAY_SIZE(db_venues); i++)
+		if (have_decoders(i))
+			return 1;
 	err = dref_simd_init();
 	if (err)
 		goto out;
@@ -400,8 +413,9 @@ int main(int argc, char **argv)
 		err = -ENOMEM;
 		goto out;
 	}
-	if ((err = make_table(&r, KIMP_VENUE_UPBIT)) || (err = make_table(&r, KIMP_VENUE_BINANCE)))
-		goto out;
+	for (unsigned i = 0; i < KIMP_ARRAY_SIZE(db_venues); i++)
+		if ((err = make_table(&r, i)))
+			goto out;
 	err = db_cases_build(&r);
 	if (err)
 		goto out;
@@ -423,7 +437,7 @@ out:
 	if (err == -ENOMEM)
 		fprintf(stderr, "decode_bench: out of memory\n");
 	db_cases_free(&r);
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < KIMP_VENUE_MAX; i++) {
 		free(r.tab[i]);
 		free(r.rtab[i]);
 	}

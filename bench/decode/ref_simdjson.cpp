@@ -95,6 +95,64 @@ int ms_ns_key(const element &o, std::string_view key, int64_t *ns)
 	return 0;
 }
 
+/* Bithumb's "timestamp": ms below 1e14, microseconds from there on. */
+int ms_us_ns_key(const element &o, std::string_view key, int64_t *ns)
+{
+	element it;
+	int64_t v;
+
+	if (!get(o, key, it))
+		return -DREF_E_SHAPE;
+	if (it.get_int64().get(v) || v < 0 || v > INT64_MAX / 1000)
+		return -DREF_E_NUMBER;
+	*ns = v < 100000000000000 ? v * 1000000 : v * 1000;
+	return 0;
+}
+
+/* A uint64, bare or as a string of digits (Coinone's and OKX's ids and times). */
+int u64s(const element &it, uint64_t *out)
+{
+	std::string_view s;
+	uint64_t v = 0;
+
+	if (it.is_number())
+		return it.get_uint64().get(*out) ? -DREF_E_NUMBER : 0;
+	if (it.get_string().get(s))
+		return -DREF_E_SHAPE;
+	if (s.empty() || s.size() > 20)
+		return -DREF_E_NUMBER;
+	for (char c : s) {
+		unsigned d = (unsigned)(c - '0');
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return -DREF_E_NUMBER;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int u64s_key(const element &o, std::string_view key, uint64_t *out)
+{
+	element it;
+
+	return get(o, key, it) ? u64s(it, out) : -DREF_E_SHAPE;
+}
+
+/* Milliseconds, bare or as a string of digits, as ns. */
+int ms_s_ns_key(const element &o, std::string_view key, int64_t *ns)
+{
+	uint64_t v;
+	int err = u64s_key(o, key, &v);
+
+	if (err)
+		return err;
+	if (v > INT64_MAX / 1000000)
+		return -DREF_E_NUMBER;
+	*ns = (int64_t)v * 1000000;
+	return 0;
+}
+
 bool str_key(const element &o, std::string_view key, std::string_view &out)
 {
 	element it;
@@ -212,7 +270,8 @@ int up_ticker(const struct dref_tab *t, const upkeys &k, const element &o, struc
 	return 0;
 }
 
-int upbit(const struct dref_tab *t, element o, struct dref_msg *m)
+/* Upbit, and Bithumb (v: its protocol, with its timestamps in ms or us). */
+int upbit(const struct dref_tab *t, enum kimp_venue v, element o, struct dref_msg *m)
 {
 	const upkeys *k = &up_default;
 	std::string_view type, st;
@@ -232,8 +291,10 @@ int upbit(const struct dref_tab *t, element o, struct dref_msg *m)
 		if (!str_key(o, k->type, type))
 			return -DREF_E_TYPE;
 	}
-	m->venue = KIMP_VENUE_UPBIT;
-	if ((err = symbol_key(t, o, k->code, m)) || (err = ms_ns_key(o, k->tms, &m->venue_ts_ns)))
+	m->venue = (uint8_t)v;
+	if ((err = symbol_key(t, o, k->code, m)) ||
+	    (err = v == KIMP_VENUE_BITHUMB ? ms_us_ns_key(o, k->tms, &m->venue_ts_ns) :
+					     ms_ns_key(o, k->tms, &m->venue_ts_ns)))
 		return err;
 	m->snapshot = str_key(o, k->st, st) && st == "SNAPSHOT";
 	if (type == "orderbook")
@@ -361,6 +422,245 @@ int binance(const struct dref_tab *t, element o, struct dref_msg *m)
 	return -DREF_E_TYPE;
 }
 
+/* ---- Coinone ------------------------------------------------------------------------------ */
+
+/*
+ * [{"price","qty"},...] (or {"p","q"}) into l, empty levels dropped, best
+ * first (asks come worst to best: a side in the other order is reversed).
+ */
+int co_side(const struct dref_tab *t, const struct dref_msg *m, const element &d,
+	    std::string_view key, bool sk, bool ask, struct dref_level *l, uint32_t *n)
+{
+	simdjson::dom::array a;
+	element it;
+
+	if (!get(d, key, it) || it.get_array().get(a))
+		return -DREF_E_SHAPE;
+	for (element u : a) {
+		struct dref_level v;
+		int err = level(t, m, u, sk ? "p" : "price", sk ? "q" : "qty", &v);
+
+		if (err)
+			return err;
+		if (!v.px || !v.qty)
+			continue;
+		if (*n >= m->cap)
+			return -DREF_E_DEPTH;
+		l[(*n)++] = v;
+	}
+	if (*n > 1 && (l[1].px > l[0].px) != ask)
+		for (uint32_t i = 0, j = *n - 1; i < j; i++, j--) {
+			struct dref_level x = l[i];
+
+			l[i] = l[j];
+			l[j] = x;
+		}
+	return 0;
+}
+
+int coinone(const struct dref_tab *t, const element &o, struct dref_msg *m)
+{
+	std::string_view rt, ch, qc, tc;
+	element d, it;
+	bool sk, sm;
+	char name[64];
+	int err;
+
+	if (o.type() != element_type::OBJECT)
+		return -DREF_E_SHAPE;
+	m->venue = KIMP_VENUE_COINONE;
+	sk = !get(o, "response_type", it);
+	if (!str_key(o, sk ? "r" : "response_type", rt) || rt != "DATA" ||
+	    !str_key(o, sk ? "c" : "channel", ch))
+		return -DREF_E_TYPE;
+	if (!get(o, sk ? "d" : "data", d) || d.type() != element_type::OBJECT)
+		return -DREF_E_SHAPE;
+	if (!str_key(d, sk ? "qc" : "quote_currency", qc) ||
+	    !str_key(d, sk ? "tc" : "target_currency", tc) || qc.size() + tc.size() + 2 > sizeof(name))
+		return -DREF_E_SHAPE;
+	memcpy(name, qc.data(), qc.size());
+	name[qc.size()] = '-';
+	memcpy(name + qc.size() + 1, tc.data(), tc.size());
+	/* sym_name: the target currency as spelled; the table's name is KRW-XRP */
+	m->sym_name = tc.data();
+	m->sym_name_len = (uint32_t)tc.size();
+	m->sym = venue_symtab_find(t->tab, name, qc.size() + 1 + tc.size());
+	if (m->sym == DREF_SYM_NONE)
+		return -DREF_E_SYMBOL;
+	if ((err = ms_ns_key(d, sk ? "t" : "timestamp", &m->venue_ts_ns)))
+		return err;
+	if (ch == "ORDERBOOK") {
+		m->kind = DREF_BOOK;
+		if ((err = u64s_key(d, sk ? "i" : "id", &m->last_id)) ||
+		    (err = co_side(t, m, d, sk ? "a" : "asks", sk, true, m->asks, &m->nasks)))
+			return err;
+		m->first_id = m->last_id;
+		return co_side(t, m, d, sk ? "b" : "bids", sk, false, m->bids, &m->nbids);
+	}
+	if (ch != "TRADE")
+		return -DREF_E_TYPE;
+	m->kind = DREF_TRADE;
+	if ((err = u64s_key(d, sk ? "i" : "id", &m->trade_id)) ||
+	    (err = fixed_key(d, sk ? "p" : "price", t->px_dec[m->sym], &m->px)) ||
+	    (err = fixed_key(d, sk ? "q" : "qty", t->qty_dec[m->sym], &m->qty)))
+		return err;
+	if (!get(d, sk ? "sm" : "is_seller_maker", it) || it.get_bool().get(sm))
+		return -DREF_E_SHAPE;
+	/* the seller rested: the buyer took */
+	m->aggressor = sm ? DREF_SIDE_BUY : DREF_SIDE_SELL;
+	m->trade_ts_ns = m->venue_ts_ns;
+	return 0;
+}
+
+/* ---- Bybit and OKX ---------------------------------------------------------------------------- */
+
+int pair_sides(const struct dref_tab *t, struct dref_msg *m, const element &d,
+	       std::string_view kb, std::string_view ka, bool drop)
+{
+	int err = bn_levels(t, m, d, kb, m->bids, &m->nbids, drop);
+
+	return err ? err : bn_levels(t, m, d, ka, m->asks, &m->nasks, drop);
+}
+
+int bybit(const struct dref_tab *t, const element &o, struct dref_msg *m)
+{
+	std::string_view topic, type, side, id;
+	simdjson::dom::array a;
+	element d, last, it;
+	int err;
+
+	if (o.type() != element_type::OBJECT)
+		return -DREF_E_SHAPE;
+	m->venue = KIMP_VENUE_BYBIT;
+	if (!str_key(o, "topic", topic))
+		return -DREF_E_TYPE;
+	size_t dot = topic.rfind('.');
+	if (dot == std::string_view::npos)
+		return -DREF_E_SHAPE;
+	if ((err = symbol(t, topic.substr(dot + 1), m)))
+		return err;
+	if (!get(o, "data", d))
+		return -DREF_E_SHAPE;
+	if (topic.substr(0, 10) == "orderbook.") {
+		if (!str_key(o, "type", type) || (type != "snapshot" && type != "delta"))
+			return -DREF_E_SHAPE;
+		bool snap = type == "snapshot";
+		if (d.type() != element_type::OBJECT)
+			return -DREF_E_SHAPE;
+		if ((err = ms_ns_key(o, get(o, "cts", it) ? "cts" : "ts", &m->venue_ts_ns)) ||
+		    (err = u64_key(d, "u", &m->last_id)))
+			return err;
+		m->first_id = m->last_id;
+		m->kind = snap ? DREF_BOOK : DREF_DIFF;
+		m->snapshot = snap;
+		m->resync = !snap && m->last_id == 1;
+		return pair_sides(t, m, d, "b", "a", snap);
+	}
+	if (topic.substr(0, 12) != "publicTrade.")
+		return -DREF_E_TYPE;
+	/* the newest trade: the last of data[] */
+	m->kind = DREF_TRADE;
+	if ((err = ms_ns_key(o, "ts", &m->venue_ts_ns)))
+		return err;
+	if (d.get_array().get(a) || !a.size() || a.at(a.size() - 1).get(last))
+		return -DREF_E_SHAPE;
+	if ((err = fixed_key(last, "p", t->px_dec[m->sym], &m->px)) ||
+	    (err = fixed_key(last, "v", t->qty_dec[m->sym], &m->qty)) ||
+	    (err = ms_ns_key(last, "T", &m->trade_ts_ns)))
+		return err;
+	if (!str_key(last, "S", side))
+		return -DREF_E_SHAPE;
+	if (side == "Buy")
+		m->aggressor = DREF_SIDE_BUY;
+	else if (side == "Sell")
+		m->aggressor = DREF_SIDE_SELL;
+	else
+		return -DREF_E_SHAPE;
+	/* digits on spot; the derivatives' uuids give 0 */
+	if (u64s_key(last, "i", &m->trade_id))
+		m->trade_id = 0;
+	return 0;
+}
+
+int okx(const struct dref_tab *t, const element &o, struct dref_msg *m)
+{
+	std::string_view ch, action, side;
+	simdjson::dom::array data;
+	element arg, d, it, prev, seq;
+	int err;
+
+	if (o.type() != element_type::OBJECT)
+		return -DREF_E_SHAPE;
+	m->venue = KIMP_VENUE_OKX;
+	if (!get(o, "arg", arg) || arg.type() != element_type::OBJECT)
+		return -DREF_E_TYPE;
+	if (!str_key(arg, "channel", ch))
+		return -DREF_E_SHAPE;
+	if ((err = symbol_key(t, arg, "instId", m)))
+		return err;
+	if (!get(o, "data", it) || it.get_array().get(data) || !data.size())
+		return -DREF_E_SHAPE;
+	if (ch == "trades") {
+		/* the newest: the last element */
+		if (data.at(data.size() - 1).get(d))
+			return -DREF_E_SHAPE;
+		m->kind = DREF_TRADE;
+		if ((err = u64s_key(d, "tradeId", &m->trade_id)) ||
+		    (err = fixed_key(d, "px", t->px_dec[m->sym], &m->px)) ||
+		    (err = fixed_key(d, "sz", t->qty_dec[m->sym], &m->qty)) ||
+		    (err = ms_s_ns_key(d, "ts", &m->venue_ts_ns)))
+			return err;
+		if (!str_key(d, "side", side))
+			return -DREF_E_SHAPE;
+		if (side == "buy")
+			m->aggressor = DREF_SIDE_BUY;
+		else if (side == "sell")
+			m->aggressor = DREF_SIDE_SELL;
+		else
+			return -DREF_E_SHAPE;
+		m->trade_ts_ns = m->venue_ts_ns;
+		return 0;
+	}
+	if (ch != "books" && ch != "books-l2-tbt" && ch != "books50-l2-tbt")
+		return -DREF_E_TYPE;
+	if (data.size() != 1 || data.at(0).get(d) || d.type() != element_type::OBJECT)
+		return -DREF_E_SHAPE;
+	if ((err = ms_s_ns_key(d, "ts", &m->venue_ts_ns)))
+		return err;
+	if (get(d, "checksum", it)) {
+		int64_t c;
+
+		if (it.get_int64().get(c))
+			return -DREF_E_SHAPE;
+		m->checksum = (int32_t)c;
+	}
+	bool has_prev = get(d, "prevSeqId", prev), has_seq = get(d, "seqId", seq);
+	str_key(o, "action", action);
+	if (action == "snapshot") {
+		m->kind = DREF_BOOK;
+		m->snapshot = 1;
+		if (has_seq && seq.get_uint64().get(m->last_id))
+			return -DREF_E_NUMBER;
+		m->first_id = m->last_id;
+		return pair_sides(t, m, d, "bids", "asks", true);
+	}
+	if (action != "update")
+		return -DREF_E_SHAPE;
+	m->kind = DREF_DIFF;
+	if (has_prev != has_seq)
+		return -DREF_E_SHAPE;
+	if (has_seq) {
+		int64_t p, q;
+
+		if (prev.get_int64().get(p) || seq.get_int64().get(q) || p < 0 || q < 0)
+			return -DREF_E_SHAPE;
+		m->first_id = (uint64_t)p + 1;
+		m->last_id = (uint64_t)q;
+		m->resync = q < p;
+	}
+	return pair_sides(t, m, d, "bids", "asks", false);
+}
+
 int parse(const uint8_t *p, size_t len, element &root)
 {
 	last_error = parser->parse(p, len, false).get(root);
@@ -392,7 +692,21 @@ extern "C" int dref_simd_decode(const struct dref_tab *t, enum kimp_venue v, con
 
 	if (err)
 		return err;
-	return v == KIMP_VENUE_UPBIT ? upbit(t, root, m) : binance(t, root, m);
+	switch (v) {
+	case KIMP_VENUE_UPBIT:
+	case KIMP_VENUE_BITHUMB:
+		return upbit(t, v, root, m);
+	case KIMP_VENUE_BINANCE:
+		return binance(t, root, m);
+	case KIMP_VENUE_COINONE:
+		return coinone(t, root, m);
+	case KIMP_VENUE_BYBIT:
+		return bybit(t, root, m);
+	case KIMP_VENUE_OKX:
+		return okx(t, root, m);
+	default:
+		return -DREF_E_TYPE;
+	}
 }
 
 extern "C" int dref_simd_snapshot(const struct dref_tab *t, uint32_t sym, const uint8_t *p,

@@ -130,12 +130,25 @@ static void json_rounds(FILE *f, const char *key, const double v[][DB_MAX_ROUNDS
 	fputs("}", f);
 }
 
+static const char *venue_name(enum kimp_venue v)
+{
+	switch (v) {
+	case KIMP_VENUE_UPBIT: return "upbit";
+	case KIMP_VENUE_BITHUMB: return "bithumb";
+	case KIMP_VENUE_COINONE: return "coinone";
+	case KIMP_VENUE_BINANCE: return "binance";
+	case KIMP_VENUE_BYBIT: return "bybit";
+	case KIMP_VENUE_OKX: return "okx";
+	default: return "?";
+	}
+}
+
 static void json_case(FILE *f, const struct db_case *c)
 {
 	fputs("    {\"name\": ", f);
 	bu_json_str(f, c->name);
 	fprintf(f, ", \"venue\": \"%s\", \"kind\": \"%s\", \"api\": \"%s\",\n",
-		c->venue == KIMP_VENUE_UPBIT ? "upbit" : "binance", vd_kind_name(c->kind),
+		venue_name(c->venue), vd_kind_name(c->kind),
 		c->snapshot ? "decode_snapshot" : "decode");
 	fprintf(f, "     \"source\": {\"file\": ");
 	bu_json_str(f, c->file);

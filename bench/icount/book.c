@@ -87,7 +87,8 @@ static int book_open(struct ic_run *r)
 	venue_symtab_init(&s->tab, KIMP_VENUE_BINANCE);
 	if ((e = venue_symtab_add(&s->tab, "BTC", "USDT", 8, 8, 1)) < 0)
 		return ic_fail(r, e, "venue_symtab_add BTCUSDT: %s", strerror(-e));
-	e = ic_capture_line(r, "binance-depthUpdate.jsonl", "{\"e\":\"depthUpdate\"", &line, &len);
+	e = ic_capture_line(r, "binance-depthUpdate.jsonl", "{\"e\":\"depthUpdate\"", NULL, &line,
+			    &len);
 	if (e)
 		return e;
 	d = &s->diff[0];

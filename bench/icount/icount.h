@@ -15,7 +15,7 @@
  *   book.c     feedd's depth book (dbook) applying decoded diffs
  *   engine.c   stratd's md path and riskd's intent path (the strat
  *              bench's world: bench/strat/world.c, strat.c, risk.c)
- *   encode.c   orderd's request build + sign (Upbit REST, Binance ws-api)
+ *   encode.c   orderd's request build + sign (each venue's order entry)
  *   ring.c     push + pop of one md message on an shm ring
  *
  * The result line on stdout, read by bench/icount/gate:
@@ -81,10 +81,11 @@ int ic_fail(struct ic_run *r, int err, const char *fmt, ...) __attribute__((form
 
 /*
  * The longest line of the capture file (in r->fixtures) that starts with
- * prefix: a malloc'd copy without its newline into *out, its length in
- * *len (the caller frees). 0, -ENOENT (no such line) or -errno (said).
+ * prefix and holds holds (NULL: anything): a malloc'd copy without its
+ * newline into *out, its length in *len (the caller frees). 0, -ENOENT
+ * (no such line) or -errno (said).
  */
-int ic_capture_line(struct ic_run *r, const char *file, const char *prefix, char **out,
-		    size_t *len);
+int ic_capture_line(struct ic_run *r, const char *file, const char *prefix, const char *holds,
+		    char **out, size_t *len);
 
 #endif

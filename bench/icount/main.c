@@ -48,8 +48,8 @@ int ic_fail(struct ic_run *r, int err, const char *fmt, ...)
 	return err;
 }
 
-int ic_capture_line(struct ic_run *r, const char *file, const char *prefix, char **out,
-		    size_t *len)
+int ic_capture_line(struct ic_run *r, const char *file, const char *prefix, const char *holds,
+		    char **out, size_t *len)
 {
 	char path[1024], *line = NULL, *best = NULL;
 	size_t cap = 0, best_len = 0, plen = strlen(prefix);
@@ -67,7 +67,8 @@ int ic_capture_line(struct ic_run *r, const char *file, const char *prefix, char
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = 0;
-		if (strncmp(line, prefix, plen) || (size_t)n <= best_len)
+		if (strncmp(line, prefix, plen) || (holds && !strstr(line, holds)) ||
+		    (size_t)n <= best_len)
 			continue;
 		free(best);
 		best = strdup(line);
@@ -80,7 +81,8 @@ int ic_capture_line(struct ic_run *r, const char *file, const char *prefix, char
 	if (ferror(f))
 		err = ic_fail(r, -EIO, "capture %s: read error", path);
 	else if (!best)
-		err = ic_fail(r, -ENOENT, "capture %s: no line starts with %s", path, prefix);
+		err = ic_fail(r, -ENOENT, "capture %s: no line starts with %s%s%s", path, prefix,
+			      holds ? " and holds " : "", holds ? holds : "");
 out:
 	free(line);
 	fclose(f);

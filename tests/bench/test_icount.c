@@ -444,8 +444,11 @@ Test(icount, driver_every_stage_does_its_work)
 		cr_assert(strstr(out, want), "%s: %s", s, out);
 		n++;
 	}
-	/* the stages: 5 decoders, book, premium, risk, 2 encoders, ring */
-	cr_assert_eq(n, 11);
+	/*
+	 * the stages: 15 decoders (Upbit 2, Binance 3, Bithumb 2, Coinone 2,
+	 * Bybit 3, OKX 3), book, premium, risk, 6 encoders (one a venue), ring
+	 */
+	cr_assert_eq(n, 25);
 }
 
 Test(icount, driver_default_iters_and_no_warmup)

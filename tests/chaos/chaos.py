@@ -2,17 +2,25 @@
 """
 The chaos suite's driver (tests/chaos/run starts it; see there).
 
-Two runs of the whole engine under deploy/kimp against exsim, each in a
+Three runs of the whole engine under deploy/kimp against exsim, each in a
 temp directory of its own (run_dir, shm_dir, segment names NAME-<pid><run>,
 exsim's ports picked by the kernel):
 
-  kill    sim/scenarios/chaos.scn: while the engine trades, SIGKILL a random
+  kill    deploy/kimp-sim.conf (Upbit and Binance) on
+          sim/scenarios/chaos.scn: while the engine trades, SIGKILL a random
           daemon (feedd, stratd, riskd, orderd) every few seconds (seeded;
           the seed is printed) and time how long it takes to be back,
           heartbeating, per `kimpctl status`.
-  faults  sim/scenarios/chaos-faults.scn: exsim's scripted faults on both
-          venues (disconnect, gap, malformed, truncate, drop_response,
-          http_5xx, burst_429, delay, clock_skew, stall).
+  faults  deploy/kimp-sim.conf (Upbit and Binance) on
+          sim/scenarios/chaos-faults.scn: exsim's scripted faults
+          (disconnect, gap, malformed, truncate, drop_response, http_5xx,
+          burst_429, delay, clock_skew, stall) on every venue.
+  six     the same faults with deploy/kimp-sim-six.conf: the engine on all
+          six venues (Upbit, Bithumb, Coinone, Binance, Bybit, OKX).
+          Reported, not gating yet (NOT_GATING below).
+
+A run's venues are its config's [order.NAME] sections in mode live; the
+checks hold on every one of them.
 
 After the last kill or fault: wait (bounded) for every book to be live and
 an accepted order on each venue (check 6), then pause riskd, wait until
@@ -40,7 +48,15 @@ import checks  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 DAEMONS = ("feedd", "stratd", "riskd", "orderd")
-VENUES = ("upbit", "binance")
+# each run: its config (deploy/...) and its scenario (sim/scenarios/...)
+RUNS = {"kill": ("kimp-sim.conf", "chaos.scn"),
+        "faults": ("kimp-sim.conf", "chaos-faults.scn"),
+        "six": ("kimp-sim-six.conf", "chaos-faults.scn")}
+# Runs reported but not gating: "six" (the fault run on all six venues) is
+# known to leave a pair stuck now and then (a Coinone leg refused while its
+# private stream is reconnecting, orderd never ready again: the closing note
+# of issue 10); it gates once that is fixed.
+NOT_GATING = ("six",)
 # the CI form's share of .ci/run (design9.md): printed, not enforced
 CI_BUDGET_S = 150
 ORDER_EVS = ("order", "fill", "cancel", "expire", "balance")
@@ -48,7 +64,7 @@ ORDER_EVS = ("order", "fill", "cancel", "expire", "balance")
 FAULT_KINDS = ("disconnect", "stall", "gap", "malformed", "truncate", "drop_response", "delay",
                "http_5xx", "burst_429", "clock_skew", "ban")
 
-# What the chaos runs change in deploy/kimp-sim.conf, and why:
+# What the chaos runs change in their config (RUNS), and why:
 OVERRIDES = {
     "supervisor": {
         # exsim and the four daemons (monitord is no part of these checks)
@@ -66,6 +82,8 @@ OVERRIDES = {
     "riskd": {"breaker_cooldown": "5s"},
 }
 SEGMENTS = ("feedd", "stratd", "riskd", "orderd", "monitord")
+# exsim's fixed OKX passphrase (sim/venue_okx.c; not a secret)
+OKX_PASSPHRASE = "exsimOkxPassphrase1"
 
 
 def utc():
@@ -78,7 +96,7 @@ def say(*a):
 
 def rewrite_conf(text, over, tag):
     """
-    text (kimp-sim.conf) with over's keys set ({section: {key: value}}: a
+    text (a run's config) with over's keys set ({section: {key: value}}: a
     key in the file is replaced where it stands, a missing one added at the
     end of its section) and every segment name NAME written NAME-tag.
     """
@@ -121,7 +139,7 @@ def rewrite_conf(text, over, tag):
 class Engine:
     """One engine under deploy/kimp in a temp directory of its own."""
 
-    def __init__(self, build, scenario, tag):
+    def __init__(self, build, conf, scenario, tag):
         self.build = build
         self.kimpctl = os.path.join(build, "kimpctl")
         self.dir = tempfile.mkdtemp(prefix="kimp-chaos-%s-" % tag)
@@ -135,14 +153,23 @@ class Engine:
                                    "bin_dir": os.path.join(build, "bin"),
                                    "exsim_scenario": scenario})
         over["shm"] = {"shm_dir": self.shm, "hugetlbfs": self.shm}
-        with open(os.path.join(ROOT, "deploy", "kimp-sim.conf")) as f:
+        with open(os.path.join(ROOT, "deploy", conf)) as f:
             text = rewrite_conf(f.read(), over, tag)
         with open(self.conf, "w") as f:
             f.write(text)
         self.cf = checks.parse_conf(text)
+        self.venues = checks.live_venues(self.cf)
         self.seg = {p: "%s-%s" % (p, tag) for p in DAEMONS}
         self.env = dict(os.environ, KIMPCTL=self.kimpctl)
         self.env.pop("KIMP_CONFIG", None)
+        # orderd's secrets from the scenario's accounts (fixed test
+        # credentials): the supervisor sets Upbit's and Binance's only
+        with open(scenario) as f:
+            for v, secret in checks.account_secrets(checks.parse_conf(f.read())).items():
+                self.env.setdefault("KIMP_%s_SECRET" % v.upper(), secret)
+        # exsim takes one passphrase on every OKX account
+        if "okx" in self.venues:
+            self.env.setdefault("KIMP_OKX_PASSPHRASE", OKX_PASSPHRASE)
         self.up_ok = False
         self.ledger = checks.Ledger(os.path.join(self.run_dir, "exsim", "ledger.jsonl"))
 
@@ -330,7 +357,7 @@ def wait_for(cond, timeout, every=0.2):
 
 def accepted_after(eng, t_ns):
     eng.ledger.poll()
-    n = {v: 0 for v in VENUES}
+    n = {v: 0 for v in eng.venues}
     for e in eng.ledger.of("order"):
         if e.get("result") == "accepted" and e.get("t", 0) > t_ns and e.get("venue") in n:
             n[e["venue"]] += 1
@@ -393,7 +420,7 @@ def kill_phase(eng, rng, nkills, gap, bound, deadline):
 
 # ---- run B: faults ---------------------------------------------------------------------
 
-def scripted_faults(scn):
+def scripted_faults(scn, venues):
     """[(name, kind, venues, at_ns, end_ns)] of the scenario's [fault.*] sections."""
     out = []
     with open(scn) as f:
@@ -403,7 +430,7 @@ def scripted_faults(scn):
             continue
         at = checks.duration_ns(kv.get("at", "0s"))
         end = at + (checks.duration_ns(kv["duration"]) if "duration" in kv else 0)
-        vs = [kv["venue"]] if "venue" in kv else list(VENUES)
+        vs = [kv["venue"]] if "venue" in kv else list(venues)
         out.append((sec[len("fault."):], kv["kind"], vs, at, end))
     return out
 
@@ -435,8 +462,9 @@ def finish(eng, res, after_ns, what, recover_s, drain_s, kills, bound):
         if e.get("result") == "accepted" and e.get("t", 0) > after_ns:
             first.setdefault(e.get("venue"), e["t"])
     res["recover_s"] = round((max(first.values()) - after_ns) / 1e9, 3) \
-        if ok6 and all(v in first for v in VENUES) else None
-    c6 = checks.check_recovered(after_ns, eng.ledger.of("order"), eng.books(), VENUES, what)
+        if ok6 and all(v in first for v in eng.venues) else None
+    c6 = checks.check_recovered(after_ns, eng.ledger.of("order"), eng.books(), eng.venues,
+                                what)
     c6["numbers"]["waited_s"] = res["recover_s"]
     if not c6["ok"]:
         # what the engine looked like while it did not recover (kept on the FAIL)
@@ -499,7 +527,8 @@ def finish(eng, res, after_ns, what, recover_s, drain_s, kills, bound):
     c3 = checks.check_positions(pos["v"], eng.ledger.events)
     if not res["drained"]:
         c3["evidence"].insert(0, "not drained: %s" % json.dumps(res["drain"]))
-    c4 = checks.check_not_stale(orders, checks.stale_after_us(eng.cf))
+    c4 = checks.check_not_stale(orders, checks.stale_after_us(eng.cf),
+                                checks.pair_venues(eng.cf))
     sup = eng.exits()
     killed = {}
     for k in kills:
@@ -527,19 +556,22 @@ def finish(eng, res, after_ns, what, recover_s, drain_s, kills, bound):
                      "rejected": sum(1 for e in orders if e.get("result") == "rejected"),
                      "fills": len(eng.ledger.of("fill")),
                      "per_venue": {v: sum(1 for e in orders if e.get("venue") == v)
-                                   for v in VENUES}}
+                                   for v in eng.venues}}
     res["ledger_bad_lines"] = len(eng.ledger.bad)
     return out
 
 
 def run_one(name, args, build, seed, tag):
     t_start = time.monotonic()
-    scn = os.path.join(ROOT, "sim", "scenarios", "chaos.scn" if name == "kill" else
-                       "chaos-faults.scn")
-    res = {"name": name, "scenario": os.path.relpath(scn, ROOT), "seed": seed}
-    eng = Engine(build, scn, tag)
+    conf = RUNS[name][0]
+    scn = os.path.join(ROOT, "sim", "scenarios", RUNS[name][1])
+    res = {"name": name, "config": "deploy/" + conf, "scenario": os.path.relpath(scn, ROOT),
+           "seed": seed}
+    eng = Engine(build, conf, scn, tag)
     res["run_dir"] = eng.run_dir
-    say("---- run %s: %s, dir %s" % (name, res["scenario"], eng.dir))
+    res["venues"] = list(eng.venues)
+    say("---- run %s: %s on %s (%s), dir %s" % (name, res["config"], res["scenario"],
+                                              " ".join(eng.venues), eng.dir))
     cks, kills = [], []
     interrupted = False
     try:
@@ -558,7 +590,7 @@ def run_one(name, args, build, seed, tag):
             after = max([k["t_ns"] for k in kills if k.get("t_ns")] or [t_up])
             what = "kill"
         else:
-            faults = scripted_faults(scn)
+            faults = scripted_faults(scn, eng.venues)
             want = sum(len(f[2]) for f in faults)
             last_end = max(f[4] for f in faults)
             # exsim's clock started before up returned: wait for every fault line
@@ -580,7 +612,7 @@ def run_one(name, args, build, seed, tag):
             after = max([e.get("t", 0) + e.get("duration_ns", 0) for e in fl] or [t_up])
             what = "fault"
         cks = finish(eng, res, after, what, args.recover_s, args.drain_s, kills, args.bound)
-        if name == "faults" and res.get("fault_lines", 0) < want:
+        if name != "kill" and res.get("fault_lines", 0) < want:
             cks[5]["ok"] = False
             cks[5]["evidence"].insert(0, "only %d of %d scripted fault lines applied" %
                                       (res.get("fault_lines", 0), want))
@@ -624,7 +656,7 @@ def main():
     ap.add_argument("build")
     ap.add_argument("--ci", action="store_true", help="the bounded form")
     ap.add_argument("--seed", type=int, default=None)
-    ap.add_argument("--only", choices=("kill", "faults"), default=None)
+    ap.add_argument("--only", choices=tuple(RUNS), default=None)
     ap.add_argument("--kills", type=int, default=None)
     ap.add_argument("--bound", type=float, default=10.0,
                     help="seconds a killed daemon may take to be back")
@@ -648,14 +680,18 @@ def main():
     runs = []
     base = "%d" % os.getpid()
     try:
-        for i, name in enumerate(("kill", "faults")):
+        for i, name in enumerate(RUNS):
             if a.only and a.only != name:
                 continue
             runs.append(run_one(name, a, build, seed, base + str(i)))
     except KeyboardInterrupt:
         say("interrupted: the engine is down, nothing written")
         return 130
-    ok = bool(runs) and all(r["ok"] for r in runs)
+    for r in runs:
+        r["gating"] = r["name"] not in NOT_GATING
+        if not r["gating"]:
+            say("run %s: %s, not gating (known issue)" % (r["name"], "PASS" if r["ok"] else "FAIL"))
+    ok = bool(runs) and all(r["ok"] for r in runs if r["gating"])
     elapsed = time.monotonic() - t0
     out = {"version": 1, "when": utc(), "ci": a.ci, "seed": seed, "ok": ok,
            "elapsed_s": round(elapsed, 3), "restart_bound_s": a.bound,

@@ -78,6 +78,21 @@ def stale_after_us(conf):
     return out
 
 
+def live_venues(conf):
+    """The venues a run trades on: every [order.NAME] in mode live, in file order."""
+    return tuple(sec[len("order."):] for sec, kv in conf.items()
+                 if sec.startswith("order.") and kv.get("mode") == "live")
+
+
+def account_secrets(scn):
+    """{venue: secret} of a scenario's [account.*] sections (the first account of each venue)."""
+    out = {}
+    for sec, kv in scn.items():
+        if sec.startswith("account.") and kv.get("venue") and kv.get("secret"):
+            out.setdefault(kv["venue"], kv["secret"])
+    return out
+
+
 # ---- the ledger ---------------------------------------------------------------
 
 class Ledger:
@@ -248,13 +263,35 @@ def check_positions(pos, events):
                   ["%s: riskd %s, exsim %s" % d for d in diffs])
 
 
-def check_not_stale(orders, stale_us):
-    """4. Every ledger order line has md_age_us of every traded venue below its stale_after."""
+def pair_venues(conf):
+    """{COIN: (krw venue, usdt venue)} of stratd's [pair.COIN] sections."""
+    return {sec[len("pair."):]: (kv.get("krw"), kv.get("usdt")) for sec, kv in conf.items()
+            if sec.startswith("pair.")}
+
+
+def sym_coin(sym, coins):
+    """The coin of a venue symbol (KRW-BTC, BTCUSDT, BTC-USDT, BTC_KRW, BTC), or None."""
+    s = (sym or "").upper().replace("-", "").replace("_", "").replace("/", "")
+    for c in coins:
+        if s in (c, c + "USDT", "USDT" + c, c + "KRW", "KRW" + c):
+            return c
+    return None
+
+
+def check_not_stale(orders, stale_us, pairs=None):
+    """
+    4. Every ledger order line has md_age_us of every traded venue below its
+    stale_after: with pairs ({COIN: venues}, pair_venues), the venues of the
+    order's pair; without (or for a coin of no pair), every venue.
+    """
     bad, worst, missing = [], {v: -1 for v in stale_us}, 0
     for e in orders:
         ages = e.get("md_age_us") or {}
         off = []
+        coin = sym_coin(e.get("sym"), pairs) if pairs else None
         for v, lim in stale_us.items():
+            if coin and v not in pairs[coin]:
+                continue
             a = ages.get(v)
             if a is None:
                 missing += 1

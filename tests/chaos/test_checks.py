@@ -189,6 +189,35 @@ class NotStale(unittest.TestCase):
     def test_no_limits_fails(self):
         self.assertFalse(checks.check_not_stale([order("kimp1")], {})["ok"])
 
+    def test_pairs_judge_an_order_by_its_own_pair_venues(self):
+        six = dict(STALE, bybit=5_000_000, okx=10_000_000)
+        pairs = {"BTC": ("upbit", "binance"), "XRP": ("upbit", "bybit")}
+        # Bybit stalled past its stale_after: a BTC order (upbit-binance) is fine ...
+        ages = {"upbit": 0, "binance": 0, "bybit": 6_000_000, "okx": 0}
+        btc = dict(order("kimp1", ages=ages), sym="KRW-BTC")
+        self.assertTrue(checks.check_not_stale([btc], six, pairs)["ok"])
+        # ... an XRP order on that pair is not, on either of its venues
+        for sym in ("KRW-XRP", "XRPUSDT"):
+            c = checks.check_not_stale([dict(order("kimp2", ages=ages), sym=sym)], six, pairs)
+            self.assertFalse(c["ok"], sym)
+            self.assertIn("bybit", c["evidence"][0])
+        # without pairs, or for a coin of no pair, every venue counts
+        self.assertFalse(checks.check_not_stale([btc], six)["ok"])
+        eth = dict(order("kimp3", ages=ages), sym="ETH-USDT")
+        self.assertFalse(checks.check_not_stale([eth], six, pairs)["ok"])
+        # a pair venue's age missing still fails
+        c = checks.check_not_stale([dict(order("kimp4", ages={"upbit": 0}), sym="BTCUSDT")],
+                                   six, pairs)
+        self.assertFalse(c["ok"])
+        self.assertEqual(c["numbers"]["missing_md_age"], 1)
+
+    def test_sym_coin_reads_every_venue_form(self):
+        coins = ("BTC", "ETH", "XRP")
+        for sym in ("KRW-BTC", "BTCUSDT", "BTC-USDT", "BTC_KRW", "BTC", "btcusdt"):
+            self.assertEqual(checks.sym_coin(sym, coins), "BTC", sym)
+        for sym in ("KRW-USDT", "SOLUSDT", "", None, "BTCETH"):
+            self.assertIsNone(checks.sym_coin(sym, coins), sym)
+
 
 class Restarts(unittest.TestCase):
     def test_at_bound_pass_above_fails(self):
@@ -348,6 +377,20 @@ class Conf(unittest.TestCase):
                               "[venue.binance]\nstale_after = 5s\n[feedd]\nstale_after = 1s\n")
         self.assertEqual(checks.stale_after_us(c), STALE)
 
+    def test_live_venues_and_pairs(self):
+        c = checks.parse_conf("[order.upbit]\nmode = live\n[order.okx]\nmode = paper\n"
+                              "[order.bybit]\nmode = live\n[venue.coinone]\n"
+                              "[pair.XRP]\nkrw = upbit\nusdt = bybit\n")
+        self.assertEqual(checks.live_venues(c), ("upbit", "bybit"))
+        self.assertEqual(checks.pair_venues(c), {"XRP": ("upbit", "bybit")})
+        self.assertEqual(checks.live_venues({}), ())
+
+    def test_account_secrets_first_of_each_venue(self):
+        c = checks.parse_conf("[account.a]\nvenue = okx\nsecret = s1\n[account.b]\n"
+                              "venue = okx\nsecret = s2\n[account.c]\nvenue = bybit\n"
+                              "secret_file = f\n[account.d]\nvenue = upbit\nsecret = s3\n")
+        self.assertEqual(checks.account_secrets(c), {"okx": "s1", "upbit": "s3"})
+
     def test_rewrite_conf(self):
         src = ("[supervisor]\n# procs = x\nprocs = a b\nrestart_max = 5\n\n"
                "[stratd]\nname = stratd\nfeedd = feedd\n")
@@ -366,22 +409,37 @@ class Conf(unittest.TestCase):
             with open(p, "w") as f:
                 f.write("[fault.a]\nat = 2s\nkind = stall\nvenue = upbit\nduration = 3s\n"
                         "[fault.b]\nkind = burst_429\nat = 1s\nduration = 1s\n")
-            self.assertEqual(chaos.scripted_faults(p),
+            self.assertEqual(chaos.scripted_faults(p, ("upbit", "binance")),
                              [("a", "stall", ["upbit"], 2_000_000_000, 5_000_000_000),
                               ("b", "burst_429", ["upbit", "binance"], 1_000_000_000,
                                2_000_000_000)])
+            # a fault without a venue hits every venue of the run
+            six = ("upbit", "bithumb", "coinone", "binance", "bybit", "okx")
+            self.assertEqual(chaos.scripted_faults(p, six)[1][2], list(six))
 
-    def test_chaos_scenarios_have_faults_on_both_venues(self):
+    def test_chaos_scenarios_have_faults_on_every_venue(self):
         root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-        f = chaos.scripted_faults(os.path.join(root, "sim", "scenarios", "chaos-faults.scn"))
+        with open(os.path.join(root, "deploy", chaos.RUNS["faults"][0])) as fh:
+            venues = checks.live_venues(checks.parse_conf(fh.read()))
+        self.assertEqual(set(venues), {"upbit", "bithumb", "coinone", "binance", "bybit", "okx"})
+        self.assertEqual(chaos.RUNS["faults"][1], "chaos-faults.scn")
+        scn = os.path.join(root, "sim", "scenarios", "chaos-faults.scn")
+        f = chaos.scripted_faults(scn, venues)
         kinds = {(k, v) for _, k, vs, _, _ in f for v in vs}
         for k in ("disconnect", "stall", "malformed", "truncate", "drop_response", "http_5xx",
                   "burst_429", "clock_skew"):
-            for v in ("upbit", "binance"):
+            for v in venues:
                 self.assertIn((k, v), kinds)
-        self.assertIn(("gap", "binance"), kinds)
+        for v in ("binance", "bybit", "okx"):
+            self.assertIn(("gap", v), kinds)
+        # the scenario serves every venue of the run, with an account on each
+        with open(scn) as fh:
+            sc = checks.parse_conf(fh.read())
+        self.assertEqual(set(checks.account_secrets(sc)), set(venues))
+        for v in venues:
+            self.assertNotEqual(sc.get("venue." + v, {}).get("enabled"), "false", v)
         self.assertEqual(chaos.scripted_faults(os.path.join(root, "sim", "scenarios",
-                                                            "chaos.scn")), [])
+                                                            "chaos.scn"), venues), [])
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
  * fed one here and must refuse it cleanly.
  */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <string.h>
 #include "kimp/http.h"
 #include "kimp/msg.h"
@@ -26,13 +27,18 @@ static unsigned calls;
 
 static void setup_vo(const struct venue_ord *vo)
 {
+	bool krw = vo->venue == KIMP_VENUE_UPBIT || vo->venue == KIMP_VENUE_BITHUMB ||
+		   vo->venue == KIMP_VENUE_COINONE;
+
 	venue_symtab_init(&tab, vo->venue);
-	if (vo->venue == KIMP_VENUE_UPBIT)
+	if (krw)
 		cr_assert_eq(venue_symtab_add(&tab, "BTC", "KRW", 0, 8, 1), 0);
 	else
 		cr_assert_eq(venue_symtab_add(&tab, "BTC", "USDT", 2, 8, 1), 0);
-	cr_assert_eq(vo->key_init(&keys, "fuzzAccessKey0123456789", SECRET, strlen(SECRET), NULL),
-		     0);
+	tab.sym[0].code = 1;    /* OKX's instIdCode */
+	/* OKX wants a passphrase; the others take none */
+	cr_assert_eq(vo->key_init(&keys, "fuzzAccessKey0123456789", SECRET, strlen(SECRET),
+				  vo->venue == KIMP_VENUE_OKX ? "fuzz-pass" : NULL), 0);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.vo = vo;
 	ctx.syms = &tab;
@@ -161,4 +167,51 @@ Test(libvenue_fuzz, binance_diff_zero_price)
 	cr_assert_eq(m.kind, VD_DIFF);
 	cr_assert_eq(m.nasks, 1);
 	cr_assert_eq(m.asks[0].qty, 0);
+}
+
+/*
+ * new_venues_null_input: the absent body (a 204: NULL, 0) and an empty
+ * WebSocket message (NULL, 0) through every parser of Bithumb, Coinone,
+ * Bybit and OKX (the class of upbit_open_list_204_null_body, checked before
+ * the fuzzers of issue 10 ran): each refuses it, none reads through NULL.
+ */
+Test(libvenue_fuzz, new_venues_null_input)
+{
+	static const enum vo_op ops[] = { VO_OP_PLACE, VO_OP_CANCEL, VO_OP_QUERY, VO_OP_TIME };
+	const struct venue_ord *vos[] = { &venue_ord_bithumb, &venue_ord_coinone, &venue_ord_bybit,
+					  &venue_ord_okx };
+	const struct venue_md *mds[] = { &venue_md_bithumb, &venue_md_coinone, &venue_md_bybit,
+					 &venue_md_okx };
+	struct vo_order o = { .coid = 42, .sym = 0, .side = KIMP_SIDE_BUY, .type = VO_LIMIT,
+			      .px = 100, .qty = 1 };
+	struct vd_level bids[4], asks[4];
+	struct vd_msg m = { .bids = bids, .asks = asks, .cap = 4 };
+	struct net_http_parser p;
+	char buf[128];
+
+	for (unsigned v = 0; v < 4; v++) {
+		setup_vo(vos[v]);
+		cr_assert_lt(mds[v]->decode(&tab, NULL, 0, &m), 0, "%s decode", vos[v]->name);
+		if (mds[v]->decode_snapshot)
+			cr_assert_lt(mds[v]->decode_snapshot(&tab, 0, NULL, 0, &m), 0,
+				     "%s decode_snapshot", vos[v]->name);
+		parse_204(&p, buf, sizeof(buf));
+		for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+			int r = vos[v]->rest_parse(&ctx, ops[i], ops[i] == VO_OP_TIME ? NULL : &o,
+						   200, &p, NULL, 0, &ev);
+
+			cr_assert_lt(r, 0, "%s op %d: %d", vos[v]->name, ops[i], r);
+		}
+		if (vos[v]->rest_parse_list) {
+			int r = vos[v]->rest_parse_list(&ctx, 200, &p, NULL, 0, each, NULL);
+
+			cr_assert_lt(r, 0, "%s open list: %d", vos[v]->name, r);
+			cr_assert_eq(calls, 0);
+		}
+		for (unsigned ch = 0; ch < VO_CH_N; ch++) {
+			int r = vos[v]->ws_parse ? vos[v]->ws_parse(&ctx, ch, NULL, 0, &ev) : -1;
+
+			cr_assert_lt(r, 0, "%s ch %u: %d", vos[v]->name, ch, r);
+		}
+	}
 }
