@@ -121,6 +121,7 @@ int main(int argc, char **argv)
 		conf.spin = wait == SHM_WAIT_SPIN;
 	if (check) {
 		printf("feedd: %s: %u venue(s) ok\n", cfg, conf.nfeeds);
+		kimp_conf_free(kc);
 		return 0;
 	}
 	kimp_pin_cpu("feedd", cpu == ~0u ? conf.cpu : cpu);

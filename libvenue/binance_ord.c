@@ -19,7 +19,7 @@
  * output), so the signed string is never assembled.
  *
  * Parsing: one pass over the message with jscan. The members an event
- * needs are kept as slices (struct bo_v) and converted once the object is
+ * needs are kept as slices (struct vo_v) and converted once the object is
  * over, so key order never matters and no second pass is needed, except
  * over a FULL reply's fills[] (whose fee asset needs the symbol) which is
  * walked again from its slice.
@@ -52,9 +52,9 @@
 #include "kimp/msg.h"
 #include "kimp/venue_ord.h"
 #include "jscan.h"
+#include "vo_text.h"
 
 #define BO_NS_PER_S         1000000000ull
-#define BO_NS_PER_MS        1000000ll
 #define BO_RECV_WINDOW_MAX  60000u          /* recvWindow at most 60000 ms [1.5] */
 #define BO_IOV_MAX          32              /* two per signed WS API member */
 #define BO_HEX_SIG          (2 * VENUE_SHA256_LEN)
@@ -223,14 +223,6 @@ static int bo_plan_place(const struct vo_ctx *c, const struct vo_order *o, struc
 	return o->px > 0 && o->qty > 0 ? 0 : -EINVAL;
 }
 
-static bool bo_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return n > 0;
-}
-
 /* CANCEL, QUERY: by orderId when the venue's id is known, else by our client id. */
 static int bo_plan_target(const struct vo_ctx *c, const struct vo_order *o, struct bo_plan *pl)
 {
@@ -239,7 +231,7 @@ static int bo_plan_target(const struct vo_ctx *c, const struct vo_order *o, stru
 	if (err)
 		return err;
 	if (o->oid && o->oid_len) {
-		if (o->oid_len > 20 || !bo_digits(o->oid, o->oid_len))
+		if (o->oid_len > 20 || !vo_digits(o->oid, o->oid_len))
 			return -EINVAL;
 		pl->by_oid = true;
 		return 0;
@@ -657,176 +649,14 @@ static int bo_rest_build(struct vo_ctx *c, enum vo_op op, const struct vo_order 
 
 /* ---- JSON values kept for later ------------------------------------------------------ */
 
-enum bo_vt { BV_NONE = 0, BV_STR, BV_NUM, BV_NULL, BV_TRUE, BV_FALSE, BV_OBJ, BV_ARR };
-
-/* A member's value: a string's bytes between the quotes, a number's token, a container. */
-struct bo_v {
-	const char *p;
-	uint32_t len;
-	uint8_t t;              /* enum bo_vt */
-	bool esc;               /* a string with an escape */
-};
-
-/* Read the value at j into v; a member already seen is VD_E_SHAPE. */
-static int bv_read(struct js *j, struct bo_v *v)
-{
-	const uint8_t *s;
-	struct js_str str;
-	bool b;
-	int c, err;
-
-	if (v->t != BV_NONE)
-		return -VD_E_SHAPE;
-	c = js_peek(j);
-	s = j->p;
-	switch (c) {
-	case '"':
-		err = js_string(j, &str);
-		if (err)
-			return err;
-		v->p = str.p;
-		v->len = str.len;
-		v->esc = str.escaped;
-		v->t = BV_STR;
-		return 0;
-	case '{':
-	case '[':
-		err = js_skip(j);
-		v->t = c == '{' ? BV_OBJ : BV_ARR;
-		break;
-	case 't':
-	case 'f':
-		err = js_bool(j, &b);
-		v->t = b ? BV_TRUE : BV_FALSE;
-		break;
-	case 'n':
-		err = js_null(j);
-		v->t = BV_NULL;
-		break;
-	default:
-		err = js_number_inline(j);
-		v->t = BV_NUM;
-		break;
-	}
-	if (err) {
-		v->t = BV_NONE;
-		return err;
-	}
-	v->p = (const char *)s;
-	v->len = (uint32_t)(j->p - s);
-	return 0;
-}
-
-static inline bool bv_scalar(const struct bo_v *v)
-{
-	return v->t == BV_STR || v->t == BV_NUM;
-}
-
-static inline bool bv_is(const struct bo_v *v, const char *lit, size_t n)
-{
-	return v->t == BV_STR && v->len == n && !memcmp(v->p, lit, n);
-}
-
-#define BV_IS(v, lit) bv_is((v), lit, sizeof(lit) - 1)
-
-/* A number or numeric string at dec decimals, exactly. */
-static int bv_fixed(const struct bo_v *v, unsigned dec, int64_t *out)
-{
-	if (!bv_scalar(v))
-		return -VD_E_SHAPE;
-	return js_fixed_str(v->p, v->len, dec, out);
-}
-
-/*
- * The same, with digits finer than dec rounded (up: away from zero, else
- * to nearest) rather than refused. Plain non-negative decimals only.
- */
-static int bv_round(const struct bo_v *v, unsigned dec, bool up, int64_t *out)
-{
-	const char *p = v->p;
-	size_t n = v->len, i = 0, f0;
-	uint64_t x = 0;
-	unsigned fd = 0;
-	bool more = false, half = false, dropped = false;
-	int err = bv_fixed(v, dec, out);
-
-	if (err != -VD_E_NUMBER || v->esc)
-		return err;
-	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-		if (x > ((uint64_t)INT64_MAX - (uint64_t)(p[i] - '0')) / 10)
-			return -VD_E_NUMBER;
-		x = x * 10 + (uint64_t)(p[i] - '0');
-	}
-	if (!i || i == n || p[i] != '.')
-		return -VD_E_NUMBER;
-	for (f0 = ++i; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-		unsigned d = (unsigned)(p[i] - '0');
-
-		if (fd < dec) {
-			if (x > ((uint64_t)INT64_MAX - d) / 10)
-				return -VD_E_NUMBER;
-			x = x * 10 + d;
-			fd++;
-			continue;
-		}
-		if (!dropped)
-			half = d >= 5;
-		dropped = true;
-		more |= d != 0;
-	}
-	if (i == f0 || i != n)
-		return -VD_E_NUMBER;
-	for (; fd < dec; fd++) {
-		if (x > INT64_MAX / 10)
-			return -VD_E_NUMBER;
-		x *= 10;
-	}
-	if ((up ? more : half) && x++ == INT64_MAX)
-		return -VD_E_NUMBER;
-	*out = (int64_t)x;
-	return 0;
-}
-
-/* An unsigned integer, bare or quoted. */
-static int bv_u64(const struct bo_v *v, uint64_t *out)
-{
-	uint64_t x = 0;
-
-	if (!bv_scalar(v))
-		return -VD_E_SHAPE;
-	if (!bo_digits(v->p, v->len) || v->len > 20)
-		return -VD_E_NUMBER;
-	for (uint32_t i = 0; i < v->len; i++) {
-		unsigned d = (unsigned)(v->p[i] - '0');
-
-		if (x > (UINT64_MAX - d) / 10)
-			return -VD_E_NUMBER;
-		x = x * 10 + d;
-	}
-	*out = x;
-	return 0;
-}
-
-/* Milliseconds since the epoch as UTC ns. */
-static int bv_ms_ns(const struct bo_v *v, int64_t *ns)
-{
-	uint64_t ms;
-	int err = bv_u64(v, &ms);
-
-	if (err)
-		return err;
-	if (ms > (uint64_t)(INT64_MAX / BO_NS_PER_MS))
-		return -VD_E_NUMBER;
-	*ns = (int64_t)ms * BO_NS_PER_MS;
-	return 0;
-}
+/* struct vo_v and bv_read/bv_fixed/bv_round/bv_u64/bv_ms_ns: vo_text.h. */
 
 /* A venue order id (digits) into ev->oid. */
-static int bv_oid(const struct bo_v *v, struct vo_event *ev)
+static int bv_oid(const struct vo_v *v, struct vo_event *ev)
 {
 	if (!bv_scalar(v))
 		return -VD_E_SHAPE;
-	if (!bo_digits(v->p, v->len) || v->len >= VO_OID_MAX)
+	if (!vo_digits(v->p, v->len) || v->len >= VO_OID_MAX)
 		return -VD_E_NUMBER;
 	memcpy(ev->oid, v->p, v->len);
 	ev->oid[v->len] = '\0';
@@ -834,7 +664,7 @@ static int bv_oid(const struct bo_v *v, struct vo_event *ev)
 }
 
 /* The symbol: its index, or VD_E_SYMBOL for an instrument not in the table. */
-static int bv_sym(const struct vo_ctx *c, const struct bo_v *v, struct vo_event *ev)
+static int bv_sym(const struct vo_ctx *c, const struct vo_v *v, struct vo_event *ev)
 {
 	uint32_t i;
 
@@ -847,7 +677,7 @@ static int bv_sym(const struct vo_ctx *c, const struct bo_v *v, struct vo_event 
 	return 0;
 }
 
-static int bv_side(const struct bo_v *v, struct vo_event *ev)
+static int bv_side(const struct vo_v *v, struct vo_event *ev)
 {
 	if (BV_IS(v, "BUY"))
 		ev->side = KIMP_SIDE_BUY;
@@ -859,7 +689,7 @@ static int bv_side(const struct bo_v *v, struct vo_event *ev)
 }
 
 /* Order status [BN:enums.md] as the engine's state. */
-static int bv_state(const struct bo_v *v, struct vo_event *ev)
+static int bv_state(const struct vo_v *v, struct vo_event *ev)
 {
 	if (BV_IS(v, "NEW") || BV_IS(v, "PENDING_NEW"))
 		ev->state = KIMP_ORD_ACKED;
@@ -881,13 +711,13 @@ static int bv_state(const struct bo_v *v, struct vo_event *ev)
 }
 
 /* Our coid of a client id (0: not ours). */
-static uint64_t bv_coid(const struct vo_ctx *c, const struct bo_v *v)
+static uint64_t bv_coid(const struct vo_ctx *c, const struct vo_v *v)
 {
 	return v->t == BV_STR && !v->esc ? vo_cid_parse(c, v->p, v->len) : 0;
 }
 
 /* 1 base, 0 quote, -1 another asset, of ev->sym. */
-static int bo_fee_class(const struct vo_ctx *c, const struct vo_event *ev, const struct bo_v *a)
+static int bo_fee_class(const struct vo_ctx *c, const struct vo_event *ev, const struct vo_v *a)
 {
 	const struct venue_sym *s = &c->syms->sym[ev->sym];
 	size_t nb = strnlen(s->base, sizeof(s->base)), nq = strnlen(s->quote, sizeof(s->quote));
@@ -928,7 +758,7 @@ static int bo_fee_scale(const struct vo_ctx *c, const struct vo_event *ev, int c
 /* Walk an object, handing each member to key(); unknown members are skipped. */
 typedef int (*bo_key_fn)(const struct js_str *k);
 
-static int bo_object_n(struct js *j, bo_key_fn key, struct bo_v *v, unsigned *other)
+static int bo_object_n(struct js *j, bo_key_fn key, struct vo_v *v, unsigned *other)
 {
 	struct js_str k;
 	bool first = true, done = false;
@@ -950,7 +780,7 @@ static int bo_object_n(struct js *j, bo_key_fn key, struct bo_v *v, unsigned *ot
 	return err;
 }
 
-static int bo_object(struct js *j, bo_key_fn key, struct bo_v *v)
+static int bo_object(struct js *j, bo_key_fn key, struct vo_v *v)
 {
 	unsigned other = 0;
 
@@ -1010,7 +840,7 @@ static int bo_fkey(const struct js_str *k)
  * another asset or the fills mix assets), the last fill's trade id, and
  * VO_F_LAST when there is exactly one fill.
  */
-static int bo_fills(const struct vo_ctx *c, const struct bo_v *arr, struct vo_event *ev)
+static int bo_fills(const struct vo_ctx *c, const struct vo_v *arr, struct vo_event *ev)
 {
 	struct js j;
 	bool first = true, done = false;
@@ -1022,7 +852,7 @@ static int bo_fills(const struct vo_ctx *c, const struct bo_v *arr, struct vo_ev
 	js_init(&j, arr->p, arr->len);
 	err = js_expect(&j, '[');
 	while (!err) {
-		struct bo_v f[FK_N] = { 0 };
+		struct vo_v f[FK_N] = { 0 };
 		int64_t fee = 0, px, qty;
 		uint64_t tid;
 		int fc;
@@ -1083,10 +913,10 @@ static int bo_fills(const struct vo_ctx *c, const struct bo_v *arr, struct vo_ev
  * own id in origClientOrderId) or a query. ACK has no status: the order
  * is accepted (ACKED) with nothing more known.
  */
-static int bo_order(const struct vo_ctx *c, const struct bo_v *v, struct vo_event *ev)
+static int bo_order(const struct vo_ctx *c, const struct vo_v *v, struct vo_event *ev)
 {
 	const struct venue_sym *s;
-	const struct bo_v *ts;
+	const struct vo_v *ts;
 	int err;
 
 	ev->kind = VO_EV_ORDER;
@@ -1123,7 +953,7 @@ static int bo_order(const struct vo_ctx *c, const struct bo_v *v, struct vo_even
 /* A result object (or a REST body): its kind decided by what it holds. */
 static int bo_result(const struct vo_ctx *c, struct js *j, struct vo_event *ev)
 {
-	struct bo_v v[RK_N] = { 0 };
+	struct vo_v v[RK_N] = { 0 };
 	unsigned other = 0, known = 0;
 	uint64_t ms;
 	int err = bo_object_n(j, bo_rkey, v, &other);
@@ -1184,7 +1014,7 @@ static int bo_ekey(const struct js_str *k)
  * execution is a cancel; c is then the cancel request's), state X,
  * cumulative z and Z, the fill l at L with fee n in N on a TRADE.
  */
-static int bo_exec(const struct vo_ctx *c, const struct bo_v *v, struct vo_event *ev)
+static int bo_exec(const struct vo_ctx *c, const struct vo_v *v, struct vo_event *ev)
 {
 	const struct venue_sym *s;
 	bool trade;
@@ -1248,8 +1078,8 @@ static int bo_exec(const struct vo_ctx *c, const struct bo_v *v, struct vo_event
 /* One user-data event object: {"e":..,...}. */
 static int bo_event(const struct vo_ctx *c, struct js *j, struct vo_event *ev)
 {
-	struct bo_v v[EK_N_] = { 0 };
-	const struct bo_v *e = &v[EK_e];
+	struct vo_v v[EK_N_] = { 0 };
+	const struct vo_v *e = &v[EK_e];
 	int err = bo_object(j, bo_ekey, v);
 
 	if (err)
@@ -1271,7 +1101,7 @@ static int bo_event(const struct vo_ctx *c, struct js *j, struct vo_event *ev)
 /* ---- errors (1.7) ----------------------------------------------------------------------- */
 
 struct bo_err {
-	struct bo_v code, msg, data;
+	struct vo_v code, msg, data;
 };
 
 static int bo_errkey(const struct js_str *k)
@@ -1290,7 +1120,7 @@ static int bo_datakey(const struct js_str *k)
  */
 static int bo_error(struct js *j, struct vo_event *ev)
 {
-	struct bo_v v[3] = { 0 }, d[2] = { 0 };
+	struct vo_v v[3] = { 0 }, d[2] = { 0 };
 	struct js dj;
 	uint64_t x;
 	int64_t code;
@@ -1399,7 +1229,7 @@ static int bo_rate_limits(struct js *j, struct vo_event *ev)
 	int err = js_expect(j, '[');
 
 	while (!err) {
-		struct bo_v v[LK_N] = { 0 };
+		struct vo_v v[LK_N] = { 0 };
 		uint64_t num, count;
 		int rule = -1;
 
@@ -1450,12 +1280,12 @@ static void bo_hdr_obs(const struct net_http_parser *msg, struct vo_event *ev)
 /* "id": an integer we sent, else (a string, null) 0. */
 static int bo_req_id(struct js *j, struct vo_event *ev)
 {
-	struct bo_v v = { 0 };
+	struct vo_v v = { 0 };
 	int err = bv_read(j, &v);
 
 	if (err)
 		return err;
-	if (v.t == BV_NULL || (v.t == BV_STR && !bo_digits(v.p, v.len)))
+	if (v.t == BV_NULL || (v.t == BV_STR && !vo_digits(v.p, v.len)))
 		return 0;
 	if (v.t == BV_NUM && v.len && v.p[0] == '-')
 		return 0;
@@ -1486,7 +1316,7 @@ static int bo_ws_msg(const struct vo_ctx *c, struct js *j, struct vo_event *ev)
 		if (JS_IS(&k, "id")) {
 			err = bo_req_id(j, ev);
 		} else if (JS_IS(&k, "status")) {
-			struct bo_v v = { 0 };
+			struct vo_v v = { 0 };
 
 			err = bv_read(j, &v);
 			if (!err && v.t != BV_NUM)

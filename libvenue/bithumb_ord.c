@@ -115,9 +115,6 @@ static uint16_t bo_connect_cost(enum vo_chan ch, unsigned rule)
 #define BO_ERR_BASE     1000
 #define BO_ERR_OTHER    1999
 
-#define BE_AUTH 0x01u   /* key, signature or permission: sticky */
-#define BE_RATE 0x02u   /* over a limit */
-
 enum bo_err {
 	E_VALIDATION = 0, E_INVALID_PARAMETER, E_CREATE_BID, E_CREATE_ASK, E_TIF, E_POST_ONLY,
 	E_NOTFOUNDMARKET, E_FUNDS_BID, E_FUNDS_ASK, E_MIN_BID, E_MIN_ASK, E_PRICE_BID,
@@ -127,10 +124,7 @@ enum bo_err {
 	E_WS_WRONG_FORMAT, E_WS_INVALID_AUTH, E_WS_NO_CODES, E_WS_NO_TYPE, E_WS_TOO_MANY, E_N
 };
 
-static const struct {
-	const char *name;
-	uint8_t flags;
-} bo_errs[E_N] = {
+static const struct uo_errdef bo_errs[E_N] = {
 	/* 400 */
 	[E_VALIDATION] = { "validation_error", 0 },
 	[E_INVALID_PARAMETER] = { "invalid_parameter", 0 },
@@ -147,38 +141,29 @@ static const struct {
 	[E_PRICE_ASK] = { "invalid_price_ask", 0 },
 	[E_CROSS] = { "cross_trading", 0 },     /* STP cancelled the new order */
 	/* 401, 403 */
-	[E_QUERY_PAYLOAD] = { "invalid_query_payload", BE_AUTH },
-	[E_JWT] = { "jwt_verification", BE_AUTH },
-	[E_EXPIRED_KEY] = { "expired_access_key", BE_AUTH },
-	[E_EXPIRED_JWT] = { "expired_jwt", 0 },  /* this token's timestamp: clock */
+	[E_QUERY_PAYLOAD] = { "invalid_query_payload", UO_EF_AUTH },
+	[E_JWT] = { "jwt_verification", UO_EF_AUTH },
+	[E_EXPIRED_KEY] = { "expired_access_key", UO_EF_AUTH },
+	[E_EXPIRED_JWT] = { "expired_jwt", UO_EF_CLOCK },  /* this token's timestamp: clock */
 	[E_NONCE] = { "nonce_used", 0 },        /* this request's nonce only */
-	[E_NO_AUTH_IP] = { "no_authorization_ip", BE_AUTH },
-	[E_NO_AUTH_TOKEN] = { "no_authorization_token", BE_AUTH },
-	[E_INVALID_KEY] = { "invalid_access_key", BE_AUTH },
-	[E_OUT_OF_SCOPE] = { "out_of_scope", BE_AUTH },
+	[E_NO_AUTH_IP] = { "no_authorization_ip", UO_EF_AUTH },
+	[E_NO_AUTH_TOKEN] = { "no_authorization_token", UO_EF_AUTH },
+	[E_INVALID_KEY] = { "invalid_access_key", UO_EF_AUTH },
+	[E_OUT_OF_SCOPE] = { "out_of_scope", UO_EF_AUTH },
 	[E_MARKET_OFFLINE] = { "market_offline", 0 },
 	/* 404, 429, 5xx */
-	[E_NOT_FOUND] = { "order_not_found", 0 },
-	[E_TOO_MANY] = { "too_many_requests", BE_RATE },
+	[E_NOT_FOUND] = { "order_not_found", UO_EF_NOT_FOUND },
+	[E_TOO_MANY] = { "too_many_requests", UO_EF_RATE | UO_EF_RATE_REST },
 	[E_SERVER] = { "server_error", 0 },
 	/* WebSocket (2.1) */
 	[E_WS_NO_TICKET] = { "NO_TICKET", 0 },
 	[E_WS_INVALID_PARAM] = { "INVALID_PARAM", 0 },
 	[E_WS_WRONG_FORMAT] = { "WRONG_FORMAT", 0 },
-	[E_WS_INVALID_AUTH] = { "INVALID_AUTH", BE_AUTH },
+	[E_WS_INVALID_AUTH] = { "INVALID_AUTH", UO_EF_AUTH },
 	[E_WS_NO_CODES] = { "NO_CODES", 0 },
 	[E_WS_NO_TYPE] = { "NO_TYPE", 0 },
-	[E_WS_TOO_MANY] = { "TOO_MANY_REQUEST", BE_RATE },
+	[E_WS_TOO_MANY] = { "TOO_MANY_REQUEST", UO_EF_RATE | UO_EF_RATE_REST },
 };
-
-/* The index of name[0..n), or -1. */
-static int bo_err_find(const char *name, size_t n)
-{
-	for (int i = 0; i < E_N; i++)
-		if (strlen(bo_errs[i].name) == n && !memcmp(bo_errs[i].name, name, n))
-			return i;
-	return -1;
-}
 
 static const char *bo_err_name(int32_t code)
 {
@@ -190,49 +175,16 @@ static const char *bo_err_name(int32_t code)
 /* ---- keys and the JWT (2.3) ----------------------------------------------------- */
 
 /*
- * The access key goes into the JWT payload as it is: 1..VO_API_KEY_MAX-1
- * printable bytes, no quote or backslash. The secret is used as raw bytes
- * (HS256). No passphrase.
+ * The access key goes into the JWT payload as it is (uo_jwt_key_init,
+ * upbit_share.h); the secret is used as raw bytes (HS256). No passphrase.
  */
 static kimp_cold int bo_key_init(struct vo_keys *k, const char *api_key, const void *secret,
 				 size_t slen, const char *pass)
 {
-	size_t n = api_key ? strlen(api_key) : 0;
-	int err;
-
-	if (!n || n >= VO_API_KEY_MAX || !secret || !slen)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (api_key[i] <= ' ' || api_key[i] > '~' || api_key[i] == '"' ||
-		    api_key[i] == '\\')
-			return -EINVAL;
-	memset(k, 0, sizeof(*k));
-	err = venue_hmac_key_init(&k->hmac, VENUE_SHA256, secret, slen);
-	if (err)
-		return err;
-	memcpy(k->api_key, api_key, n);
-	k->api_key_len = (uint32_t)n;
-	return 0;
+	return uo_jwt_key_init(k, api_key, secret, slen, VENUE_SHA256);
 }
 
-/* A bounded text buffer: what does not fit sets 'over'. */
-struct bo_buf {
-	char *p;
-	size_t len, cap;
-	bool over;
-};
-
-static inline void bo_put(struct bo_buf *b, const char *s, size_t n)
-{
-	if (kimp_unlikely(n > b->cap - b->len)) {
-		b->over = true;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-#define BO_LIT(b, lit) bo_put(b, lit, sizeof(lit) - 1)
+/* struct uo_buf, uo_put, UO_LIT: upbit_share.h. */
 
 /*
  * The token for a request whose query-hash input is qs[0..qn) (qn 0: no
@@ -243,7 +195,7 @@ static inline void bo_put(struct bo_buf *b, const char *s, size_t n)
 static int bo_jwt(struct vo_ctx *c, const char *qs, size_t qn, char *out, size_t cap)
 {
 	char payload[BO_PAYLOAD_MAX], nonce[37], hash[BO_HASH_LEN + 1], ts[24];
-	struct bo_buf b = { .p = payload, .cap = sizeof(payload) };
+	struct uo_buf b = { .p = payload, .cap = sizeof(payload) };
 	int64_t ms;
 	int n;
 
@@ -253,20 +205,20 @@ static int bo_jwt(struct vo_ctx *c, const char *qs, size_t qn, char *out, size_t
 	if (ms < 0)
 		return -EINVAL;
 	vo_nonce_uuid(c, nonce);
-	BO_LIT(&b, "{\"access_key\":\"");
-	bo_put(&b, c->keys->api_key, c->keys->api_key_len);
-	BO_LIT(&b, "\",\"nonce\":\"");
-	bo_put(&b, nonce, strlen(nonce));
-	BO_LIT(&b, "\",\"timestamp\":");
-	bo_put(&b, ts, (size_t)vo_put_u64(ts, (uint64_t)ms));
+	UO_LIT(&b, "{\"access_key\":\"");
+	uo_put(&b, c->keys->api_key, c->keys->api_key_len);
+	UO_LIT(&b, "\",\"nonce\":\"");
+	uo_put(&b, nonce, strlen(nonce));
+	UO_LIT(&b, "\",\"timestamp\":");
+	uo_put(&b, ts, (size_t)vo_put_u64(ts, (uint64_t)ms));
 	if (qn) {
 		if (venue_sha512_hex(qs, qn, hash, sizeof(hash)) != BO_HASH_LEN)
 			return -EINVAL;
-		BO_LIT(&b, ",\"query_hash\":\"");
-		bo_put(&b, hash, BO_HASH_LEN);
-		BO_LIT(&b, "\",\"query_hash_alg\":\"SHA512\"}");
+		UO_LIT(&b, ",\"query_hash\":\"");
+		uo_put(&b, hash, BO_HASH_LEN);
+		UO_LIT(&b, "\",\"query_hash_alg\":\"SHA512\"}");
 	} else {
-		BO_LIT(&b, "}");
+		UO_LIT(&b, "}");
 	}
 	if (b.over)
 		return -ENOSPC;
@@ -339,19 +291,19 @@ static int bo_rest_tmpl(const struct vo_ctx *c, enum vo_op op, const char *host,
  * the query-hash input. Values are ours (symbols, numbers, client ids):
  * nothing to escape.
  */
-static void bo_kv(struct net_http_req *r, struct bo_buf *q, const char *key, size_t klen,
+static void bo_kv(struct net_http_req *r, struct uo_buf *q, const char *key, size_t klen,
 		  const char *val, size_t vlen)
 {
 	net_http_req_put(r, q->len ? ",\"" : "{\"", 2);
 	if (q->len)
-		bo_put(q, "&", 1);
+		uo_put(q, "&", 1);
 	net_http_req_put(r, key, klen);
 	net_http_req_put(r, "\":\"", 3);
 	net_http_req_put(r, val, vlen);
 	net_http_req_put(r, "\"", 1);
-	bo_put(q, key, klen);
-	bo_put(q, "=", 1);
-	bo_put(q, val, vlen);
+	uo_put(q, key, klen);
+	uo_put(q, "=", 1);
+	uo_put(q, val, vlen);
 }
 
 #define BO_KV(r, q, key, val, vlen) bo_kv(r, q, key, sizeof(key) - 1, val, vlen)
@@ -371,7 +323,7 @@ static int bo_place(struct vo_ctx *c, const struct vo_order *o, struct net_http_
 {
 	const struct venue_sym *s = bo_sym(c, o->sym);
 	char qs[BO_QS_MAX], num[32], cid[VO_CID_MAX];
-	struct bo_buf q = { .p = qs, .cap = sizeof(qs) };
+	struct uo_buf q = { .p = qs, .cap = sizeof(qs) };
 	const char *tif = NULL;
 	bool buy = o->side == KIMP_SIDE_BUY;
 	int n;
@@ -752,7 +704,7 @@ static int bo_err_body(const struct uo_val *err, struct vo_event *ev, int *idx)
 	if (!bo_opt(&e[FE_MESSAGE], V_STR))
 		return -VD_E_SHAPE;
 	if (e[FE_NAME].kind == V_STR) {
-		*idx = e[FE_NAME].esc ? -1 : bo_err_find(e[FE_NAME].p, e[FE_NAME].len);
+		*idx = e[FE_NAME].esc ? -1 : uo_err_index(bo_errs, E_N, e[FE_NAME].p, e[FE_NAME].len);
 		ev->code = *idx >= 0 ? BO_ERR_BASE + *idx : BO_ERR_OTHER;
 		ev->msg = e[FE_NAME].p;         /* the name says more than the text */
 		ev->msg_len = e[FE_NAME].len;
@@ -771,52 +723,6 @@ static int bo_err_body(const struct uo_val *err, struct vo_event *ev, int *idx)
 		return -VD_E_SHAPE;
 	}
 	return 0;
-}
-
-/* Retry-After (seconds) from now on the venue clock, or 0 without one. */
-static uint64_t bo_retry_at(const struct vo_ctx *c, const struct net_http_parser *msg)
-{
-	uint64_t s;
-
-	if (!msg || net_http_header_u64(msg, "Retry-After", &s) || s > UINT32_MAX)
-		return 0;
-	return (uint64_t)vo_server_ms(c) + s * 1000;
-}
-
-/*
- * What a REST error means for op's order. 429 (and 418, a block) never
- * prove a refusal, nor does a 5xx or an error in a 2xx: UNKNOWN, settled
- * by a query (the client_order_id makes a retried PLACE safe).
- * order_not_found: NOT_FOUND on a query, CANCEL_REJECTED on a cancel (the
- * order is final, or never was: a query tells). expired_jwt: our clock.
- * Other 4xx: refused, nothing done; auth names stick (VO_F_AUTH).
- */
-static void bo_outcome(const struct vo_ctx *c, enum vo_op op, uint16_t status, int idx,
-		       const struct net_http_parser *msg, struct vo_event *ev)
-{
-	if (idx >= 0 && (bo_errs[idx].flags & BE_AUTH))
-		ev->flags |= VO_F_AUTH;
-	if (idx == E_EXPIRED_JWT)
-		ev->flags |= VO_F_CLOCK;
-	if (status == 418) {
-		ev->outcome = VO_OUT_UNKNOWN;
-		ev->flags |= VO_F_BAN;
-		ev->retry_at_ms = bo_retry_at(c, msg);
-	} else if (status == 429 || (idx >= 0 && (bo_errs[idx].flags & BE_RATE))) {
-		ev->outcome = VO_OUT_UNKNOWN;
-		ev->flags |= VO_F_RATE;
-		ev->retry_at_ms = bo_retry_at(c, msg);
-		if (!ev->retry_at_ms)   /* the window is a second: the next one */
-			ev->retry_at_ms = ((uint64_t)vo_server_ms(c) / 1000 + 1) * 1000;
-	} else if (status >= 500 || status < 400) {
-		ev->outcome = VO_OUT_UNKNOWN;
-	} else if (idx == E_NOT_FOUND && op == VO_OP_QUERY) {
-		ev->outcome = VO_OUT_NOT_FOUND;
-	} else if (idx == E_NOT_FOUND && op == VO_OP_CANCEL) {
-		ev->outcome = VO_OUT_CANCEL_REJECTED;
-	} else {
-		ev->outcome = VO_OUT_REJECTED;
-	}
 }
 
 /* x-ratelimit-remaining: what is left of the private pool this second. */
@@ -881,7 +787,14 @@ static int bo_rest_parse(struct vo_ctx *c, enum vo_op op, const struct vo_order 
 		ev->msg_len = 0;
 		idx = -1;
 	}
-	bo_outcome(c, op, status, idx, msg, ev);
+	/*
+	 * uo_err_outcome (upbit_share.h) with Bithumb's names: 429 (and 418,
+	 * a block) never prove a refusal, nor does a 5xx or an error in a
+	 * 2xx; a rate name is a limit whatever the status; order_not_found:
+	 * NOT_FOUND on a query, CANCEL_REJECTED on a cancel; expired_jwt: our
+	 * clock. Other 4xx: refused; auth names stick.
+	 */
+	uo_err_outcome(c, op, status, uo_err_flags(bo_errs, idx), msg, ev);
 	return 0;
 fail:
 	vo_event_reset(ev);
@@ -987,10 +900,10 @@ static int bo_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 		       const struct vo_order *o, uint64_t req_id, char *out, size_t cap)
 {
 	char ticket[37];
-	struct bo_buf b = { .p = out, .cap = cap };
+	struct uo_buf b = { .p = out, .cap = cap };
 
 	if (ch == VO_CH_PRIV && op == VO_OP_KEEPALIVE) {
-		BO_LIT(&b, "PING");
+		UO_LIT(&b, "PING");
 		if (b.over || b.len >= cap)
 			return -ENOSPC;
 		out[b.len] = '\0';
@@ -999,9 +912,9 @@ static int bo_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 	if (ch != VO_CH_PRIV || op != VO_OP_SUBSCRIBE)
 		return -EINVAL;
 	vo_nonce_uuid(c, ticket);
-	BO_LIT(&b, "[{\"ticket\":\"");
-	bo_put(&b, ticket, strlen(ticket));
-	BO_LIT(&b, "\"},{\"type\":\"myOrder\"},{\"format\":\"DEFAULT\"}]");
+	UO_LIT(&b, "[{\"ticket\":\"");
+	uo_put(&b, ticket, strlen(ticket));
+	UO_LIT(&b, "\"},{\"type\":\"myOrder\"},{\"format\":\"DEFAULT\"}]");
 	if (b.over || b.len >= cap)
 		return -ENOSPC;
 	out[b.len] = '\0';
@@ -1031,9 +944,9 @@ static int bo_ws_parse(struct vo_ctx *c, enum vo_chan ch, const uint8_t *p, size
 		if (err)
 			goto fail;
 		ev->outcome = VO_OUT_REJECTED;
-		if (idx >= 0 && (bo_errs[idx].flags & BE_AUTH))
+		if (uo_err_flags(bo_errs, idx) & UO_EF_AUTH)
 			ev->flags |= VO_F_AUTH;
-		if (idx >= 0 && (bo_errs[idx].flags & BE_RATE))
+		if (uo_err_flags(bo_errs, idx) & UO_EF_RATE)
 			ev->flags |= VO_F_RATE;
 		return 0;
 	}

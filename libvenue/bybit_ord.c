@@ -58,9 +58,9 @@
 #include "kimp/msg.h"
 #include "kimp/venue_ord.h"
 #include "jscan.h"
+#include "vo_text.h"
 
 #define BO_NS_PER_S        1000000000ull
-#define BO_NS_PER_MS       1000000ll
 #define BO_RECV_DEFAULT    5000u
 #define BO_RECV_MAX        60000u
 #define BO_HEX_SIG         (2 * VENUE_SHA256_LEN)
@@ -170,14 +170,6 @@ struct by_plan {
 	bool by_oid;
 };
 
-static bool by_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return n > 0;
-}
-
 static int by_plan_common(const struct vo_ctx *c, const struct vo_order *o, struct by_plan *pl)
 {
 	memset(pl, 0, sizeof(*pl));
@@ -242,97 +234,61 @@ static int by_plan_target(const struct vo_ctx *c, const struct vo_order *o, stru
 
 /* ---- writing ------------------------------------------------------------------------ */
 
-struct by_w {
-	char *p, *end;
-	int err;                /* sticky -ENOSPC / -EINVAL */
-};
+/* struct vo_w and vw_put/VW_LIT/vw_str/vw_u64/vw_fixed: vo_text.h. */
 
-static void w_put(struct by_w *w, const void *s, size_t n)
-{
-	if (n > (size_t)(w->end - w->p)) {
-		if (!w->err)
-			w->err = -ENOSPC;
-		w->p = w->end;
-		return;
-	}
-	memcpy(w->p, s, n);
-	w->p += n;
-}
-
-#define W_LIT(w, s) w_put((w), (s), sizeof(s) - 1)
-
-static void w_str(struct by_w *w, const char *s)
-{
-	w_put(w, s, strlen(s));
-}
-
-static void w_u64(struct by_w *w, uint64_t v)
-{
-	char t[24];
-
-	w_put(w, t, (size_t)vo_put_u64(t, v));
-}
-
-static void w_fixed(struct by_w *w, int64_t v, unsigned dec)
-{
-	char t[32];
-
-	w_put(w, t, (size_t)vo_put_fixed(t, v, dec));
-}
-
-static void w_cid(struct by_w *w, const struct vo_ctx *c, uint64_t coid)
+static void w_cid(struct vo_w *w, const struct vo_ctx *c, uint64_t coid)
 {
 	char cid[VO_CID_MAX];
 
-	w_put(w, cid, (size_t)vo_cid_format(c, coid, cid));
+	vw_put(w, cid, (size_t)vo_cid_format(c, coid, cid));
 }
 
 /* The create body (REST body, WS args[0]): JSON, keys in this order. */
-static void w_create(struct by_w *w, const struct vo_ctx *c, const struct vo_order *o,
+static void w_create(struct vo_w *w, const struct vo_ctx *c, const struct vo_order *o,
 		     const struct by_plan *pl)
 {
-	W_LIT(w, "{\"category\":\"spot\",\"symbol\":\"");
-	w_str(w, pl->s->name);
-	W_LIT(w, "\",\"side\":\"");
-	w_str(w, pl->side);
-	W_LIT(w, "\",\"orderType\":\"");
-	w_str(w, pl->type);
-	W_LIT(w, "\",\"qty\":\"");
+	VW_LIT(w, "{\"category\":\"spot\",\"symbol\":\"");
+	vw_str(w, pl->s->name);
+	VW_LIT(w, "\",\"side\":\"");
+	vw_str(w, pl->side);
+	VW_LIT(w, "\",\"orderType\":\"");
+	vw_str(w, pl->type);
+	VW_LIT(w, "\",\"qty\":\"");
 	if (pl->by_quote)
-		w_fixed(w, o->quote_qty, pl->s->px_dec);
+		vw_fixed(w, o->quote_qty, pl->s->px_dec);
 	else
-		w_fixed(w, o->qty, pl->s->qty_dec);
+		vw_fixed(w, o->qty, pl->s->qty_dec);
 	if (pl->unit) {
-		W_LIT(w, "\",\"marketUnit\":\"");
-		w_str(w, pl->unit);
+		VW_LIT(w, "\",\"marketUnit\":\"");
+		vw_str(w, pl->unit);
 	}
 	if (pl->px) {
-		W_LIT(w, "\",\"price\":\"");
-		w_fixed(w, o->px, pl->s->px_dec);
+		VW_LIT(w, "\",\"price\":\"");
+		vw_fixed(w, o->px, pl->s->px_dec);
 	}
 	if (pl->tif) {
-		W_LIT(w, "\",\"timeInForce\":\"");
-		w_str(w, pl->tif);
+		VW_LIT(w, "\",\"timeInForce\":\"");
+		vw_str(w, pl->tif);
 	}
-	W_LIT(w, "\",\"orderLinkId\":\"");
+	VW_LIT(w, "\",\"orderLinkId\":\"");
 	w_cid(w, c, o->coid);
-	W_LIT(w, "\"}");
+	VW_LIT(w, "\"}");
 }
 
 /* The cancel body: {"category":"spot","symbol":..,"orderId"|"orderLinkId":..}. */
-static void w_cancel(struct by_w *w, const struct vo_ctx *c, const struct vo_order *o,
+static void w_cancel(struct vo_w *w, const struct vo_ctx *c, const struct vo_order *o,
 		     const struct by_plan *pl)
 {
-	W_LIT(w, "{\"category\":\"spot\",\"symbol\":\"");
-	w_str(w, pl->s->name);
+	VW_LIT(w, "{\"category\":\"spot\",\"symbol\":\"");
+	vw_str(w, pl->s->name);
 	if (pl->by_oid) {
-		W_LIT(w, "\",\"orderId\":\"");
-		w_put(w, o->oid, o->oid_len);
+		VW_LIT(w, "\",\"orderId\":\"");
+		vw_put(w, o->oid, o->oid_len);
 	} else {
-		W_LIT(w, "\",\"orderLinkId\":\"");
+		VW_LIT(w, "\",\"orderLinkId\":\"");
 		w_cid(w, c, o->coid);
 	}
-	W_LIT(w, "\"}");
+	VW_LIT(w, "\"}");
 }
 
 static uint32_t by_recv(const struct vo_ctx *c)
@@ -343,17 +299,17 @@ static uint32_t by_recv(const struct vo_ctx *c)
 /* ---- WebSocket requests (2.3, 2.4, 2.5) ------------------------------------------------ */
 
 /* {"req_id"|"reqId":"<id>", */
-static void w_id(struct by_w *w, const char *key, uint64_t id)
+static void w_id(struct vo_w *w, const char *key, uint64_t id)
 {
-	W_LIT(w, "{\"");
-	w_str(w, key);
-	W_LIT(w, "\":\"");
-	w_u64(w, id);
-	W_LIT(w, "\",");
+	VW_LIT(w, "{\"");
+	vw_str(w, key);
+	VW_LIT(w, "\":\"");
+	vw_u64(w, id);
+	VW_LIT(w, "\",");
 }
 
 /* "op":"auth","args":["<key>",<expires>,"<hex of GET/realtime<expires>>"]} */
-static void w_auth(struct by_w *w, const struct vo_ctx *c)
+static void w_auth(struct vo_w *w, const struct vo_ctx *c)
 {
 	int64_t now = vo_server_ms(c);
 	char exp[24], sig[BO_HEX_SIG + 1];
@@ -374,17 +330,17 @@ static void w_auth(struct by_w *w, const struct vo_ctx *c)
 		w->err = -EINVAL;
 		return;
 	}
-	W_LIT(w, "\"op\":\"auth\",\"args\":[\"");
-	w_put(w, c->keys->api_key, c->keys->api_key_len);
-	W_LIT(w, "\",");
-	w_put(w, exp, (size_t)en);
-	W_LIT(w, ",\"");
-	w_put(w, sig, BO_HEX_SIG);
-	W_LIT(w, "\"]}");
+	VW_LIT(w, "\"op\":\"auth\",\"args\":[\"");
+	vw_put(w, c->keys->api_key, c->keys->api_key_len);
+	VW_LIT(w, "\",");
+	vw_put(w, exp, (size_t)en);
+	VW_LIT(w, ",\"");
+	vw_put(w, sig, BO_HEX_SIG);
+	VW_LIT(w, "\"]}");
 }
 
 /* ,"header":{"X-BAPI-TIMESTAMP":"<ms>","X-BAPI-RECV-WINDOW":"<rw>"},"op":"<op>","args":[ */
-static void w_trade_head(struct by_w *w, const struct vo_ctx *c, const char *op)
+static void w_trade_head(struct vo_w *w, const struct vo_ctx *c, const char *op)
 {
 	int64_t now = vo_server_ms(c);
 
@@ -392,19 +348,19 @@ static void w_trade_head(struct by_w *w, const struct vo_ctx *c, const char *op)
 		w->err = -EINVAL;
 		return;
 	}
-	W_LIT(w, "\"header\":{\"X-BAPI-TIMESTAMP\":\"");
-	w_u64(w, (uint64_t)now);
-	W_LIT(w, "\",\"X-BAPI-RECV-WINDOW\":\"");
-	w_u64(w, by_recv(c));
-	W_LIT(w, "\"},\"op\":\"");
-	w_str(w, op);
-	W_LIT(w, "\",\"args\":[");
+	VW_LIT(w, "\"header\":{\"X-BAPI-TIMESTAMP\":\"");
+	vw_u64(w, (uint64_t)now);
+	VW_LIT(w, "\",\"X-BAPI-RECV-WINDOW\":\"");
+	vw_u64(w, by_recv(c));
+	VW_LIT(w, "\"},\"op\":\"");
+	vw_str(w, op);
+	VW_LIT(w, "\",\"args\":[");
 }
 
 static int by_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 		       const struct vo_order *o, uint64_t req_id, char *out, size_t cap)
 {
-	struct by_w w = { .p = out, .end = out + cap };
+	struct vo_w w = { .p = out, .end = out + cap };
 	struct by_plan pl;
 	int err;
 
@@ -417,7 +373,7 @@ static int by_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 		if (ch == VO_CH_PRIV)
 			w_id(&w, "req_id", req_id);
 		else
-			W_LIT(&w, "{");
+			VW_LIT(&w, "{");
 		w_auth(&w, c);
 		break;
 	case VO_OP_PLACE:
@@ -433,20 +389,20 @@ static int by_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 			w_create(&w, c, o, &pl);
 		else
 			w_cancel(&w, c, o, &pl);
-		W_LIT(&w, "]}");
+		VW_LIT(&w, "]}");
 		break;
 	case VO_OP_SUBSCRIBE:
 		if (ch != VO_CH_PRIV)
 			return -EINVAL;
 		w_id(&w, "req_id", req_id);
-		W_LIT(&w, "\"op\":\"subscribe\",\"args\":[\"order.spot\",\"execution.spot\"]}");
+		VW_LIT(&w, "\"op\":\"subscribe\",\"args\":[\"order.spot\",\"execution.spot\"]}");
 		break;
 	case VO_OP_KEEPALIVE:
 		if (ch == VO_CH_PRIV)
 			w_id(&w, "req_id", req_id);
 		else
-			W_LIT(&w, "{");
-		W_LIT(&w, "\"op\":\"ping\"}");
+			VW_LIT(&w, "{");
+		VW_LIT(&w, "\"op\":\"ping\"}");
 		break;
 	default:
 		return -EINVAL;
@@ -520,7 +476,7 @@ static int by_rest_build(struct vo_ctx *c, enum vo_op op, const struct vo_order 
 			 struct net_http_req *r)
 {
 	char body[512], ts[24], rw[24], sig[BO_HEX_SIG + 1];
-	struct by_w w = { .p = body, .end = body + sizeof(body) };
+	struct vo_w w = { .p = body, .end = body + sizeof(body) };
 	struct net_http_str payload = { NULL, 0 };
 	struct iovec iov[4];
 	struct by_plan pl;
@@ -604,173 +560,34 @@ static int by_rest_build(struct vo_ctx *c, enum vo_op op, const struct vo_order 
 
 /* ---- JSON values kept for later ------------------------------------------------------- */
 
-enum by_vt { BV_NONE = 0, BV_STR, BV_NUM, BV_NULL, BV_TRUE, BV_FALSE, BV_OBJ, BV_ARR };
-
-struct by_v {
-	const char *p;
-	uint32_t len;
-	uint8_t t;              /* enum by_vt */
-	bool esc;
-};
-
-static int bv_read(struct js *j, struct by_v *v)
-{
-	const uint8_t *s;
-	struct js_str str;
-	bool b;
-	int c, err;
-
-	if (v->t != BV_NONE)
-		return -VD_E_SHAPE;     /* a member twice */
-	c = js_peek(j);
-	s = j->p;
-	switch (c) {
-	case '"':
-		if ((err = js_string(j, &str)))
-			return err;
-		v->p = str.p;
-		v->len = str.len;
-		v->esc = str.escaped;
-		v->t = BV_STR;
-		return 0;
-	case '{':
-	case '[':
-		err = js_skip(j);
-		v->t = c == '{' ? BV_OBJ : BV_ARR;
-		break;
-	case 't':
-	case 'f':
-		err = js_bool(j, &b);
-		v->t = b ? BV_TRUE : BV_FALSE;
-		break;
-	case 'n':
-		err = js_null(j);
-		v->t = BV_NULL;
-		break;
-	default:
-		err = js_number(j);
-		v->t = BV_NUM;
-		break;
-	}
-	if (err) {
-		v->t = BV_NONE;
-		return err;
-	}
-	v->p = (const char *)s;
-	v->len = (uint32_t)(j->p - s);
-	return 0;
-}
-
-static bool bv_is(const struct by_v *v, const char *lit, size_t n)
-{
-	return v->t == BV_STR && v->len == n && !memcmp(v->p, lit, n);
-}
-
-#define BV_IS(v, lit) bv_is((v), lit, sizeof(lit) - 1)
-
-static bool bv_scalar(const struct by_v *v)
-{
-	return v->t == BV_STR || v->t == BV_NUM;
-}
+/* struct vo_v and bv_read/bv_u64/bv_ms_ns: vo_text.h. */
 
 /* A number (bare or string) at dec exactly; "" (market orders' price) is 0. */
-static int bv_fixed(const struct by_v *v, unsigned dec, int64_t *out)
+static int by_fixed(const struct vo_v *v, unsigned dec, int64_t *out)
 {
-	if (!bv_scalar(v))
-		return -VD_E_SHAPE;
 	if (v->t == BV_STR && !v->len) {
 		*out = 0;
 		return 0;
 	}
-	return js_fixed_str(v->p, v->len, dec, out);
+	return bv_fixed(v, dec, out);
 }
 
 /*
  * The same with digits finer than dec rounded (up: away from zero, else to
- * nearest) rather than refused: fees and quote sums come with the venue's
- * own decimals. Plain non-negative decimals only.
+ * nearest) rather than refused (bv_round): fees and quote sums come with
+ * the venue's own decimals.
  */
-static int bv_round(const struct by_v *v, unsigned dec, bool up, int64_t *out)
+static int by_round(const struct vo_v *v, unsigned dec, bool up, int64_t *out)
 {
-	const char *p = v->p;
-	size_t n = v->len, i = 0, f0;
-	uint64_t x = 0;
-	unsigned fd = 0;
-	bool more = false, half = false, dropped = false;
-	int err = bv_fixed(v, dec, out);
-
-	if (err != -VD_E_NUMBER || v->esc)
-		return err;
-	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-		if (x > ((uint64_t)INT64_MAX - (uint64_t)(p[i] - '0')) / 10)
-			return -VD_E_NUMBER;
-		x = x * 10 + (uint64_t)(p[i] - '0');
+	if (v->t == BV_STR && !v->len) {
+		*out = 0;
+		return 0;
 	}
-	if (!i || i == n || p[i] != '.')
-		return -VD_E_NUMBER;
-	for (f0 = ++i; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-		unsigned d = (unsigned)(p[i] - '0');
-
-		if (fd < dec) {
-			if (x > ((uint64_t)INT64_MAX - d) / 10)
-				return -VD_E_NUMBER;
-			x = x * 10 + d;
-			fd++;
-			continue;
-		}
-		if (!dropped)
-			half = d >= 5;
-		dropped = true;
-		more |= d != 0;
-	}
-	if (i == f0 || i != n)
-		return -VD_E_NUMBER;
-	for (; fd < dec; fd++) {
-		if (x > INT64_MAX / 10)
-			return -VD_E_NUMBER;
-		x *= 10;
-	}
-	if ((up ? more : half) && x++ == INT64_MAX)
-		return -VD_E_NUMBER;
-	*out = (int64_t)x;
-	return 0;
-}
-
-/* An unsigned integer, bare or quoted. */
-static int bv_u64(const struct by_v *v, uint64_t *out)
-{
-	uint64_t x = 0;
-
-	if (!bv_scalar(v))
-		return -VD_E_SHAPE;
-	if (!by_digits(v->p, v->len) || v->len > 20)
-		return -VD_E_NUMBER;
-	for (uint32_t i = 0; i < v->len; i++) {
-		unsigned d = (unsigned)(v->p[i] - '0');
-
-		if (x > (UINT64_MAX - d) / 10)
-			return -VD_E_NUMBER;
-		x = x * 10 + d;
-	}
-	*out = x;
-	return 0;
-}
-
-static int bv_ms_ns(const struct by_v *v, int64_t *ns)
-{
-	uint64_t ms;
-	int err = bv_u64(v, &ms);
-
-	if (err)
-		return err;
-	if (ms > (uint64_t)(INT64_MAX / BO_NS_PER_MS))
-		return -VD_E_NUMBER;
-	*ns = (int64_t)ms * BO_NS_PER_MS;
-	return 0;
+	return bv_round(v, dec, up, out);
 }
 
 /* A request id we sent (digits), else 0. */
-static void bv_req_id(const struct by_v *v, struct vo_event *ev)
+static void bv_req_id(const struct vo_v *v, struct vo_event *ev)
 {
 	uint64_t id;
 
@@ -779,7 +596,7 @@ static void bv_req_id(const struct by_v *v, struct vo_event *ev)
 }
 
 /* The venue's order id into ev->oid ("" allowed: a batch reply's). */
-static int bv_oid(const struct by_v *v, struct vo_event *ev)
+static int bv_oid(const struct vo_v *v, struct vo_event *ev)
 {
 	if (v->t != BV_STR || v->esc)
 		return -VD_E_SHAPE;
@@ -790,7 +607,7 @@ static int bv_oid(const struct by_v *v, struct vo_event *ev)
 	return 0;
 }
 
-static uint64_t bv_coid(const struct vo_ctx *c, const struct by_v *v)
+static uint64_t bv_coid(const struct vo_ctx *c, const struct vo_v *v)
 {
 	return v->t == BV_STR && !v->esc ? vo_cid_parse(c, v->p, v->len) : 0;
 }
@@ -798,7 +615,7 @@ static uint64_t bv_coid(const struct vo_ctx *c, const struct by_v *v)
 /* Walk an object, handing each member's key to key(); the rest skipped. */
 typedef int (*by_key_fn)(const struct js_str *k);
 
-static int by_object(struct js *j, by_key_fn key, struct by_v *v)
+static int by_object(struct js *j, by_key_fn key, struct vo_v *v)
 {
 	struct js_str k;
 	bool first = true, done = false;
@@ -841,7 +658,7 @@ static int by_okey(const struct js_str *k)
 }
 
 /* orderStatus [BY:enum.mdx] as the engine's state. */
-static int bv_state(const struct by_v *v, struct vo_event *ev)
+static int bv_state(const struct vo_v *v, struct vo_event *ev)
 {
 	if (BV_IS(v, "New") || BV_IS(v, "Untriggered") || BV_IS(v, "Triggered"))
 		ev->state = KIMP_ORD_ACKED;
@@ -864,7 +681,7 @@ static int bv_state(const struct by_v *v, struct vo_event *ev)
  * the symbol, gives cum_fee rounded up at its scale; another coin or
  * several: VO_F_FEE_OTHER. {} is no fee yet.
  */
-static int by_fee_detail(const struct vo_ctx *c, const struct by_v *d, struct vo_event *ev)
+static int by_fee_detail(const struct vo_ctx *c, const struct vo_v *d, struct vo_event *ev)
 {
 	const struct venue_sym *s = &c->syms->sym[ev->sym];
 	bool first = true, done = false;
@@ -878,7 +695,7 @@ static int by_fee_detail(const struct vo_ctx *c, const struct by_v *d, struct vo
 	err = js_expect(&j, '{');
 	while (!err) {
 		struct js_str k;
-		struct by_v a = { 0 };
+		struct vo_v a = { 0 };
 		int64_t fee;
 
 		if ((err = js_key(&j, &k, &first, &done)) || done)
@@ -889,11 +706,11 @@ static int by_fee_detail(const struct vo_ctx *c, const struct by_v *d, struct vo
 			continue;
 		if (!k.escaped && k.len == strlen(s->base) && !memcmp(k.p, s->base, k.len)) {
 			ev->fee_asset = 1;
-			err = bv_round(&a, s->qty_dec, true, &fee);
+			err = by_round(&a, s->qty_dec, true, &fee);
 		} else if (!k.escaped && k.len == strlen(s->quote) &&
 			   !memcmp(k.p, s->quote, k.len)) {
 			ev->fee_asset = 0;
-			err = bv_round(&a, s->px_dec, true, &fee);
+			err = by_round(&a, s->px_dec, true, &fee);
 		} else {
 			ev->flags |= VO_F_FEE_OTHER;
 			err = bv_scalar(&a) ? 0 : -VD_E_SHAPE;
@@ -916,7 +733,7 @@ static int by_fee_detail(const struct vo_ctx *c, const struct by_v *d, struct vo
 /* One order object into ev (VD_E_SYMBOL: an instrument not in the table). */
 static int by_order(const struct vo_ctx *c, struct js *j, struct vo_event *ev)
 {
-	struct by_v v[OK_N] = { 0 };
+	struct vo_v v[OK_N] = { 0 };
 	const struct venue_sym *s;
 	bool mkt_buy;
 	uint32_t i;
@@ -948,11 +765,11 @@ static int by_order(const struct vo_ctx *c, struct js *j, struct vo_event *ev)
 	}
 	/* a market buy's qty may be in quote (marketUnit): not read as a size */
 	mkt_buy = BV_IS(&v[OK_TYPE], "Market") && ev->side == KIMP_SIDE_BUY;
-	if ((v[OK_PRICE].t && (err = bv_fixed(&v[OK_PRICE], s->px_dec, &ev->px))) ||
-	    (v[OK_QTY].t && !mkt_buy && (err = bv_fixed(&v[OK_QTY], s->qty_dec, &ev->qty))) ||
-	    (v[OK_CUM_QTY].t && (err = bv_fixed(&v[OK_CUM_QTY], s->qty_dec, &ev->cum_qty))) ||
+	if ((v[OK_PRICE].t && (err = by_fixed(&v[OK_PRICE], s->px_dec, &ev->px))) ||
+	    (v[OK_QTY].t && !mkt_buy && (err = by_fixed(&v[OK_QTY], s->qty_dec, &ev->qty))) ||
+	    (v[OK_CUM_QTY].t && (err = by_fixed(&v[OK_CUM_QTY], s->qty_dec, &ev->cum_qty))) ||
 	    (v[OK_CUM_VALUE].t &&
-	     (err = bv_round(&v[OK_CUM_VALUE], s->px_dec, false, &ev->cum_quote))))
+	     (err = by_round(&v[OK_CUM_VALUE], s->px_dec, false, &ev->cum_quote))))
 		return err;
 	if (v[OK_FEE_DETAIL].t && (err = by_fee_detail(c, &v[OK_FEE_DETAIL], ev)))
 		return err;
@@ -968,7 +785,7 @@ static int by_order(const struct vo_ctx *c, struct js *j, struct vo_event *ev)
  * *n says how many there were), or an error. Orders of other instruments
  * are skipped; the whole array is checked.
  */
-static int by_order_array(const struct vo_ctx *c, const struct by_v *arr, struct vo_event *ev,
+static int by_order_array(const struct vo_ctx *c, const struct vo_v *arr, struct vo_event *ev,
 			  unsigned *n)
 {
 	bool first = true, done = false, got = false;
@@ -1069,7 +886,7 @@ static void by_obs(struct vo_event *ev, int rule, uint64_t left)
 }
 
 /* The operation a trade-WS "op" names. */
-static enum vo_op by_trade_op(const struct by_v *op)
+static enum vo_op by_trade_op(const struct vo_v *op)
 {
 	if (BV_IS(op, "order.create"))
 		return VO_OP_PLACE;
@@ -1103,7 +920,7 @@ static int by_tkey(const struct js_str *k)
 	KEYS_LOOKUP(keys, TK_N, k);
 }
 
-static int by_retcode(const struct by_v *v, struct vo_event *ev)
+static int by_retcode(const struct vo_v *v, struct vo_event *ev)
 {
 	int64_t code;
 	int err;
@@ -1118,7 +935,7 @@ static int by_retcode(const struct by_v *v, struct vo_event *ev)
 	return 0;
 }
 
-static void by_msg(const struct by_v *v, struct vo_event *ev)
+static void by_msg(const struct vo_v *v, struct vo_event *ev)
 {
 	if (v->t == BV_STR && v->len) {
 		ev->msg = v->p;
@@ -1143,9 +960,9 @@ static int by_timekey(const struct js_str *k)
 }
 
 /* TIME's result {"timeSecond","timeNano"} (strings); else the reply's "time". */
-static int by_time(const struct by_v *res, const struct by_v *tm, struct vo_event *ev)
+static int by_time(const struct vo_v *res, const struct vo_v *tm, struct vo_event *ev)
 {
-	struct by_v v[2] = { 0 };
+	struct vo_v v[2] = { 0 };
 	uint64_t x;
 	int err;
 
@@ -1183,10 +1000,10 @@ static int by_time(const struct by_v *res, const struct by_v *tm, struct vo_even
  * A {"retCode",...} reply to op (REST body or trade-WS message) into ev.
  * body: "result" (REST) or "data" (WS).
  */
-static int by_reply(const struct vo_ctx *c, enum vo_op op, const struct by_v *v,
-		    const struct by_v *body, uint64_t reset_ms, struct vo_event *ev)
+static int by_reply(const struct vo_ctx *c, enum vo_op op, const struct vo_v *v,
+		    const struct vo_v *body, uint64_t reset_ms, struct vo_event *ev)
 {
-	struct by_v r[OK_N] = { 0 };
+	struct vo_v r[OK_N] = { 0 };
 	unsigned n;
 	int err;
 
@@ -1224,7 +1041,7 @@ static int by_reply(const struct vo_ctx *c, enum vo_op op, const struct by_v *v,
 		return 0;
 	}
 	case VO_OP_QUERY: {
-		struct by_v l[1] = { 0 };
+		struct vo_v l[1] = { 0 };
 		struct js j;
 		uint64_t coid = ev->coid;
 		uint32_t sym = ev->sym;
@@ -1274,7 +1091,7 @@ static int by_reply(const struct vo_ctx *c, enum vo_op op, const struct by_v *v,
 }
 
 /* Read the top-level members of one message into v. */
-static int by_top(struct js *j, struct by_v *v)
+static int by_top(struct js *j, struct vo_v *v)
 {
 	int err = by_object(j, by_tkey, v);
 
@@ -1286,10 +1103,10 @@ static int by_top(struct js *j, struct by_v *v)
 /* ---- WebSocket ------------------------------------------------------------------------------ */
 
 /* The trade WS "header": the rate left for op, and the reset time. */
-static int by_ws_header(const struct by_v *h, enum vo_op op, struct vo_event *ev,
+static int by_ws_header(const struct vo_v *h, enum vo_op op, struct vo_event *ev,
 			uint64_t *reset_ms)
 {
-	struct by_v v[HK_N] = { 0 };
+	struct vo_v v[HK_N] = { 0 };
 	uint64_t x;
 	struct js j;
 	int err;
@@ -1309,9 +1126,9 @@ static int by_ws_header(const struct by_v *h, enum vo_op op, struct vo_event *ev
 }
 
 /* A private push {"topic","creationTime","data":[...]}. */
-static int by_push(const struct vo_ctx *c, const struct by_v *v, struct vo_event *ev)
+static int by_push(const struct vo_ctx *c, const struct vo_v *v, struct vo_event *ev)
 {
-	const struct by_v *t = &v[TK_TOPIC];
+	const struct vo_v *t = &v[TK_TOPIC];
 	unsigned n;
 	int err;
 
@@ -1343,10 +1160,10 @@ static int by_push(const struct vo_ctx *c, const struct by_v *v, struct vo_event
 }
 
 /* {"op":..} replies: auth, subscribe, pong (both WS forms). */
-static int by_op_reply(const struct vo_ctx *c, enum vo_chan ch, const struct by_v *v,
+static int by_op_reply(const struct vo_ctx *c, enum vo_chan ch, const struct vo_v *v,
 		       struct vo_event *ev)
 {
-	const struct by_v *op = &v[TK_OP];
+	const struct vo_v *op = &v[TK_OP];
 	bool ok;
 
 	(void)c;
@@ -1394,7 +1211,7 @@ static int by_op_reply(const struct vo_ctx *c, enum vo_chan ch, const struct by_
 static int by_ws_parse(struct vo_ctx *c, enum vo_chan ch, const uint8_t *p, size_t len,
 		       struct vo_event *ev)
 {
-	struct by_v v[TK_N] = { 0 };
+	struct vo_v v[TK_N] = { 0 };
 	uint64_t reset = 0;
 	enum vo_op op;
 	struct js j;
@@ -1463,7 +1280,7 @@ static int by_rest_parse(struct vo_ctx *c, enum vo_op op, const struct vo_order 
 			 uint16_t status, const struct net_http_parser *msg,
 			 const uint8_t *body, size_t len, struct vo_event *ev)
 {
-	struct by_v v[TK_N] = { 0 };
+	struct vo_v v[TK_N] = { 0 };
 	uint64_t reset = 0;
 	struct js j;
 	int err = -VD_E_SYNTAX;
@@ -1524,7 +1341,7 @@ static int by_rest_parse_list(struct vo_ctx *c, uint16_t status,
 			      size_t len, void (*each)(void *arg, const struct vo_event *ev),
 			      void *arg)
 {
-	struct by_v v[TK_N] = { 0 }, l = { 0 };
+	struct vo_v v[TK_N] = { 0 }, l = { 0 };
 	struct vo_event ev;
 	int count = 0;
 	struct js j;

@@ -36,9 +36,9 @@
 #include "kimp/msg.h"
 #include "kimp/venue_ord.h"
 #include "jscan.h"
+#include "vo_text.h"
 
 #define OO_NS_PER_S     1000000000ull
-#define OO_NS_PER_MS    1000000ll
 #define OO_CID_MAX      32          /* clOrdId: 1-32 alphanumerics [3.3] */
 #define OO_OID_MAX      32
 #define OO_B64_SIG      44          /* base64 of 32 bytes */
@@ -205,14 +205,6 @@ struct oo_plan {
 	int ncid;
 };
 
-static bool oo_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return n > 0;
-}
-
 static int oo_plan_common(const struct vo_ctx *c, const struct vo_order *o, struct oo_plan *pl)
 {
 	memset(pl, 0, sizeof(*pl));
@@ -285,7 +277,7 @@ static int oo_plan_target(const struct vo_ctx *c, const struct vo_order *o, stru
 	if (err)
 		return err;
 	if (o->oid && o->oid_len) {
-		if (o->oid_len > OO_OID_MAX || !oo_digits(o->oid, o->oid_len))
+		if (o->oid_len > OO_OID_MAX || !vo_digits(o->oid, o->oid_len))
 			return -EINVAL;
 		pl->by_oid = true;
 		return 0;
@@ -295,51 +287,16 @@ static int oo_plan_target(const struct vo_ctx *c, const struct vo_order *o, stru
 
 /* ---- a JSON writer ----------------------------------------------------------------- */
 
-struct oo_w {
-	char *p, *end;
-	int err;                /* sticky -ENOSPC */
-};
-
-static void w_put(struct oo_w *w, const void *s, size_t n)
-{
-	if (kimp_unlikely(n > (size_t)(w->end - w->p))) {
-		w->err = -ENOSPC;
-		w->p = w->end;
-		return;
-	}
-	memcpy(w->p, s, n);
-	w->p += n;
-}
-
-#define W_LIT(w, s) w_put((w), (s), sizeof(s) - 1)
-
-static void w_str(struct oo_w *w, const char *s)
-{
-	w_put(w, s, strlen(s));
-}
-
-static void w_u64(struct oo_w *w, uint64_t v)
-{
-	char t[24];
-
-	w_put(w, t, (size_t)vo_put_u64(t, v));
-}
-
-static void w_fixed(struct oo_w *w, int64_t v, unsigned dec)
-{
-	char t[32];
-
-	w_put(w, t, (size_t)vo_put_fixed(t, v, dec));
-}
+/* struct vo_w and vw_put/VW_LIT/vw_str/vw_u64/vw_fixed: vo_text.h. */
 
 /* {"id":"<req_id>", (none for 0) */
-static void w_open(struct oo_w *w, uint64_t req_id)
+static void w_open(struct vo_w *w, uint64_t req_id)
 {
-	W_LIT(w, "{");
+	VW_LIT(w, "{");
 	if (req_id) {
-		W_LIT(w, "\"id\":\"");
-		w_u64(w, req_id);
-		W_LIT(w, "\",");
+		VW_LIT(w, "\"id\":\"");
+		vw_u64(w, req_id);
+		VW_LIT(w, "\",");
 	}
 }
 
@@ -347,47 +304,47 @@ static void w_open(struct oo_w *w, uint64_t req_id)
  * The order's members, after the instrument ("instId":"BTC-USDT" or
  * "instIdCode":123, written by the caller): the same for REST and WS.
  */
-static void w_place_fields(struct oo_w *w, const struct vo_order *o, const struct oo_plan *pl)
+static void w_place_fields(struct vo_w *w, const struct vo_order *o, const struct oo_plan *pl)
 {
-	W_LIT(w, ",\"tdMode\":\"cash\",\"clOrdId\":\"");
-	w_put(w, pl->cid, (size_t)pl->ncid);
-	W_LIT(w, "\",\"side\":\"");
-	w_str(w, pl->side);
-	W_LIT(w, "\",\"ordType\":\"");
-	w_str(w, pl->type);
+	VW_LIT(w, ",\"tdMode\":\"cash\",\"clOrdId\":\"");
+	vw_put(w, pl->cid, (size_t)pl->ncid);
+	VW_LIT(w, "\",\"side\":\"");
+	vw_str(w, pl->side);
+	VW_LIT(w, "\",\"ordType\":\"");
+	vw_str(w, pl->type);
 	if (pl->px) {
-		W_LIT(w, "\",\"px\":\"");
-		w_fixed(w, o->px, pl->s->px_dec);
+		VW_LIT(w, "\",\"px\":\"");
+		vw_fixed(w, o->px, pl->s->px_dec);
 	}
-	W_LIT(w, "\",\"sz\":\"");
+	VW_LIT(w, "\",\"sz\":\"");
 	if (pl->by_quote)
-		w_fixed(w, o->quote_qty, pl->s->px_dec);
+		vw_fixed(w, o->quote_qty, pl->s->px_dec);
 	else
-		w_fixed(w, o->qty, pl->s->qty_dec);
-	W_LIT(w, "\"");
+		vw_fixed(w, o->qty, pl->s->qty_dec);
+	VW_LIT(w, "\"");
 	if (pl->tgt_base)
-		W_LIT(w, ",\"tgtCcy\":\"base_ccy\"");
+		VW_LIT(w, ",\"tgtCcy\":\"base_ccy\"");
 	else if (pl->by_quote)
-		W_LIT(w, ",\"tgtCcy\":\"quote_ccy\"");
+		VW_LIT(w, ",\"tgtCcy\":\"quote_ccy\"");
 }
 
 /* ,"ordId":"<oid>" or ,"clOrdId":"<cid>" */
-static void w_target_fields(struct oo_w *w, const struct vo_order *o, const struct oo_plan *pl)
+static void w_target_fields(struct vo_w *w, const struct vo_order *o, const struct oo_plan *pl)
 {
 	if (pl->by_oid) {
-		W_LIT(w, ",\"ordId\":\"");
-		w_put(w, o->oid, o->oid_len);
+		VW_LIT(w, ",\"ordId\":\"");
+		vw_put(w, o->oid, o->oid_len);
 	} else {
-		W_LIT(w, ",\"clOrdId\":\"");
-		w_put(w, pl->cid, (size_t)pl->ncid);
+		VW_LIT(w, ",\"clOrdId\":\"");
+		vw_put(w, pl->cid, (size_t)pl->ncid);
 	}
-	W_LIT(w, "\"");
+	VW_LIT(w, "\"");
 }
 
 /* ---- WebSocket (3.3, 3.4, 3.5) ------------------------------------------------------- */
 
 /* {"op":"login","args":[{"apiKey","passphrase","timestamp":"<s>","sign"}]} */
-static void w_login(struct oo_w *w, struct vo_ctx *c)
+static void w_login(struct vo_w *w, struct vo_ctx *c)
 {
 	static const char verify[] = "GET/users/self/verify";
 	const struct vo_keys *k = c->keys;
@@ -408,21 +365,21 @@ static void w_login(struct oo_w *w, struct vo_ctx *c)
 		w->err = -EINVAL;
 		return;
 	}
-	W_LIT(w, "{\"op\":\"login\",\"args\":[{\"apiKey\":\"");
-	w_put(w, k->api_key, k->api_key_len);
-	W_LIT(w, "\",\"passphrase\":\"");
-	w_put(w, k->pass, k->pass_len);
-	W_LIT(w, "\",\"timestamp\":\"");
-	w_put(w, ts, (size_t)nts);
-	W_LIT(w, "\",\"sign\":\"");
-	w_put(w, sig, OO_B64_SIG);
-	W_LIT(w, "\"}]}");
+	VW_LIT(w, "{\"op\":\"login\",\"args\":[{\"apiKey\":\"");
+	vw_put(w, k->api_key, k->api_key_len);
+	VW_LIT(w, "\",\"passphrase\":\"");
+	vw_put(w, k->pass, k->pass_len);
+	VW_LIT(w, "\",\"timestamp\":\"");
+	vw_put(w, ts, (size_t)nts);
+	VW_LIT(w, "\",\"sign\":\"");
+	vw_put(w, sig, OO_B64_SIG);
+	VW_LIT(w, "\"}]}");
 }
 
 static int oo_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 		       const struct vo_order *o, uint64_t req_id, char *out, size_t cap)
 {
-	struct oo_w w = { .p = out, .end = out + cap };
+	struct vo_w w = { .p = out, .end = out + cap };
 	struct oo_plan pl;
 	int err;
 
@@ -436,11 +393,11 @@ static int oo_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 		break;
 	case VO_OP_SUBSCRIBE:
 		w_open(&w, req_id);
-		W_LIT(&w, "\"op\":\"subscribe\",\"args\":[{\"channel\":\"orders\","
+		VW_LIT(&w, "\"op\":\"subscribe\",\"args\":[{\"channel\":\"orders\","
 			  "\"instType\":\"SPOT\"}]}");
 		break;
 	case VO_OP_KEEPALIVE:
-		W_LIT(&w, "ping");
+		VW_LIT(&w, "ping");
 		break;
 	case VO_OP_PLACE:
 		if ((err = oo_plan_place(c, o, &pl)))
@@ -448,10 +405,10 @@ static int oo_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 		if (!pl.s->code)
 			return -EINVAL;      /* instIdCode unknown: REST only */
 		w_open(&w, req_id);
-		W_LIT(&w, "\"op\":\"order\",\"args\":[{\"instIdCode\":");
-		w_u64(&w, pl.s->code);
+		VW_LIT(&w, "\"op\":\"order\",\"args\":[{\"instIdCode\":");
+		vw_u64(&w, pl.s->code);
 		w_place_fields(&w, o, &pl);
-		W_LIT(&w, "}]}");
+		VW_LIT(&w, "}]}");
 		break;
 	case VO_OP_CANCEL:
 		if ((err = oo_plan_target(c, o, &pl)))
@@ -459,10 +416,10 @@ static int oo_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 		if (!pl.s->code)
 			return -EINVAL;
 		w_open(&w, req_id);
-		W_LIT(&w, "\"op\":\"cancel-order\",\"args\":[{\"instIdCode\":");
-		w_u64(&w, pl.s->code);
+		VW_LIT(&w, "\"op\":\"cancel-order\",\"args\":[{\"instIdCode\":");
+		vw_u64(&w, pl.s->code);
 		w_target_fields(&w, o, &pl);
-		W_LIT(&w, "}]}");
+		VW_LIT(&w, "}]}");
 		break;
 	default:
 		return -EINVAL;
@@ -573,7 +530,7 @@ static int oo_rest_build(struct vo_ctx *c, enum vo_op op, const struct vo_order 
 			 struct net_http_req *r)
 {
 	char json[OO_BODY_MAX];
-	struct oo_w w = { .p = json, .end = json + sizeof(json) };
+	struct vo_w w = { .p = json, .end = json + sizeof(json) };
 	struct oo_plan pl;
 	int err;
 
@@ -586,11 +543,11 @@ static int oo_rest_build(struct vo_ctx *c, enum vo_op op, const struct vo_order 
 	case VO_OP_PLACE:
 		if ((err = oo_plan_place(c, o, &pl)))
 			return err;
-		W_LIT(&w, "{\"instId\":\"");
-		w_str(&w, pl.s->name);
-		W_LIT(&w, "\"");
+		VW_LIT(&w, "{\"instId\":\"");
+		vw_str(&w, pl.s->name);
+		VW_LIT(&w, "\"");
 		w_place_fields(&w, o, &pl);
-		W_LIT(&w, "}");
+		VW_LIT(&w, "}");
 		if (w.err)
 			return w.err;
 		if (oo_rest_body(r, json, (size_t)(w.p - json)))
@@ -599,11 +556,11 @@ static int oo_rest_build(struct vo_ctx *c, enum vo_op op, const struct vo_order 
 	case VO_OP_CANCEL:
 		if ((err = oo_plan_target(c, o, &pl)))
 			return err;
-		W_LIT(&w, "{\"instId\":\"");
-		w_str(&w, pl.s->name);
-		W_LIT(&w, "\"");
+		VW_LIT(&w, "{\"instId\":\"");
+		vw_str(&w, pl.s->name);
+		VW_LIT(&w, "\"");
 		w_target_fields(&w, o, &pl);
-		W_LIT(&w, "}");
+		VW_LIT(&w, "}");
 		if (w.err)
 			return w.err;
 		if (oo_rest_body(r, json, (size_t)(w.p - json)))
@@ -636,109 +593,13 @@ static int oo_rest_build(struct vo_ctx *c, enum vo_op op, const struct vo_order 
 
 /* ---- JSON values kept for later ----------------------------------------------------- */
 
-enum oo_vt { OV_NONE = 0, OV_STR, OV_NUM, OV_NULL, OV_BOOL, OV_OBJ, OV_ARR };
-
-struct oo_v {
-	const char *p;
-	uint32_t len;
-	uint8_t t;              /* enum oo_vt */
-	bool esc;
-};
-
-/* The value at j into v; a member seen twice is VD_E_SHAPE. */
-static int ov_read(struct js *j, struct oo_v *v)
-{
-	const uint8_t *s;
-	struct js_str str;
-	bool b;
-	int c, err;
-
-	if (v->t != OV_NONE)
-		return -VD_E_SHAPE;
-	c = js_peek(j);
-	s = j->p;
-	switch (c) {
-	case '"':
-		if ((err = js_string(j, &str)))
-			return err;
-		v->p = str.p;
-		v->len = str.len;
-		v->esc = str.escaped;
-		v->t = OV_STR;
-		return 0;
-	case '{':
-	case '[':
-		err = js_skip(j);
-		v->t = c == '{' ? OV_OBJ : OV_ARR;
-		break;
-	case 't':
-	case 'f':
-		err = js_bool(j, &b);
-		v->t = OV_BOOL;
-		break;
-	case 'n':
-		err = js_null(j);
-		v->t = OV_NULL;
-		break;
-	default:
-		err = js_number(j);
-		v->t = OV_NUM;
-		break;
-	}
-	if (err) {
-		v->t = OV_NONE;
-		return err;
-	}
-	v->p = (const char *)s;
-	v->len = (uint32_t)(j->p - s);
-	return 0;
-}
-
-static inline bool ov_is(const struct oo_v *v, const char *lit, size_t n)
-{
-	return v->t == OV_STR && v->len == n && !memcmp(v->p, lit, n);
-}
-
-#define OV_IS(v, lit) ov_is((v), lit, sizeof(lit) - 1)
-
-/* An unsigned integer, bare or quoted. */
-static int ov_u64(const struct oo_v *v, uint64_t *out)
-{
-	uint64_t x = 0;
-
-	if (v->t != OV_STR && v->t != OV_NUM)
-		return -VD_E_SHAPE;
-	if (!oo_digits(v->p, v->len) || v->len > 20)
-		return -VD_E_NUMBER;
-	for (uint32_t i = 0; i < v->len; i++) {
-		unsigned d = (unsigned)(v->p[i] - '0');
-
-		if (x > (UINT64_MAX - d) / 10)
-			return -VD_E_NUMBER;
-		x = x * 10 + d;
-	}
-	*out = x;
-	return 0;
-}
-
-static int ov_ms_ns(const struct oo_v *v, int64_t *ns)
-{
-	uint64_t ms;
-	int err = ov_u64(v, &ms);
-
-	if (err)
-		return err;
-	if (ms > (uint64_t)(INT64_MAX / OO_NS_PER_MS))
-		return -VD_E_NUMBER;
-	*ns = (int64_t)ms * OO_NS_PER_MS;
-	return 0;
-}
+/* struct vo_v and bv_read/bv_is/bv_u64/bv_ms_ns: vo_text.h. */
 
 /* An int32 code ("51008" or 51008). */
-static int ov_code(const struct oo_v *v, int32_t *out)
+static int ov_code(const struct vo_v *v, int32_t *out)
 {
 	uint64_t x;
-	int err = ov_u64(v, &x);
+	int err = bv_u64(v, &x);
 
 	if (err)
 		return err;
@@ -754,7 +615,7 @@ enum oo_round { OR_EXACT = 0, OR_NEAREST, OR_UP };
  * A decimal ("-0.02522168", "31527.1", "" = 0) at dec decimals: exactly
  * (OR_EXACT: VD_E_NUMBER when finer), to nearest, or up (away from zero).
  */
-static int ov_dec(const struct oo_v *v, unsigned dec, enum oo_round mode, int64_t *out)
+static int ov_dec(const struct vo_v *v, unsigned dec, enum oo_round mode, int64_t *out)
 {
 	const char *p = v->p;
 	uint32_t n = v->len, i = 0;
@@ -762,9 +623,9 @@ static int ov_dec(const struct oo_v *v, unsigned dec, enum oo_round mode, int64_
 	unsigned fd = 0;
 	bool neg = false, any = false, more = false, half = false, dropped = false;
 
-	if (v->t != OV_STR && v->t != OV_NUM)
+	if (v->t != BV_STR && v->t != BV_NUM)
 		return -VD_E_SHAPE;
-	if (v->t == OV_STR && !n) {
+	if (v->t == BV_STR && !n) {
 		*out = 0;
 		return 0;
 	}
@@ -840,7 +701,7 @@ static const struct {
 };
 
 /* Walk an object into v[] by key table; other members checked and skipped. */
-static int oo_object(struct js *j, int (*key)(const struct js_str *k), struct oo_v *v)
+static int oo_object(struct js *j, int (*key)(const struct js_str *k), struct vo_v *v)
 {
 	struct js_str k;
 	bool first = true, done = false;
@@ -859,7 +720,7 @@ static int oo_object(struct js *j, int (*key)(const struct js_str *k), struct oo
 		if (done)
 			return 0;
 		i = k.escaped ? -1 : key(&k);
-		err = i >= 0 ? ov_read(j, &v[i]) : js_skip(j);
+		err = i >= 0 ? bv_read(j, &v[i]) : js_skip(j);
 		if (err)
 			return err;
 	}
@@ -873,33 +734,33 @@ static int oo_ikey(const struct js_str *k)
 	return -1;
 }
 
-static int ov_oid(const struct oo_v *v, struct vo_event *ev)
+static int ov_oid(const struct vo_v *v, struct vo_event *ev)
 {
-	if (v->t != OV_STR)
+	if (v->t != BV_STR)
 		return -VD_E_SHAPE;
 	if (!v->len)
 		return 0;
-	if (!oo_digits(v->p, v->len) || v->len >= VO_OID_MAX)
+	if (!vo_digits(v->p, v->len) || v->len >= VO_OID_MAX)
 		return -VD_E_NUMBER;
 	memcpy(ev->oid, v->p, v->len);
 	ev->oid[v->len] = '\0';
 	return 0;
 }
 
-static uint64_t ov_coid(const struct vo_ctx *c, const struct oo_v *v)
+static uint64_t ov_coid(const struct vo_ctx *c, const struct vo_v *v)
 {
-	return v->t == OV_STR && !v->esc ? vo_cid_parse(c, v->p, v->len) : 0;
+	return v->t == BV_STR && !v->esc ? vo_cid_parse(c, v->p, v->len) : 0;
 }
 
-static int ov_state(const struct oo_v *v, struct vo_event *ev)
+static int ov_state(const struct vo_v *v, struct vo_event *ev)
 {
-	if (OV_IS(v, "live"))
+	if (BV_IS(v, "live"))
 		ev->state = KIMP_ORD_ACKED;
-	else if (OV_IS(v, "partially_filled"))
+	else if (BV_IS(v, "partially_filled"))
 		ev->state = KIMP_ORD_PARTIAL;
-	else if (OV_IS(v, "filled"))
+	else if (BV_IS(v, "filled"))
 		ev->state = KIMP_ORD_FILLED;
-	else if (OV_IS(v, "canceled") || OV_IS(v, "mmp_canceled"))
+	else if (BV_IS(v, "canceled") || BV_IS(v, "mmp_canceled"))
 		ev->state = KIMP_ORD_CANCELLED;
 	else
 		return -VD_E_SHAPE;
@@ -907,12 +768,12 @@ static int ov_state(const struct oo_v *v, struct vo_event *ev)
 }
 
 /* 1 base, 0 quote, -1 another asset (or none) of ev->sym. */
-static int oo_fee_class(const struct vo_ctx *c, const struct vo_event *ev, const struct oo_v *a)
+static int oo_fee_class(const struct vo_ctx *c, const struct vo_event *ev, const struct vo_v *a)
 {
 	const struct venue_sym *s = &c->syms->sym[ev->sym];
 	size_t nb = strnlen(s->base, sizeof(s->base)), nq = strnlen(s->quote, sizeof(s->quote));
 
-	if (a->t != OV_STR)
+	if (a->t != BV_STR)
 		return -1;
 	if (a->len == nb && !memcmp(a->p, s->base, nb))
 		return 1;
@@ -923,7 +784,7 @@ static int oo_fee_class(const struct vo_ctx *c, const struct vo_event *ev, const
 
 /* The venue's fee (negative = paid) as ours (positive = paid), rounded up. */
 static int oo_fee(const struct vo_ctx *c, const struct vo_event *ev, int cls,
-		  const struct oo_v *v, int64_t *out)
+		  const struct vo_v *v, int64_t *out)
 {
 	const struct venue_sym *s = &c->syms->sym[ev->sym];
 	int64_t f;
@@ -936,14 +797,14 @@ static int oo_fee(const struct vo_ctx *c, const struct vo_event *ev, int cls,
 }
 
 /* An order object (push, GET order, orders-pending) into ev. */
-static int oo_order(const struct vo_ctx *c, const struct oo_v *v, struct vo_event *ev)
+static int oo_order(const struct vo_ctx *c, const struct vo_v *v, struct vo_event *ev)
 {
 	const struct venue_sym *s;
 	uint32_t i;
 	int cls, err;
 
 	ev->kind = VO_EV_ORDER;
-	if (v[IK_INST].t != OV_STR || v[IK_STATE].t == OV_NONE || v[IK_ORDID].t == OV_NONE)
+	if (v[IK_INST].t != BV_STR || v[IK_STATE].t == BV_NONE || v[IK_ORDID].t == BV_NONE)
 		return -VD_E_SHAPE;
 	i = c->syms && !v[IK_INST].esc ? venue_symtab_find(c->syms, v[IK_INST].p, v[IK_INST].len)
 				       : VENUE_SYM_NONE;
@@ -954,17 +815,17 @@ static int oo_order(const struct vo_ctx *c, const struct oo_v *v, struct vo_even
 	if ((err = ov_state(&v[IK_STATE], ev)) || (err = ov_oid(&v[IK_ORDID], ev)))
 		return err;
 	ev->coid = ov_coid(c, &v[IK_CLORDID]);
-	if (OV_IS(&v[IK_SIDE], "buy"))
+	if (BV_IS(&v[IK_SIDE], "buy"))
 		ev->side = KIMP_SIDE_BUY;
-	else if (OV_IS(&v[IK_SIDE], "sell"))
+	else if (BV_IS(&v[IK_SIDE], "sell"))
 		ev->side = KIMP_SIDE_SELL;
-	else if (v[IK_SIDE].t != OV_NONE)
+	else if (v[IK_SIDE].t != BV_NONE)
 		return -VD_E_SHAPE;
 	if (v[IK_PX].t && (err = ov_dec(&v[IK_PX], s->px_dec, OR_EXACT, &ev->px)))
 		return err;
 	/* a market buy's sz is quote unless tgtCcy says base */
-	if (v[IK_SZ].t && !(OV_IS(&v[IK_ORDTYPE], "market") && ev->side == KIMP_SIDE_BUY &&
-			    !OV_IS(&v[IK_TGTCCY], "base_ccy")) &&
+	if (v[IK_SZ].t && !(BV_IS(&v[IK_ORDTYPE], "market") && ev->side == KIMP_SIDE_BUY &&
+			    !BV_IS(&v[IK_TGTCCY], "base_ccy")) &&
 	    (err = ov_dec(&v[IK_SZ], s->qty_dec, OR_EXACT, &ev->qty)))
 		return err;
 	if (v[IK_ACCFILL].t && (err = ov_dec(&v[IK_ACCFILL], s->qty_dec, OR_EXACT, &ev->cum_qty)))
@@ -988,9 +849,9 @@ static int oo_order(const struct vo_ctx *c, const struct oo_v *v, struct vo_even
 		ev->cum_quote = (int64_t)q;
 	}
 	if (v[IK_UTIME].t)
-		err = ov_ms_ns(&v[IK_UTIME], &ev->venue_ts_ns);
+		err = bv_ms_ns(&v[IK_UTIME], &ev->venue_ts_ns);
 	else if (v[IK_CTIME].t)
-		err = ov_ms_ns(&v[IK_CTIME], &ev->venue_ts_ns);
+		err = bv_ms_ns(&v[IK_CTIME], &ev->venue_ts_ns);
 	if (err)
 		return err;
 	/* the order's whole fee so far */
@@ -1005,17 +866,17 @@ static int oo_order(const struct vo_ctx *c, const struct oo_v *v, struct vo_even
 		}
 		ev->flags |= VO_F_CUM_FEE;
 	}
-	if (OV_IS(&v[IK_EXECTYPE], "M"))
+	if (BV_IS(&v[IK_EXECTYPE], "M"))
 		ev->flags |= VO_F_MAKER;
 	/* this event's fill: fillSz above 0 with a trade id */
-	if (v[IK_FILLSZ].t && v[IK_TRADEID].t == OV_STR && v[IK_TRADEID].len) {
+	if (v[IK_FILLSZ].t && v[IK_TRADEID].t == BV_STR && v[IK_TRADEID].len) {
 		int64_t fsz;
 
 		if ((err = ov_dec(&v[IK_FILLSZ], s->qty_dec, OR_EXACT, &fsz)))
 			return err;
 		if (fsz > 0) {
 			if ((err = ov_dec(&v[IK_FILLPX], s->px_dec, OR_EXACT, &ev->last_px)) ||
-			    (err = ov_u64(&v[IK_TRADEID], &ev->trade_id)))
+			    (err = bv_u64(&v[IK_TRADEID], &ev->trade_id)))
 				return err;
 			ev->last_qty = fsz;
 			if (v[IK_FILLFEE].t && cls >= 0 &&
@@ -1122,11 +983,11 @@ static int oo_akey(const struct js_str *k)
 }
 
 /* "id": our decimal request id, else 0. */
-static void oo_req_id(const struct oo_v *v, struct vo_event *ev)
+static void oo_req_id(const struct vo_v *v, struct vo_event *ev)
 {
 	uint64_t x;
 
-	if (v->t == OV_STR && v->len <= 20 && !ov_u64(v, &x))
+	if (v->t == BV_STR && v->len <= 20 && !bv_u64(v, &x))
 		ev->req_id = x;
 }
 
@@ -1134,14 +995,14 @@ static void oo_req_id(const struct oo_v *v, struct vo_event *ev)
  * data[]: every element an object, read by key into it[] (the last one
  * kept). The count in *n.
  */
-static int oo_items(const struct oo_v *data, struct oo_v *it, uint32_t *n)
+static int oo_items(const struct vo_v *data, struct vo_v *it, uint32_t *n)
 {
 	struct js j;
 	bool first = true, done = false;
 	int err;
 
 	*n = 0;
-	if (data->t != OV_ARR)
+	if (data->t != BV_ARR)
 		return -VD_E_SHAPE;
 	js_init(&j, data->p, data->len);
 	if ((err = js_expect(&j, '[')))
@@ -1159,46 +1020,46 @@ static int oo_items(const struct oo_v *data, struct oo_v *it, uint32_t *n)
 }
 
 /* {"event":...} */
-static int oo_event(struct vo_ctx *c, const struct oo_v *t, struct vo_event *ev)
+static int oo_event(struct vo_ctx *c, const struct vo_v *t, struct vo_event *ev)
 {
-	const struct oo_v *e = &t[TK_EVENT];
+	const struct vo_v *e = &t[TK_EVENT];
 	int err;
 
 	if (t[TK_CODE].t && (err = ov_code(&t[TK_CODE], &ev->code)))
 		return err;
-	if (t[TK_MSG].t == OV_STR) {
+	if (t[TK_MSG].t == BV_STR) {
 		ev->msg = t[TK_MSG].p;
 		ev->msg_len = t[TK_MSG].len;
 	}
-	if (OV_IS(e, "login")) {
+	if (BV_IS(e, "login")) {
 		if (ev->code) {
 			oo_outcome(c, ev);
 			ev->flags |= VO_F_AUTH;
 			return 0;
 		}
 		ev->kind = VO_EV_LOGIN;
-	} else if (OV_IS(e, "subscribe")) {
-		struct oo_v a[1] = { 0 };
+	} else if (BV_IS(e, "subscribe")) {
+		struct vo_v a[1] = { 0 };
 		struct js j;
 
 		ev->kind = VO_EV_CONTROL;
-		if (t[TK_ARG].t == OV_OBJ) {
+		if (t[TK_ARG].t == BV_OBJ) {
 			js_init(&j, t[TK_ARG].p, t[TK_ARG].len);
 			if ((err = oo_object(&j, oo_akey, a)))
 				return err;
-			if (OV_IS(&a[0], "orders"))
+			if (BV_IS(&a[0], "orders"))
 				ev->kind = VO_EV_SUBSCRIBED;
 		}
-	} else if (OV_IS(e, "unsubscribe") || OV_IS(e, "channel-conn-count")) {
+	} else if (BV_IS(e, "unsubscribe") || BV_IS(e, "channel-conn-count")) {
 		ev->kind = VO_EV_CONTROL;
-	} else if (OV_IS(e, "notice")) {
+	} else if (BV_IS(e, "notice")) {
 		ev->kind = ev->code == 64008 ? VO_EV_STREAM_END : VO_EV_CONTROL;
-	} else if (OV_IS(e, "error") || OV_IS(e, "channel-conn-count-error")) {
-		if (OV_IS(e, "error") && !t[TK_CODE].t)
+	} else if (BV_IS(e, "error") || BV_IS(e, "channel-conn-count-error")) {
+		if (BV_IS(e, "error") && !t[TK_CODE].t)
 			return -VD_E_SHAPE;
 		oo_outcome(c, ev);
 	} else {
-		return e->t == OV_STR ? -VD_E_TYPE : -VD_E_SHAPE;
+		return e->t == BV_STR ? -VD_E_TYPE : -VD_E_SHAPE;
 	}
 	return 0;
 }
@@ -1207,9 +1068,9 @@ static int oo_event(struct vo_ctx *c, const struct oo_v *t, struct vo_event *ev)
  * A reply to op ({"code","msg","data":[...]}, WS with "id","op"): the
  * result of its one item, or its error.
  */
-static int oo_reply(struct vo_ctx *c, enum vo_op op, const struct oo_v *t, struct vo_event *ev)
+static int oo_reply(struct vo_ctx *c, enum vo_op op, const struct vo_v *t, struct vo_event *ev)
 {
-	struct oo_v it[IK_N];
+	struct vo_v it[IK_N];
 	int32_t code = 0, scode = 0;
 	uint32_t n;
 	int err;
@@ -1229,20 +1090,20 @@ static int oo_reply(struct vo_ctx *c, enum vo_op op, const struct oo_v *t, struc
 			ev->coid = coid;
 		if (it[IK_ORDID].t && (err = ov_oid(&it[IK_ORDID], ev)))
 			return err;
-		if (it[IK_TS].t && (err = ov_ms_ns(&it[IK_TS], &ev->venue_ts_ns)))
+		if (it[IK_TS].t && (err = bv_ms_ns(&it[IK_TS], &ev->venue_ts_ns)))
 			return err;
 	}
 	if (code || scode) {
 		/* an item's sCode decides where there is one */
 		if (scode) {
 			ev->code = scode;
-			if (it[IK_SMSG].t == OV_STR) {
+			if (it[IK_SMSG].t == BV_STR) {
 				ev->msg = it[IK_SMSG].p;
 				ev->msg_len = it[IK_SMSG].len;
 			}
 		} else {
 			ev->code = code;
-			if (t[TK_MSG].t == OV_STR) {
+			if (t[TK_MSG].t == BV_STR) {
 				ev->msg = t[TK_MSG].p;
 				ev->msg_len = t[TK_MSG].len;
 			}
@@ -1253,7 +1114,7 @@ static int oo_reply(struct vo_ctx *c, enum vo_op op, const struct oo_v *t, struc
 	switch (op) {
 	case VO_OP_PLACE:
 	case VO_OP_CANCEL:
-		if (n != 1 || it[IK_ORDID].t != OV_STR)
+		if (n != 1 || it[IK_ORDID].t != BV_STR)
 			return -VD_E_SHAPE;
 		ev->kind = VO_EV_ORDER;
 		ev->state = op == VO_OP_PLACE ? KIMP_ORD_ACKED : KIMP_ORD_CANCEL_PENDING;
@@ -1266,7 +1127,7 @@ static int oo_reply(struct vo_ctx *c, enum vo_op op, const struct oo_v *t, struc
 		uint64_t ms;
 		if (n != 1 || !it[IK_TS].t)
 			return -VD_E_SHAPE;
-		if ((err = ov_u64(&it[IK_TS], &ms)))
+		if ((err = bv_u64(&it[IK_TS], &ms)))
 			return err;
 		if (ms > INT64_MAX)
 			return -VD_E_NUMBER;
@@ -1283,7 +1144,7 @@ static int oo_reply(struct vo_ctx *c, enum vo_op op, const struct oo_v *t, struc
 }
 
 /* The top-level object at j into t[] (the members kept as slices). */
-static int oo_top(struct js *j, struct oo_v *t)
+static int oo_top(struct js *j, struct vo_v *t)
 {
 	int c = js_peek(j), err;
 
@@ -1302,7 +1163,7 @@ static int oo_top(struct js *j, struct oo_v *t)
 /* One WebSocket message of the private connection. */
 static int oo_ws_msg(struct vo_ctx *c, const uint8_t *p, size_t len, struct vo_event *ev)
 {
-	struct oo_v t[TK_N];
+	struct vo_v t[TK_N];
 	struct js j;
 	int err;
 
@@ -1322,14 +1183,14 @@ static int oo_ws_msg(struct vo_ctx *c, const uint8_t *p, size_t len, struct vo_e
 		return oo_event(c, t, ev);
 	}
 	if (t[TK_OP].t) {
-		if (OV_IS(&t[TK_OP], "order"))
+		if (BV_IS(&t[TK_OP], "order"))
 			return oo_reply(c, VO_OP_PLACE, t, ev);
-		if (OV_IS(&t[TK_OP], "cancel-order"))
+		if (BV_IS(&t[TK_OP], "cancel-order"))
 			return oo_reply(c, VO_OP_CANCEL, t, ev);
-		return t[TK_OP].t == OV_STR ? -VD_E_TYPE : -VD_E_SHAPE;
+		return t[TK_OP].t == BV_STR ? -VD_E_TYPE : -VD_E_SHAPE;
 	}
-	if (t[TK_ARG].t == OV_OBJ && t[TK_DATA].t) {
-		struct oo_v a[1] = { 0 }, it[IK_N];
+	if (t[TK_ARG].t == BV_OBJ && t[TK_DATA].t) {
+		struct vo_v a[1] = { 0 }, it[IK_N];
 		uint32_t n;
 
 		js_init(&j, t[TK_ARG].p, t[TK_ARG].len);
@@ -1337,11 +1198,11 @@ static int oo_ws_msg(struct vo_ctx *c, const uint8_t *p, size_t len, struct vo_e
 			return err;
 		if ((err = oo_items(&t[TK_DATA], it, &n)))
 			return err;
-		if (OV_IS(&a[0], "fills")) {
+		if (BV_IS(&a[0], "fills")) {
 			ev->kind = VO_EV_CONTROL;   /* VIP4 only; not subscribed */
 			return 0;
 		}
-		if (!OV_IS(&a[0], "orders"))
+		if (!BV_IS(&a[0], "orders"))
 			return -VD_E_TYPE;
 		if (!n)
 			return -VD_E_SHAPE;
@@ -1372,7 +1233,7 @@ static int oo_rest_parse(struct vo_ctx *c, enum vo_op op, const struct vo_order 
 			 uint16_t status, const struct net_http_parser *msg,
 			 const uint8_t *body, size_t len, struct vo_event *ev)
 {
-	struct oo_v t[TK_N];
+	struct vo_v t[TK_N];
 	struct js j;
 	int err = -VD_E_SYNTAX;
 
@@ -1429,7 +1290,7 @@ static int oo_rest_parse_list(struct vo_ctx *c, uint16_t status,
 			      size_t len, void (*each)(void *arg, const struct vo_event *ev),
 			      void *arg)
 {
-	struct oo_v t[TK_N];
+	struct vo_v t[TK_N];
 	int32_t code;
 	int count = 0, err;
 	struct js j;
@@ -1442,7 +1303,7 @@ static int oo_rest_parse_list(struct vo_ctx *c, uint16_t status,
 	js_init(&j, body, len);
 	if ((err = oo_top(&j, t)))
 		return err;
-	if (!t[TK_CODE].t || t[TK_DATA].t != OV_ARR)
+	if (!t[TK_CODE].t || t[TK_DATA].t != BV_ARR)
 		return -VD_E_SHAPE;
 	if ((err = ov_code(&t[TK_CODE], &code)))
 		return err;
@@ -1456,7 +1317,7 @@ static int oo_rest_parse_list(struct vo_ctx *c, uint16_t status,
 		if ((err = js_expect(&j, '[')))
 			return err;
 		for (;;) {
-			struct oo_v it[IK_N] = { 0 };
+			struct vo_v it[IK_N] = { 0 };
 			struct vo_event ev;
 
 			if ((err = js_elem(&j, &first, &done)))

@@ -122,9 +122,6 @@ static uint16_t uo_connect_cost(enum vo_chan ch, unsigned rule)
 #define UO_ERR_BASE     1000
 #define UO_ERR_OTHER    1999
 
-#define UE_AUTH 0x01u   /* key, signature or permission: sticky */
-#define UE_RATE 0x02u   /* over a limit */
-
 enum uo_err {
 	E_VALIDATION = 0, E_INVALID_PARAMETER, E_CREATE_BID, E_CREATE_ASK, E_TIF, E_POST_ONLY,
 	E_NOTFOUNDMARKET, E_FUNDS_BID, E_FUNDS_ASK, E_MIN_BID, E_MIN_ASK, E_PRICE_BID,
@@ -135,10 +132,7 @@ enum uo_err {
 	E_WS_NO_CODES, E_WS_NO_TYPE, E_WS_TOO_MANY, E_N
 };
 
-static const struct {
-	const char *name;
-	uint8_t flags;
-} uo_errs[E_N] = {
+static const struct uo_errdef uo_errs[E_N] = {
 	/* 400 */
 	[E_VALIDATION] = { "validation_error", 0 },
 	[E_INVALID_PARAMETER] = { "invalid_parameter", 0 },
@@ -155,40 +149,31 @@ static const struct {
 	[E_PRICE_ASK] = { "invalid_price_ask", 0 },
 	[E_OVER_BID] = { "over_krw_funds_bid", 0 },
 	[E_OVER_ASK] = { "over_krw_funds_ask", 0 },
-	[E_DUP_ID] = { "duplicated_identifier", 0 },
+	[E_DUP_ID] = { "duplicated_identifier", UO_EF_UNKNOWN },
 	[E_WITHDRAW_ADDR] = { "withdraw_address_not_registered", 0 },
 	/* 401, 403 */
-	[E_QUERY_PAYLOAD] = { "invalid_query_payload", UE_AUTH },
-	[E_JWT] = { "jwt_verification", UE_AUTH },
-	[E_EXPIRED_KEY] = { "expired_access_key", UE_AUTH },
+	[E_QUERY_PAYLOAD] = { "invalid_query_payload", UO_EF_AUTH },
+	[E_JWT] = { "jwt_verification", UO_EF_AUTH },
+	[E_EXPIRED_KEY] = { "expired_access_key", UO_EF_AUTH },
 	[E_NONCE] = { "nonce_used", 0 },        /* this request's nonce only */
-	[E_NO_AUTH_IP] = { "no_authorization_ip", UE_AUTH },
-	[E_NO_AUTH_TOKEN] = { "no_authorization_token", UE_AUTH },
-	[E_INVALID_KEY] = { "invalid_access_key", UE_AUTH },   /* the wire's (exsim) */
-	[E_OUT_OF_SCOPE] = { "out_of_scope", UE_AUTH },
+	[E_NO_AUTH_IP] = { "no_authorization_ip", UO_EF_AUTH },
+	[E_NO_AUTH_TOKEN] = { "no_authorization_token", UO_EF_AUTH },
+	[E_INVALID_KEY] = { "invalid_access_key", UO_EF_AUTH },   /* the wire's (exsim) */
+	[E_OUT_OF_SCOPE] = { "out_of_scope", UO_EF_AUTH },
 	[E_MARKET_OFFLINE] = { "market_offline", 0 },
 	/* 404, 429/418, 5xx */
-	[E_NOT_FOUND] = { "order_not_found", 0 },
-	[E_TOO_MANY] = { "too_many_requests", UE_RATE },
+	[E_NOT_FOUND] = { "order_not_found", UO_EF_NOT_FOUND },
+	[E_TOO_MANY] = { "too_many_requests", UO_EF_RATE },
 	[E_SERVER] = { "server_error", 0 },
 	/* WebSocket (1.1) */
 	[E_WS_NO_TICKET] = { "NO_TICKET", 0 },
 	[E_WS_INVALID_PARAM] = { "INVALID_PARAM", 0 },
 	[E_WS_WRONG_FORMAT] = { "WRONG_FORMAT", 0 },
-	[E_WS_INVALID_AUTH] = { "INVALID_AUTH", UE_AUTH },
+	[E_WS_INVALID_AUTH] = { "INVALID_AUTH", UO_EF_AUTH },
 	[E_WS_NO_CODES] = { "NO_CODES", 0 },
 	[E_WS_NO_TYPE] = { "NO_TYPE", 0 },
-	[E_WS_TOO_MANY] = { "TOO_MANY_REQUEST", UE_RATE },
+	[E_WS_TOO_MANY] = { "TOO_MANY_REQUEST", UO_EF_RATE },
 };
-
-/* The index of name[0..n), or -1. */
-static int uo_err_find(const char *name, size_t n)
-{
-	for (int i = 0; i < E_N; i++)
-		if (strlen(uo_errs[i].name) == n && !memcmp(uo_errs[i].name, name, n))
-			return i;
-	return -1;
-}
 
 static const char *uo_err_name(int32_t code)
 {
@@ -199,13 +184,9 @@ static const char *uo_err_name(int32_t code)
 
 /* ---- keys and the JWT (1.4) --------------------------------------------------- */
 
-/*
- * The access key goes into the JWT payload as it is: 1..VO_API_KEY_MAX-1
- * printable bytes, no quote or backslash (Upbit keys are 40 alphanumerics).
- * The secret is used as raw bytes (not base64-decoded). No passphrase.
- */
-static kimp_cold int uo_key_init(struct vo_keys *k, const char *api_key, const void *secret,
-				 size_t slen, const char *pass)
+/* The JWT's key (upbit_share.h): Bithumb's too, with its own hash. */
+kimp_cold int uo_jwt_key_init(struct vo_keys *k, const char *api_key, const void *secret,
+			      size_t slen, enum venue_hash h)
 {
 	size_t n = api_key ? strlen(api_key) : 0;
 	int err;
@@ -217,7 +198,7 @@ static kimp_cold int uo_key_init(struct vo_keys *k, const char *api_key, const v
 		    api_key[i] == '\\')
 			return -EINVAL;
 	memset(k, 0, sizeof(*k));
-	err = venue_hmac_key_init(&k->hmac, VENUE_SHA512, secret, slen);
+	err = venue_hmac_key_init(&k->hmac, h, secret, slen);
 	if (err)
 		return err;
 	memcpy(k->api_key, api_key, n);
@@ -225,24 +206,18 @@ static kimp_cold int uo_key_init(struct vo_keys *k, const char *api_key, const v
 	return 0;
 }
 
-/* A bounded text buffer: what does not fit sets 'over'. */
-struct uo_buf {
-	char *p;
-	size_t len, cap;
-	bool over;
-};
-
-static inline void uo_put(struct uo_buf *b, const char *s, size_t n)
+/*
+ * Upbit's access key (40 alphanumerics) goes into the JWT payload as it is
+ * (uo_jwt_key_init); the secret is used as raw bytes with SHA-512. No
+ * passphrase.
+ */
+static kimp_cold int uo_key_init(struct vo_keys *k, const char *api_key, const void *secret,
+				 size_t slen, const char *pass)
 {
-	if (kimp_unlikely(n > b->cap - b->len)) {
-		b->over = true;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
+	return uo_jwt_key_init(k, api_key, secret, slen, VENUE_SHA512);
 }
 
-#define UO_LIT(b, lit) uo_put(b, lit, sizeof(lit) - 1)
+/* struct uo_buf, uo_put, UO_LIT: upbit_share.h. */
 
 /*
  * The token for a request whose query-hash input is qs[0..qn) (qn 0: no
@@ -1007,7 +982,7 @@ static int uo_err_body(const struct uo_val *err, struct vo_event *ev, int *idx)
 		return r;
 	n = &e.v[F_NAME];
 	if (n->kind == V_STR) {
-		*idx = n->esc ? -1 : uo_err_find(n->p, n->len);
+		*idx = n->esc ? -1 : uo_err_index(uo_errs, E_N, n->p, n->len);
 		ev->code = *idx >= 0 ? UO_ERR_BASE + *idx : UO_ERR_OTHER;
 		ev->msg = n->p;                 /* the name says more than the text */
 		ev->msg_len = n->len;
@@ -1040,37 +1015,49 @@ static uint64_t uo_retry_at(const struct vo_ctx *c, const struct net_http_parser
 	return (uint64_t)vo_server_ms(c) + s * 1000;
 }
 
-/*
- * What a REST error means for op's order (1.6). 429 and 418 never prove a
- * refusal (the doc: a 429 on POST /v1/orders may still have placed it),
- * nor does a 5xx; duplicated_identifier says an order with this client id
- * exists or once did (so the earlier send may have placed it): UNKNOWN,
- * settled by a query. order_not_found on a cancel: exsim answers it for an
- * order that is final as well as for one it never had, so the cancel is
- * refused and a query tells which. Other 4xx: the venue refused the
- * request and did nothing; auth names also stick (VO_F_AUTH; nonce_used is
- * this request's nonce only).
- */
-static void uo_outcome(const struct vo_ctx *c, enum vo_op op, uint16_t status, int idx,
-		       const struct net_http_parser *msg, struct vo_event *ev)
+/* The index of name[0..len) in t[0..n), or -1 (upbit_share.h). */
+int uo_err_index(const struct uo_errdef *t, int n, const char *name, size_t len)
 {
-	if (idx >= 0 && (uo_errs[idx].flags & UE_AUTH))
+	for (int i = 0; i < n; i++)
+		if (strlen(t[i].name) == len && !memcmp(t[i].name, name, len))
+			return i;
+	return -1;
+}
+
+/*
+ * What a REST error means for op's order (1.6; upbit_share.h). Upbit:
+ * 429 and 418 never prove a refusal (the doc: a 429 on POST /v1/orders may
+ * still have placed it), nor does a 5xx; duplicated_identifier
+ * (UO_EF_UNKNOWN) says an order with this client id exists or once did (so
+ * the earlier send may have placed it): UNKNOWN, settled by a query.
+ * order_not_found on a cancel: exsim answers it for an order that is final
+ * as well as for one it never had, so the cancel is refused and a query
+ * tells which. Other 4xx: the venue refused the request and did nothing;
+ * auth names also stick (VO_F_AUTH; nonce_used is this request's nonce
+ * only).
+ */
+void uo_err_outcome(const struct vo_ctx *c, enum vo_op op, uint16_t status, unsigned fl,
+		    const struct net_http_parser *msg, struct vo_event *ev)
+{
+	if (fl & UO_EF_AUTH)
 		ev->flags |= VO_F_AUTH;
+	if (fl & UO_EF_CLOCK)
+		ev->flags |= VO_F_CLOCK;
 	if (status == 418) {
 		ev->outcome = VO_OUT_UNKNOWN;
 		ev->flags |= VO_F_BAN;
 		ev->retry_at_ms = uo_retry_at(c, msg);
-	} else if (status == 429) {
+	} else if (status == 429 || (fl & UO_EF_RATE_REST)) {
 		ev->outcome = VO_OUT_UNKNOWN;
 		ev->flags |= VO_F_RATE;
 		ev->retry_at_ms = uo_retry_at(c, msg);
 		if (!ev->retry_at_ms)   /* the window is a second: the next one */
 			ev->retry_at_ms = ((uint64_t)vo_server_ms(c) / 1000 + 1) * 1000;
-	} else if (status >= 500 || status < 400 || idx == E_DUP_ID) {
+	} else if (status >= 500 || status < 400 || (fl & UO_EF_UNKNOWN)) {
 		ev->outcome = VO_OUT_UNKNOWN;
-	} else if (idx == E_NOT_FOUND && op == VO_OP_QUERY) {
+	} else if ((fl & UO_EF_NOT_FOUND) && op == VO_OP_QUERY) {
 		ev->outcome = VO_OUT_NOT_FOUND;
-	} else if (idx == E_NOT_FOUND && op == VO_OP_CANCEL) {
+	} else if ((fl & UO_EF_NOT_FOUND) && op == VO_OP_CANCEL) {
 		ev->outcome = VO_OUT_CANCEL_REJECTED;
 	} else {
 		ev->outcome = VO_OUT_REJECTED;
@@ -1164,7 +1151,7 @@ static int uo_rest_parse(struct vo_ctx *c, enum vo_op op, const struct vo_order 
 		ev->msg_len = 0;
 		idx = -1;
 	}
-	uo_outcome(c, op, status, idx, msg, ev);
+	uo_err_outcome(c, op, status, uo_err_flags(uo_errs, idx), msg, ev);
 	return 0;
 fail:
 	vo_event_reset(ev);
@@ -1309,9 +1296,9 @@ static int uo_ws_parse(struct vo_ctx *c, enum vo_chan ch, const uint8_t *p, size
 		if (err)
 			goto fail;
 		ev->outcome = VO_OUT_REJECTED;
-		if (idx >= 0 && (uo_errs[idx].flags & UE_AUTH))
+		if (uo_err_flags(uo_errs, idx) & UO_EF_AUTH)
 			ev->flags |= VO_F_AUTH;
-		if (idx >= 0 && (uo_errs[idx].flags & UE_RATE))
+		if (uo_err_flags(uo_errs, idx) & UO_EF_RATE)
 			ev->flags |= VO_F_RATE;
 		return 0;
 	}

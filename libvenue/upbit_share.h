@@ -14,7 +14,11 @@
  * Order entry (upbit_ord.c): the one-walk object reader (every value
  * checked, the known keys' values recorded as raw spans), and amounts read
  * from those spans to fixed point (rounded to the scale where the venue is
- * finer), milliseconds to ns, and the FNV hash Upbit uses for trade ids.
+ * finer), milliseconds to ns, and the FNV hash Upbit uses for trade ids;
+ * the JWT key check, the bounded text buffer the query strings and JWT
+ * payloads are written into, and the error names' table type with what a
+ * REST error means for an order (the two venues' tables say which names
+ * are which).
  *
  * Nothing here allocates, locks or makes a system call.
  */
@@ -25,8 +29,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "kimp/sign.h"
 #include "kimp/venue.h"
+#include "kimp/venue_ord.h"
 #include "jscan.h"
+
+struct net_http_parser;
 
 /* ---- market data (upbit.c) ------------------------------------------------- */
 
@@ -133,5 +141,72 @@ static inline bool uo_is(const struct uo_val *v, const char *lit, size_t n)
 }
 
 #define UO_IS(v, lit) uo_is(v, lit, sizeof(lit) - 1)
+
+
+/* ---- keys, text, error names (upbit_ord.c; bithumb_ord.c too) -------------- */
+
+/*
+ * The access key goes into the JWT payload as it is: 1..VO_API_KEY_MAX-1
+ * printable bytes, no quote or backslash. The secret is kept as raw bytes
+ * (not base64-decoded) for HMAC with h. k is the caller's; 0 or -EINVAL
+ * (or venue_hmac_key_init's error).
+ */
+int uo_jwt_key_init(struct vo_keys *k, const char *api_key, const void *secret, size_t slen,
+		    enum venue_hash h);
+
+/* A bounded text buffer (p[0..cap) the caller's): what does not fit sets 'over'. */
+struct uo_buf {
+	char *p;
+	size_t len, cap;
+	bool over;
+};
+
+static inline void uo_put(struct uo_buf *b, const char *s, size_t n)
+{
+	if (kimp_unlikely(n > b->cap - b->len)) {
+		b->over = true;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+#define UO_LIT(b, lit) uo_put(b, lit, sizeof(lit) - 1)
+
+/* What an error name says (struct uo_errdef.flags). */
+#define UO_EF_AUTH      0x01u   /* key, signature or permission: sticky (VO_F_AUTH) */
+#define UO_EF_RATE      0x02u   /* over a limit (VO_F_RATE) */
+#define UO_EF_RATE_REST 0x04u   /* over REST too, whatever the status (Bithumb) */
+#define UO_EF_UNKNOWN   0x08u   /* the order may exist: UNKNOWN, a query settles it */
+#define UO_EF_CLOCK     0x10u   /* our clock (VO_F_CLOCK) */
+#define UO_EF_NOT_FOUND 0x20u   /* no such order: NOT_FOUND / CANCEL_REJECTED */
+
+/* A venue's error name and what it says; a table's index is its code's offset. */
+struct uo_errdef {
+	const char *name;
+	uint8_t flags;          /* UO_EF_* */
+};
+
+/* The index of name[0..len) in t[0..n), or -1. */
+int uo_err_index(const struct uo_errdef *t, int n, const char *name, size_t len);
+
+/* t[idx].flags, 0 for idx -1 (a name not in the table). */
+static inline unsigned uo_err_flags(const struct uo_errdef *t, int idx)
+{
+	return idx >= 0 ? t[idx].flags : 0;
+}
+
+/*
+ * What a REST error (status, the name's flags fl: uo_err_flags) means for
+ * op's order, into ev (outcome, flags, retry_at_ms on the venue clock of
+ * c, from msg's Retry-After where it has one). 429 and 418 (a block, a
+ * ban) never prove a refusal, nor does a 5xx or an error in a 2xx, nor a
+ * UO_EF_UNKNOWN name: UNKNOWN, settled by a query. A UO_EF_NOT_FOUND name:
+ * NOT_FOUND on a query, CANCEL_REJECTED on a cancel (the order is final,
+ * or never was: a query tells). Other 4xx: refused, nothing done; auth
+ * names stick (VO_F_AUTH), UO_EF_CLOCK names say our clock (VO_F_CLOCK).
+ */
+void uo_err_outcome(const struct vo_ctx *c, enum vo_op op, uint16_t status, unsigned fl,
+		    const struct net_http_parser *msg, struct vo_event *ev);
 
 #endif

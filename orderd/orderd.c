@@ -393,9 +393,25 @@ static void journal_order(struct orderd *d, const struct kimp_order *m, uint64_t
 
 int64_t od_rate_take(struct od_venue *v, enum vo_op op, enum vo_chan ch, int64_t now_ms)
 {
-	if (kimp_likely(v->vc->rate_limits))
-		return orate_take(&v->rate, op, ch, now_ms);
+	if (kimp_likely(v->vc->rate_limits)) {
+		uint32_t pending = v->rate.pending;
+		int64_t w = orate_take(&v->rate, op, ch, now_ms);
+
+		/* charged (not a zero-cost op): the request sent next carries it */
+		v->rate_took = !w && v->rate.pending != pending;
+		return w;
+	}
+	v->rate_took = false;
 	return v->rate.backoff_until_ms > now_ms ? v->rate.backoff_until_ms - now_ms : 0;
+}
+
+void od_rate_done(struct od_venue *v, const struct od_req *rq, const struct vo_rate_obs *obs)
+{
+	if (rq ? !rq->took : !v->rate_took)
+		return;
+	if (!rq)
+		v->rate_took = false;
+	orate_observe(&v->rate, obs, vo_server_ms(&v->ctx));
 }
 
 bool od_venue_ok(struct od_venue *v, int64_t now_ms, int *rej)
@@ -1003,6 +1019,7 @@ void od_on_ambiguous(struct od_venue *v, const struct od_req *rq, bool parse_err
 	}
 	if (!rq)
 		return;
+	od_rate_done(v, rq, NULL); /* no usable reply: its units are released all the same */
 	if (rq->op == VO_OP_TIME) {
 		v->time_inflight = false;
 		v->next_time_sync_ns = kimp_mono_ns() + v->vc->backoff_min_ns;
@@ -1158,8 +1175,14 @@ void od_on_event(struct od_venue *v, const struct od_req *rq, const struct vo_ev
 	struct kimp_ord_entry *e;
 	uint64_t coid;
 
-	if (ev->rate.n)
-		orate_observe(&v->rate, &ev->rate, vo_server_ms(&v->ctx));
+	/*
+	 * The reply ends its request: release what it took, with the venue's
+	 * figures if it gave any. Events of no request of ours (the stream,
+	 * an open-orders list's entries) release nothing: their request, if
+	 * any, is released where it ends.
+	 */
+	if (rq)
+		od_rate_done(v, rq, ev->rate.n ? &ev->rate : NULL);
 	switch (ev->kind) {
 	case VO_EV_ORDER:
 		v->parse_err_run = 0;

@@ -233,6 +233,8 @@ struct od_venue {
 	bool clock_wait;            /* a -1021: refuse orders until the resync returns */
 	bool time_inflight, time_ok;
 	bool banned_said;
+	bool rate_took;             /* the last od_rate_take charged units: the next request
+	                             * carries them (od_req.took) until it ends */
 	uint32_t parse_err_run;
 	uint64_t next_time_sync_ns, next_keepalive_check_ns;
 	uint64_t reset_seen;
@@ -373,6 +375,13 @@ bool od_venue_ok(struct od_venue *v, int64_t now_ms, int *rej);
  * bench): then only a 429 backoff holds a request back. 0, or ms to wait.
  */
 int64_t od_rate_take(struct od_venue *v, enum vo_op op, enum vo_chan ch, int64_t now_ms);
+/*
+ * A request that took rate units (rq->took, or with rq NULL the units of
+ * the last od_rate_take that no request carried: a send that failed) has
+ * ended: release its share of what is in flight, folding in obs (NULL: no
+ * reply). Exactly once per charged request (core.h orate_observe).
+ */
+void od_rate_done(struct od_venue *v, const struct od_req *rq, const struct vo_rate_obs *obs);
 /* Realtime ns now. */
 int64_t od_real_ns(void);
 

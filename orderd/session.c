@@ -45,6 +45,7 @@ static struct od_req *req_new(struct od_venue *v, uint64_t coid, enum vo_op op, 
 	rq->coid = coid;
 	rq->op = (uint8_t)op;
 	rq->chan = ch;
+	rq->took = 0;   /* set by the sender when it carries rate units */
 	rq->sent_mono_ns = kimp_mono_ns();
 	rq->sent_real_ns = od_real_ns();
 	rq->deadline_ns = rq->sent_mono_ns + v->vc->timeout_ns;
@@ -133,8 +134,10 @@ int od_send(struct od_venue *v, enum vo_op op, const struct vo_order *o, uint64_
 		if (!(v->vo->chans[op] & VO_CHBIT(ch)))
 			continue;
 		struct od_req *rq = req_new(v, coid, op, ch);
-		if (!rq)
+		if (!rq) {
+			od_rate_done(v, NULL, NULL); /* never sent: its units go back */
 			return -EBUSY;
+		}
 		bool ok = false;
 		if (ch == VO_CH_REST) {
 			for (uint32_t i = 0; i < v->nrest && !ok && !bad; i++) {
@@ -146,15 +149,19 @@ int od_send(struct od_venue *v, enum vo_op op, const struct vo_order *o, uint64_
 			ok = ws_send(v, &v->ws[ch], op, o, rq, &bad);
 		}
 		if (ok) {
+			/* the units the caller's od_rate_take charged ride with it */
+			rq->took = v->rate_took;
+			v->rate_took = false;
 			*chan = ch;
 			*req_id = rq->id;
 			return 0;
 		}
 		rq->id = 0; /* proven unsent: free, try the next channel */
 		if (bad)
-			return -EINVAL;
+			break;
 	}
-	return -ENOTCONN;
+	od_rate_done(v, NULL, NULL); /* nothing sent: its units go back */
+	return bad ? -EINVAL : -ENOTCONN;
 }
 
 /* ---- REST --------------------------------------------------------------------------- */
@@ -199,6 +206,8 @@ static void rest_on_response(struct http_client *c, const struct http_client_res
 	if (rq.coid && (e = otable_find(&v->d->ot, rq.coid)) && !od_vo_order(v, e, &o))
 		op = &o;
 	if (rq.op == VO_OP_OPEN) {
+		/* one reply, maybe many events (none carries the request) */
+		od_rate_done(v, &rq, NULL);
 		if (v->vo->rest_parse_list &&
 		    v->vo->rest_parse_list(&v->ctx, r->status, r->msg, (const uint8_t *)r->body.p,
 					   r->body.len, each_open, v) < 0)
@@ -651,13 +660,22 @@ static void keepalives(struct od_venue *v, uint64_t now)
 		if (!rc->up || http_client_inflight(&rc->hc) || now - rc->last_ns < v->vc->keepalive_ns ||
 		    !v->tmpl_ok[VO_OP_KEEPALIVE])
 			continue;
+		/* no budget or no slot: the REST keepalives wait, never the
+		 * WebSocket ones below (a venue drops a quiet socket: OKX 30 s) */
 		if (od_rate_take(v, VO_OP_KEEPALIVE, VO_CH_REST, vo_server_ms(&v->ctx)))
-			return;
+			break;
 		struct od_req *rq = req_new(v, 0, VO_OP_KEEPALIVE, VO_CH_REST);
-		if (!rq)
-			return;
-		if (!rest_send_on(v, rc, VO_OP_KEEPALIVE, NULL, rq, &bad))
+		if (!rq) {
+			od_rate_done(v, NULL, NULL);
+			break;
+		}
+		if (!rest_send_on(v, rc, VO_OP_KEEPALIVE, NULL, rq, &bad)) {
 			rq->id = 0;
+			od_rate_done(v, NULL, NULL);
+		} else {
+			rq->took = v->rate_took;
+			v->rate_took = false;
+		}
 		rc->last_ns = now;
 	}
 	for (unsigned ch = VO_CH_WSAPI; ch < VO_CH_N; ch++) {

@@ -68,6 +68,7 @@
 #include "kimp/sign.h"
 #include "kimp/tsc.h"
 #include "server.h"
+#include "venue_util.h"
 
 /* ---- the venue's numbers ------------------------------------------------------- */
 
@@ -255,19 +256,7 @@ static inline void w_kdec(struct jw *w, const char *k, sim_fx v)
 	w_dec(w, v);
 }
 
-static inline void w_ku64(struct jw *w, const char *k, uint64_t v)
-{
-	jw_raw(w, ",", 1);
-	jw_key(w, k);
-	jw_u64(w, v);
-}
-
-static inline void w_kstr(struct jw *w, const char *k, const char *s)
-{
-	jw_raw(w, ",", 1);
-	jw_key(w, k);
-	jw_str(w, s);
-}
+/* w_kstr, w_ku64: venue_util.h. */
 
 static inline void w_kbool(struct jw *w, const char *k, bool v)
 {
@@ -340,15 +329,6 @@ static void bn_coin_rules(const struct sim_coin_cfg *co, struct bn_coin_rule *r)
 	r->max_qty = (p >= 1.0 ? 9000 : 9000000) * SIM_SCALE;
 }
 
-/* Carve n bytes (16-aligned) from *p. */
-static void *bn_carve(char **p, size_t n)
-{
-	void *r = *p;
-
-	*p += (n + 15) & ~(size_t)15;
-	return r;
-}
-
 /*
  * Add <COIN>USDT for every scenario coin, with the filters, and the
  * venue's rules (fees in the received asset, client ids unique among open
@@ -376,13 +356,13 @@ static int bn_setup(struct sim_venue *v)
 	p = calloc(1, size);
 	if (!p)
 		return -ENOMEM;
-	b = bn_carve(&p, sizeof(*b));
+	b = sv_carve(&p, sizeof(*b));
 	v->priv = b;
 	b->life_ns = BN_LIFE_NS;
-	b->arena = bn_carve(&p, BN_ARENA);
-	b->rec = bn_carve(&p, BN_RECS * sizeof(struct bn_rec));
-	b->out = bn_carve(&p, BN_OUT);
-	b->ud = bn_carve(&p, BN_UD);
+	b->arena = sv_carve(&p, BN_ARENA);
+	b->rec = sv_carve(&p, BN_RECS * sizeof(struct bn_rec));
+	b->out = sv_carve(&p, BN_OUT);
+	b->ud = sv_carve(&p, BN_UD);
 	for (uint32_t c = 0; c < sc->ncoins; c++) {
 		const struct sim_coin_cfg *co = &sc->coins[c];
 		struct bn_coin_rule r;
@@ -413,8 +393,8 @@ static int bn_setup(struct sim_venue *v)
 		for (int k = 0; k < 2; k++) {
 			struct bn_acc *a = &b->acc[in->vidx][k];
 
-			a->lv = bn_carve(&p, BN_ACC_CAP * sizeof(*a->lv));
-			a->slot = bn_carve(&p, BN_ACC_SLOTS * sizeof(*a->slot));
+			a->lv = sv_carve(&p, BN_ACC_CAP * sizeof(*a->lv));
+			a->slot = sv_carve(&p, BN_ACC_SLOTS * sizeof(*a->slot));
 		}
 	}
 	ru->maker_fee = v->cfg->maker_fee;
@@ -1156,17 +1136,6 @@ static void bn_flush(struct sim_venue *v, uint64_t now_ms)
 	bn_publish_at(v, now_ms, true);
 }
 
-/* The first books, as a REST snapshot shows them before any diff (no fault
- * has skewed the clock yet). */
-static kimp_cold void bn_start(struct sim_venue *v)
-{
-	for (uint32_t i = 0; i < v->ninst; i++) {
-		struct sim_inst *in = sim_venue_inst(v, i);
-
-		sim_inst_view(in, 0, in->update_id, in->book_ts_ms);
-	}
-}
-
 /* serverShutdown, as each kind of connection gets it [binance-ws-control.jsonl, binance-wsapi.jsonl] */
 static void bn_shutdown(struct sim_venue *v, struct bn *b, struct sim_ws *c)
 {
@@ -1814,21 +1783,6 @@ static unsigned bn_strip_sig(const char *s, size_t n, struct iovec *iov)
 	return 1;
 }
 
-/* sig (hex, any case) is HMAC-SHA256 of iov under k. */
-static bool bn_sig_match(const struct venue_hmac_key *k, const struct iovec *iov, unsigned n,
-			 const char *sig, size_t siglen)
-{
-	char want[VENUE_HEX_LEN(VENUE_SHA256_LEN)], got[2 * VENUE_SHA256_LEN];
-
-	if (siglen != 2 * VENUE_SHA256_LEN)
-		return false;
-	if (venue_hmac_key_signv(k, iov, n, VENUE_HEX, want, sizeof(want)) != 2 * VENUE_SHA256_LEN)
-		return false;
-	for (size_t i = 0; i < siglen; i++)
-		got[i] = (char)(sig[i] >= 'A' && sig[i] <= 'F' ? sig[i] + 32 : sig[i]);
-	return venue_ct_eq(want, got, sizeof(got));
-}
-
 /* The REST payload: the query, then the body, each without the signature. */
 static bool bn_rest_sig_ok(const struct venue_hmac_key *k, const char *q, size_t ql,
 			   const char *body, size_t bl, const char *sig, size_t siglen)
@@ -1837,7 +1791,7 @@ static bool bn_rest_sig_ok(const struct venue_hmac_key *k, const char *q, size_t
 	unsigned n = bn_strip_sig(q ? q : "", q ? ql : 0, iov);
 
 	n += bn_strip_sig(body ? body : "", body ? bl : 0, iov + n);
-	return bn_sig_match(k, iov, n, sig, siglen);
+	return sv_sig_match_hex256(k, iov, n, sig, siglen);
 }
 
 /*
@@ -1891,14 +1845,7 @@ static int bn_ws_payload(const struct bn_params *pp, char *out, size_t cap)
 
 static const struct venue_hmac_key *bn_key(struct sim_venue *v, struct bn *b, int acct)
 {
-	const struct sim_account *a = &v->x->acct[acct];
-
-	if (!b->hk_ok[acct]) {
-		if (venue_hmac_key_init(&b->hk[acct], VENUE_SHA256, a->secret, a->secret_len))
-			return NULL;
-		b->hk_ok[acct] = true;
-	}
-	return &b->hk[acct];
+	return sv_acct_key(&b->hk[acct], &b->hk_ok[acct], &v->x->acct[acct]);
 }
 
 /* The account of an API key: -2014 for a malformed key, -2015 for an unknown one. */
@@ -1998,8 +1945,8 @@ static int bn_auth(struct bn_ctx *x, const struct net_http_parser *req, int64_t 
 	} else {
 		int n = bn_ws_payload(x->p, x->b->sigbuf, sizeof(x->b->sigbuf));
 
-		ok = n >= 0 && bn_sig_match(k, &(struct iovec){ x->b->sigbuf, (size_t)n }, 1, sig,
-					    sl);
+		ok = n >= 0 && sv_sig_match_hex256(k, &(struct iovec){ x->b->sigbuf, (size_t)n }, 1,
+						   sig, sl);
 	}
 	if (!ok)
 		return bn_fail(x, 400, -1022, "Signature for this request is not valid.");
@@ -2086,17 +2033,6 @@ static void bn_gen_cid(struct sim_venue *v, struct bn *b, char *out)
 	out[22] = '\0';
 }
 
-static bool bn_cid_ok(const char *s, size_t n)
-{
-	if (!n || n > 36)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
-			return false;
-	return true;
-}
-
 /* A client id parameter: 1 sent (into out), 0 absent, -1 malformed. */
 static int bn_get_cid(struct bn_ctx *x, const char *name, char *out)
 {
@@ -2105,7 +2041,7 @@ static int bn_get_cid(struct bn_ctx *x, const char *name, char *out)
 
 	if (!bn_get(x, name, &s, &n))
 		return 0;
-	if (!bn_cid_ok(s, n))
+	if (!sv_cid_ok(s, n, 36))
 		return bn_fail(x, 400, -1100,
 			       "Illegal characters found in parameter '%s'; legal range is "
 			       "'^[a-zA-Z0-9-_]{1,36}$'.", name);
@@ -2245,18 +2181,6 @@ static int bn_order_decode(struct bn_ctx *x, struct bn_ord *o)
 	return 0;
 }
 
-/* The reference price of the price band and of market notional: the mid. */
-static sim_fx bn_ref_px(const struct sim_inst *in)
-{
-	const struct sim_book_side *b = &in->book.side[SIM_BID], *a = &in->book.side[SIM_ASK];
-
-	if (b->n && a->n)
-		return (b->lv[0].px + a->lv[0].px) / 2;
-	if (b->n || a->n)
-		return b->n ? b->lv[0].px : a->lv[0].px;
-	return in->last_px;
-}
-
 static sim_fx bn_max_px(const struct sim_inst *in)
 {
 	return in->tick * 100000000;
@@ -2269,7 +2193,7 @@ static sim_fx bn_max_px(const struct sim_inst *in)
 static int bn_filters(struct bn_ctx *x, const struct bn_ord *o)
 {
 	const struct sim_inst *in = o->in;
-	sim_fx ref = bn_ref_px(in);
+	sim_fx ref = sv_ref_px(in);
 	__int128 notional;
 
 	if (o->bntype != BN_T_MARKET) {
@@ -3652,7 +3576,7 @@ const struct sim_venue_ops sim_venue_binance = {
 	.ws_message = bn_ws_message,
 	.publish = bn_publish,
 	.flush = bn_flush,
-	.start = bn_start,
+	.start = sv_start_views,
 	.on_order = bn_on_order,
 	.on_balance = bn_on_balance,
 	.tick = bn_tick,
@@ -3713,7 +3637,7 @@ bool sim_binance_sig_ws_ok(const char *secret, size_t slen, const char *params, 
 		return false;
 	n = sim_binance_ws_payload(params, len, payload, BN_DECBUF + 2 * BN_MAXP);
 	if (n >= 0 && !venue_hmac_key_init(&k, VENUE_SHA256, secret, slen))
-		ok = bn_sig_match(&k, &(struct iovec){ payload, (size_t)n }, 1, sig, siglen);
+		ok = sv_sig_match_hex256(&k, &(struct iovec){ payload, (size_t)n }, 1, sig, siglen);
 	free(payload);
 	return ok;
 }

@@ -65,6 +65,7 @@
 #include "kimp/sign.h"
 #include "kimp/tsc.h"
 #include "server.h"
+#include "venue_util.h"
 
 /* ---- the venue's numbers ------------------------------------------------------- */
 
@@ -201,50 +202,13 @@ static inline struct by_conn *by_cs(struct sim_ws *c)
 	return (struct by_conn *)(void *)c->vs;
 }
 
+/* w_num, w_knum, w_kstr, w_ku64, w_ku64s: venue_util.h ("12.5": Bybit's numbers). */
+
 static inline bool by_seq(const char *s, size_t n, const char *lit)
 {
 	size_t l = strlen(lit);
 
 	return n == l && !memcmp(s, lit, l);
-}
-
-/* "12.5": a number as Bybit prints it (trimmed). */
-static inline void w_num(struct jw *w, sim_fx v)
-{
-	jw_raw(w, "\"", 1);
-	jw_fx_short(w, v);
-	jw_raw(w, "\"", 1);
-}
-
-static inline void w_knum(struct jw *w, const char *k, sim_fx v)
-{
-	jw_raw(w, ",", 1);
-	jw_key(w, k);
-	w_num(w, v);
-}
-
-static inline void w_kstr(struct jw *w, const char *k, const char *s)
-{
-	jw_raw(w, ",", 1);
-	jw_key(w, k);
-	jw_str(w, s);
-}
-
-static inline void w_ku64(struct jw *w, const char *k, uint64_t v)
-{
-	jw_raw(w, ",", 1);
-	jw_key(w, k);
-	jw_u64(w, v);
-}
-
-/* ,"k":"<decimal u64>" (Bybit's string times and ids) */
-static inline void w_ku64s(struct jw *w, const char *k, uint64_t v)
-{
-	jw_raw(w, ",", 1);
-	jw_key(w, k);
-	jw_raw(w, "\"", 1);
-	jw_u64(w, v);
-	jw_raw(w, "\"", 1);
 }
 
 /* A connection id in the venue's style: "exsim<serial>-<venue>". */
@@ -325,15 +289,6 @@ static sim_fx by_max_market(const struct sim_inst *in)
 	return in->max_qty / 2;
 }
 
-/* Carve n bytes (16-aligned) from *p. */
-static void *by_carve(char **p, size_t n)
-{
-	void *r = *p;
-
-	*p += (n + 15) & ~(size_t)15;
-	return r;
-}
-
 /*
  * <COIN>USDT for every scenario coin with its rules; the venue's rules:
  * fees in the asset received (2.5 spot fee currency), client ids never
@@ -362,11 +317,11 @@ static kimp_cold int by_setup(struct sim_venue *v)
 	p = calloc(1, size);
 	if (!p)
 		return -ENOMEM;
-	b = by_carve(&p, sizeof(*b));
+	b = sv_carve(&p, sizeof(*b));
 	v->priv = b;
-	b->md = by_carve(&p, BY_MD);
-	b->out = by_carve(&p, BY_OUT);
-	b->ev = by_carve(&p, BY_EV);
+	b->md = sv_carve(&p, BY_MD);
+	b->out = sv_carve(&p, BY_OUT);
+	b->ev = sv_carve(&p, BY_EV);
 	for (uint32_t c = 0; c < sc->ncoins; c++) {
 		const struct sim_coin_cfg *co = &sc->coins[c];
 		struct by_coin_rule r;
@@ -395,7 +350,7 @@ static kimp_cold int by_setup(struct sim_venue *v)
 		for (int k = 0; k < BY_DEPTHS; k++)
 			for (int s = 0; s < 2; s++)
 				b->inst[in->vidx].t[k].lv[s] =
-					by_carve(&p, by_depth_n[k] * sizeof(struct sim_level));
+					sv_carve(&p, by_depth_n[k] * sizeof(struct sim_level));
 		/* each instrument's u space starts somewhere of its own, never at 1
 		 * (u == 1 says the service restarted) */
 		b->inst[in->vidx].u_next = 1000000ull * (in->vidx + 1) + 1;
@@ -757,15 +712,6 @@ static void by_publish(struct sim_venue *v, uint64_t now_ms)
 static void by_flush(struct sim_venue *v, uint64_t now_ms)
 {
 	by_publish_at(v, now_ms, true);
-}
-
-static kimp_cold void by_start(struct sim_venue *v)
-{
-	for (uint32_t i = 0; i < v->ninst; i++) {
-		struct sim_inst *in = sim_venue_inst(v, i);
-
-		sim_inst_view(in, 0, in->update_id, in->book_ts_ms);
-	}
 }
 
 /* ---- WebSocket: upgrade, keepalive --------------------------------------------------- */
@@ -1245,29 +1191,7 @@ static int by_admit_acct(struct by_req *x, unsigned k)
 
 static const struct venue_hmac_key *by_key(struct sim_venue *v, struct by *b, int acct)
 {
-	const struct sim_account *a = &v->x->acct[acct];
-
-	if (!b->hk_ok[acct]) {
-		if (venue_hmac_key_init(&b->hk[acct], VENUE_SHA256, a->secret, a->secret_len))
-			return NULL;
-		b->hk_ok[acct] = true;
-	}
-	return &b->hk[acct];
-}
-
-/* sig (hex, any case) is HMAC-SHA256 of iov under k. */
-static bool by_sig_match(const struct venue_hmac_key *k, const struct iovec *iov, unsigned n,
-			 const char *sig, size_t siglen)
-{
-	char want[VENUE_HEX_LEN(VENUE_SHA256_LEN)], got[2 * VENUE_SHA256_LEN];
-
-	if (!k || siglen != 2 * VENUE_SHA256_LEN)
-		return false;
-	if (venue_hmac_key_signv(k, iov, n, VENUE_HEX, want, sizeof(want)) != 2 * VENUE_SHA256_LEN)
-		return false;
-	for (size_t i = 0; i < siglen; i++)
-		got[i] = (char)(sig[i] >= 'A' && sig[i] <= 'F' ? sig[i] + 32 : sig[i]);
-	return venue_ct_eq(want, got, sizeof(got));
+	return sv_acct_key(&b->hk[acct], &b->hk_ok[acct], &v->x->acct[acct]);
 }
 
 /* Digits only, at most 19, within int64: the value, or -1. */
@@ -1340,7 +1264,7 @@ static int by_auth_rest(struct by_req *x, const struct net_http_parser *req)
 	iov[1] = (struct iovec){ (void *)(uintptr_t)key.p, key.len };
 	iov[2] = (struct iovec){ (void *)(uintptr_t)(rw.p ? rw.p : ""), rw.p ? rw.len : 0 };
 	iov[3] = (struct iovec){ (void *)(uintptr_t)(pl.p ? pl.p : ""), pl.p ? pl.len : 0 };
-	if (!sig.p || !by_sig_match(by_key(x->v, x->b, x->acct), iov, 4, sig.p, sig.len))
+	if (!sig.p || !sv_sig_match_hex256(by_key(x->v, x->b, x->acct), iov, 4, sig.p, sig.len))
 		return by_fail(x, 200, 10004, "error sign! origin_string[%.*s%.*s%.*s%.*s]",
 			       (int)(ts.len < 20 ? ts.len : 20), ts.p,
 			       (int)(key.len < 64 ? key.len : 64), key.p,
@@ -1834,17 +1758,6 @@ struct by_job {
 
 _Static_assert(sizeof(struct by_job) < SIM_JOB_DATA, "a Bybit job fits the job's data");
 
-static bool by_cid_ok(const char *s, size_t n)
-{
-	if (!n || n > 36)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
-			return false;
-	return true;
-}
-
 /* One-of parameter: its index, -2 absent, -1 another value. */
 static int by_enum(const struct by_params *p, const char *key, const char *const *names,
 		   unsigned n)
@@ -1909,7 +1822,7 @@ static int by_order_decode(struct by_req *x, const struct by_params *p, struct s
 	if (rp < 0)
 		return -1;
 	rc = by_param(p, "orderLinkId", cid, sizeof(cid));
-	if (rc < 0 || (rc > 0 && !by_cid_ok(cid, strlen(cid))))
+	if (rc < 0 || (rc > 0 && !sv_cid_ok(cid, strlen(cid), 36)))
 		return by_fail(x, 200, 10001, "params error: orderLinkId invalid");
 	if (rc > 0)
 		memcpy(r->cid, cid, strlen(cid) + 1);
@@ -1941,17 +1854,6 @@ static int by_order_decode(struct by_req *x, const struct by_params *p, struct s
 }
 
 /* The mid (or one side, or the last price): the reference of the price band. */
-static sim_fx by_ref_px(const struct sim_inst *in)
-{
-	const struct sim_book_side *b = &in->book.side[SIM_BID], *a = &in->book.side[SIM_ASK];
-
-	if (b->n && a->n)
-		return (b->lv[0].px + a->lv[0].px) / 2;
-	if (b->n || a->n)
-		return b->n ? b->lv[0].px : a->lv[0].px;
-	return in->last_px;
-}
-
 /* The engine's refusal as the venue words it (2.6): -1. */
 static int by_reject(struct by_req *x, enum sim_reject rej, const struct sim_inst *in)
 {
@@ -2019,7 +1921,7 @@ static void by_job_create(struct by_req *x, const struct by_job *jb)
 	struct sim_venue *v = x->v;
 	struct by *b = x->b;
 	const struct sim_inst *in = &v->m->inst[jb->req.inst];
-	sim_fx ref = by_ref_px(in);
+	sim_fx ref = sv_ref_px(in);
 	struct sim_order *o = NULL;
 	enum sim_reject rej = SIM_OK;
 	struct jw w;
@@ -2363,7 +2265,7 @@ static int by_order_ref(struct by_req *x, const struct by_params *p, uint64_t *i
 			*id = UINT64_MAX;
 	}
 	r2 = by_param(p, "orderLinkId", s, sizeof(s));
-	if (r2 < 0 || (r2 > 0 && !by_cid_ok(s, strlen(s))))
+	if (r2 < 0 || (r2 > 0 && !sv_cid_ok(s, strlen(s), 36)))
 		return by_fail(x, 200, 10001, "params error: orderLinkId invalid");
 	if (r2 > 0)
 		memcpy(cid, s, strlen(s) + 1);
@@ -2667,7 +2569,7 @@ static int by_ws_auth(struct sim_venue *v, struct by *b, struct sim_ws *c, const
 	}
 	iov[0] = (struct iovec){ (void *)(uintptr_t)"GET/realtime", 12 };
 	iov[1] = (struct iovec){ exp, te->len };
-	if (!by_sig_match(by_key(v, b, (int)(a - v->x->acct)), iov, 2, src + ts->start, ts->len)) {
+	if (!sv_sig_match_hex256(by_key(v, b, (int)(a - v->x->acct)), iov, 2, src + ts->start, ts->len)) {
 		*msg = "Invalid sign";
 		return 10004;
 	}
@@ -2962,7 +2864,7 @@ const struct sim_venue_ops sim_venue_bybit = {
 	.ws_message = by_ws_message,
 	.publish = by_publish,
 	.flush = by_flush,
-	.start = by_start,
+	.start = sv_start_views,
 	.on_order = by_on_order,
 	.on_balance = by_on_balance,
 	.tick = by_tick,

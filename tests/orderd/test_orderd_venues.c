@@ -159,6 +159,9 @@ static int order_section(const struct odt *t, const struct vx *x, char *out, siz
 	}
 }
 
+/* Extra [order.NAME] keys of the next vx_orderd (a test's own; "" else). */
+static const char *order_extra = "";
+
 /* Start orderd on x (odt_orderd's attach, with this file's configuration). */
 static void vx_orderd(struct odt *t, const struct vx *x)
 {
@@ -172,9 +175,9 @@ static void vx_orderd(struct odt *t, const struct vx *x)
 		 "table_slots = 4096\nring_slots = 4096\nreport_backlog = 4096\n"
 		 "[order.%s]\nmode = live\n%sca_file = %s\nsecret_env = ODV_SECRET\n"
 		 "timeout = 2s\nquery_delay = 50ms\nquery_every = 200ms\nunknown_grace = 6s\n"
-		 "backoff_min = 10ms\nbackoff_max = 200ms\n",
+		 "backoff_min = 10ms\nbackoff_max = 200ms\n%s",
 		 t->shm, venue_section(x->venue), t->od_name, t->risk_name, t->jdir, x->name, sec,
-		 t->ca);
+		 t->ca, order_extra);
 	snprintf(path, sizeof(path), "%s/orderd.conf", t->dir);
 	test_write_text(path, conf);
 	const char *argv[] = { test_bin("ORDERD", "build/bin/orderd"), "-c", path, NULL };
@@ -568,4 +571,61 @@ Test(orderd_venues, okx_without_passphrase_is_refused)
 	unlink(pf);
 	rmdir(dir);
 	unsetenv("ODV_NOPASS");
+}
+
+/*
+ * A request that took rate units gives them back when it ends, whatever
+ * the end: a reply without the venue's rate headers (a 503), a reply not
+ * understood, no reply at all (drop_response: the deadline). Before, only
+ * a reply with the headers released them, so each such end kept a unit
+ * "in flight" for good, every new window started that much spent, and
+ * after enough faults (the chaos run's Coinone) every order, query and
+ * unwind was refused locally (RATE) and a pair stayed stuck. With a share
+ * that leaves one unit a window (Coinone's 40/s order rule x 0.03), one
+ * leaked unit is enough: the query that settles the order never goes.
+ * The keepalive is pushed out of the test so its replies release nothing.
+ */
+static void rate_units_back(unsigned venue, const char *fault)
+{
+	struct odt t;
+	struct vx x;
+	char q[128];
+
+	order_extra = "rate_share = 0.03\nkeepalive = 600s\n";
+	vx_up(&t, &x, venue);
+	order_extra = "";
+	cr_assert_eq(t.st->venue[venue].rate[0].budget, 1, "budget %u",
+		     t.st->venue[venue].rate[0].budget);
+	snprintf(q, sizeof(q), "/fault?kind=%s&venue=%s&count=1", fault, x.name);
+	cr_assert_eq(odt_ctl(&t, "POST", q, NULL, 0), 200);
+	int64_t bid = odt_best(&t, x.name, x.book_sym, "bids", x.px_dec);
+	uint64_t coid = odt_push(&t, KIMP_MSG_ORDER_NEW, venue, 1, KIMP_SIDE_BUY, KIMP_TIF_GTC,
+				 px_off(&x, bid, -300), x.qty, 0);
+	/* settled by a query: it needs the unit the ambiguous place took back */
+	uint64_t end = kimp_mono_ns() + ODT_DEADLINE_NS;
+	for (;;) {
+		odt_poll(&t);
+		const struct kimp_exec_report *l = odt_last(&t, coid);
+		if (l && l->state == KIMP_ORD_ACKED)
+			break;
+		cr_assert_lt(kimp_mono_ns(), end, "never settled, rate denials %llu (%s)\n%s",
+			     (unsigned long long)t.st->venue[venue].rate[0].denied,
+			     odt_reps_str(&t, coid), odt_out(&t));
+		usleep(1000);
+	}
+	cr_assert_eq(ledger(&t, coid, "\"ev\":\"order\"", NULL, 0), 1);
+	odt_push(&t, KIMP_MSG_ORDER_CANCEL, venue, 1, 0, 0, 0, 0, coid);
+	cr_assert_not_null(odt_wait_state(&t, coid, KIMP_ORD_CANCELLED), "no CANCELLED (%s):\n%s",
+			   odt_reps_str(&t, coid), odt_out(&t));
+	cr_assert_eq(ledger(&t, coid, "\"ev\":\"order\"", NULL, 0), 1);
+	odt_fini(&t);
+}
+
+Test(orderd_venues, coinone_dropped_reply_gives_rate_units_back)
+{
+	rate_units_back(KIMP_VENUE_COINONE, "drop_response");
+}
+Test(orderd_venues, coinone_5xx_gives_rate_units_back)
+{
+	rate_units_back(KIMP_VENUE_COINONE, "http_5xx");
 }

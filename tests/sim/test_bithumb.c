@@ -21,6 +21,7 @@
 #include "../testutil.h"
 #include "shape.h"
 #include "simtest.h"
+#include "venuetest.h"
 
 #define KEY    "exsimBithumbAccessKey00000000000000000000"
 #define SECRET "exsimBithumbSecretKey00000000000000000000"
@@ -84,45 +85,6 @@ static bool jis(const char *json, const char *path, const char *want)
 			  v_ ? v_ : "(absent)", want, json);                            \
 		free(v_);                                                               \
 	} while (0)
-
-/* Remove one member "key":value (not the first) from a copy of json. */
-static char *drop_key(const char *json, const char *key)
-{
-	char pat[64], *out = strdup(json), *p, *e;
-	int depth = 0;
-
-	cr_assert_not_null(out);
-	snprintf(pat, sizeof(pat), ",\"%s\":", key);
-	p = strstr(out, pat);
-	if (!p)
-		return out;
-	for (e = p + strlen(pat); *e; e++) {
-		if (*e == '"') {
-			for (e++; *e && *e != '"'; e++)
-				if (*e == '\\')
-					e++;
-			continue;
-		}
-		if (*e == '{' || *e == '[')
-			depth++;
-		else if ((*e == '}' || *e == ']') && !depth--)
-			break;
-		else if (*e == ',' && !depth)
-			break;
-	}
-	memmove(p, e, strlen(e) + 1);
-	return out;
-}
-
-static void assert_shape(const char *fixture, unsigned line, const char *ours)
-{
-	char *cap = test_fixture_line(fixture, line), why[512];
-
-	cr_assert_not_null(cap, "%s line %u", fixture, line);
-	cr_assert(json_same_shape(cap, ours, why, sizeof(why)), "%s:%u: %s\nours: %s", fixture,
-		  line, why, ours);
-	free(cap);
-}
 
 /*
  * The same, every number on both sides read as a real: for messages whose
@@ -293,44 +255,17 @@ static void expect_error(struct simtest_resp *r, unsigned status, const char *na
 	free(msg);
 }
 
-static char *hdr_of(const struct simtest_resp *r, const char *name)
-{
-	static char buf[256];
-
-	return (char *)simtest_resp_header(r, name, buf, sizeof(buf));
-}
-
 /* ---- clients and servers ---------------------------------------------------------------- */
-
-static struct simtest_http *clients[32];
-static unsigned nclients;
-
-static struct simtest_http *track(struct simtest_http *h)
-{
-	cr_assert_lt(nclients, sizeof(clients) / sizeof(clients[0]));
-	clients[nclients++] = h;
-	return h;
-}
 
 static struct simtest_http *client(struct simtest *t)
 {
 	return track(simtest_http_client(t, "bithumb"));
 }
 
-static bool http_closed(void *arg)
-{
-	return http_client_state(arg) == HTTP_CLIENT_IDLE;
-}
-
 static void stop(struct simtest *t)
 {
-	for (unsigned i = 0; i < nclients; i++) {
-		http_client_close(&clients[i]->c);
-		simtest_run_until(t, http_closed, &clients[i]->c);
-		simtest_bury(t, clients[i], clients[i]->buf, &clients[i]->c.st.tls);
-	}
+	close_clients(t);
 	simtest_stop(t);
-	nclients = 0;
 	cur_key = KEY;
 	cur_secret = SECRET;
 	ts_off_ms = 0;
@@ -380,41 +315,6 @@ static struct simtest_ws *ws_priv(struct simtest *t)
 	return simtest_ws_open(t, "bithumb", false, "/websocket/v2/private", hdr);
 }
 
-static int ws_find(const struct simtest_ws *c, uint32_t from, const char *n1, const char *n2)
-{
-	for (uint32_t i = from; i < c->kept; i++)
-		if (strstr(c->msg[i], n1) && (!n2 || strstr(c->msg[i], n2)))
-			return (int)i;
-	return -1;
-}
-
-struct ws_want {
-	struct simtest_ws *c;
-	uint32_t from;
-	const char *n1, *n2;
-};
-
-static bool ws_found(void *arg)
-{
-	struct ws_want *w = arg;
-
-	return ws_find(w->c, w->from, w->n1, w->n2) >= 0 || w->c->closed;
-}
-
-static int ws_wait_for(struct simtest *t, struct simtest_ws *c, uint32_t from, const char *n1,
-		       const char *n2)
-{
-	struct ws_want w = { c, from, n1, n2 };
-
-	simtest_run_until(t, ws_found, &w);
-	return ws_find(c, from, n1, n2);
-}
-
-static void subscribe(struct simtest_ws *c, const char *req)
-{
-	cr_assert_eq(simtest_ws_text(c, req), 0);
-}
-
 /* Send a request and expect the named error (binary), then the server's close (1000). */
 static void expect_ws_error(struct simtest *t, struct simtest_ws *c, const char *req,
 			    const char *name)
@@ -443,41 +343,6 @@ static struct simtest_resp *raw_upgrade(struct simtest *t, const char *path, con
 		 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s",
 		 auth ? auth : "");
 	return simtest_http_on(t, h, "GET", path, hdr, NULL);
-}
-
-/* Send a request on h and return without waiting for its answer. */
-static void send_nowait(struct simtest_http *h, const char *method, const char *target,
-			const char *headers, const char *body, struct simtest_resp *into)
-{
-	static struct net_http_tmpl tm;
-	struct net_http_req *r;
-	char host[32];
-	const char *p = headers;
-
-	snprintf(host, sizeof(host), "localhost:%u", h->c.st.port);
-	cr_assert_eq(net_http_tmpl_init(&tm, method, "/", host), 0);
-	if (body)
-		cr_assert_eq(net_http_tmpl_body_stage(&tm, strlen(body) + 16), 0);
-	r = http_client_req_begin(&h->c, &tm);
-	cr_assert_not_null(r);
-	net_http_req_put_str(r, target + 1);
-	while (p && *p) {
-		const char *colon = strchr(p, ':'), *eol = strstr(p, "\r\n");
-
-		net_http_req_hdr_n(r, p, (size_t)(colon - p));
-		colon++;
-		while (*colon == ' ')
-			colon++;
-		net_http_req_put(r, colon, (size_t)(eol - colon));
-		p = eol + 2;
-	}
-	if (body) {
-		net_http_req_body(r);
-		net_http_req_put_str(r, body);
-	}
-	h->resp = into;
-	h->done = false;
-	cr_assert_eq(http_client_send(&h->c, 1), 0);
 }
 
 static unsigned units_of(const char *msg, const char *key)

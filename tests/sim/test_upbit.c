@@ -24,6 +24,7 @@
 #include "../testutil.h"
 #include "shape.h"
 #include "simtest.h"
+#include "venuetest.h"
 
 #define KEY    "exsimUpbitAccessKey000000000000000000000"
 #define SECRET "exsimUpbitSecretKey000000000000000000000"
@@ -162,50 +163,11 @@ static char *java_numbers(const char *json, const char *keys)
 	return out;
 }
 
-/* Remove one top-level-object member "key":value from json (in place in a copy). */
-static char *drop_key(const char *json, const char *key)
-{
-	char pat[64], *out = strdup(json), *p, *e;
-	int depth = 0;
-
-	cr_assert_not_null(out);
-	snprintf(pat, sizeof(pat), ",\"%s\":", key);
-	p = strstr(out, pat);
-	if (!p)
-		return out;
-	for (e = p + strlen(pat); *e; e++) {
-		if (*e == '"') {
-			for (e++; *e && *e != '"'; e++)
-				if (*e == '\\')
-					e++;
-			continue;
-		}
-		if (*e == '{' || *e == '[')
-			depth++;
-		else if ((*e == '}' || *e == ']') && !depth--)
-			break;
-		else if (*e == ',' && !depth)
-			break;
-	}
-	memmove(p, e, strlen(e) + 1);
-	return out;
-}
-
 /*
  * The captured GET /v1/order examples predate identifier (1.3, "returned
  * on orders created after 2024-10-18"): compare ours without it.
  */
 static void assert_shape_noid(const char *fixture, unsigned line, const char *ours);
-
-static void assert_shape(const char *fixture, unsigned line, const char *ours)
-{
-	char *cap = test_fixture_line(fixture, line), why[512];
-
-	cr_assert_not_null(cap, "%s line %u", fixture, line);
-	cr_assert(json_same_shape(cap, ours, why, sizeof(why)), "%s:%u: %s\nours: %s", fixture,
-		  line, why, ours);
-	free(cap);
-}
 
 static void assert_shape_noid(const char *fixture, unsigned line, const char *ours)
 {
@@ -340,36 +302,16 @@ static void expect_error(struct simtest_resp *r, unsigned status, const char *na
 /* ---- clients and servers ---------------------------------------------------------------- */
 
 /* The HTTP clients a test made: closed before its server stops, freed after. */
-static struct simtest_http *clients[32];
-static unsigned nclients;
-
-static struct simtest_http *track(struct simtest_http *h)
-{
-	cr_assert_lt(nclients, sizeof(clients) / sizeof(clients[0]));
-	clients[nclients++] = h;
-	return h;
-}
-
 static struct simtest_http *client(struct simtest *t)
 {
 	return track(simtest_http_client(t, "upbit"));
 }
 
-static bool http_closed(void *arg)
-{
-	return http_client_state(arg) == HTTP_CLIENT_IDLE;
-}
-
 /* Stop the server; the clients go with it (freed after the loop). */
 static void stop(struct simtest *t)
 {
-	for (unsigned i = 0; i < nclients; i++) {
-		http_client_close(&clients[i]->c);
-		simtest_run_until(t, http_closed, &clients[i]->c);
-		simtest_bury(t, clients[i], clients[i]->buf, &clients[i]->c.st.tls);
-	}
+	close_clients(t);
 	simtest_stop(t);
-	nclients = 0;
 }
 
 /* ---- WebSocket helpers ---------------------------------------------------------------- */
@@ -385,38 +327,6 @@ static struct simtest_ws *ws_priv(struct simtest *t)
 
 	auth_hdr(hdr, sizeof(hdr), NULL);
 	return simtest_ws_open(t, "upbit", false, "/websocket/v1/private", hdr);
-}
-
-/* The first kept message at or after 'from' that contains every needle; -1 if none. */
-static int ws_find(const struct simtest_ws *c, uint32_t from, const char *n1, const char *n2)
-{
-	for (uint32_t i = from; i < c->kept; i++)
-		if (strstr(c->msg[i], n1) && (!n2 || strstr(c->msg[i], n2)))
-			return (int)i;
-	return -1;
-}
-
-struct ws_want {
-	struct simtest_ws *c;
-	uint32_t from;
-	const char *n1, *n2;
-};
-
-static bool ws_found(void *arg)
-{
-	struct ws_want *w = arg;
-
-	return ws_find(w->c, w->from, w->n1, w->n2) >= 0 || w->c->closed;
-}
-
-/* Run until a message with both needles arrives: its index, or -1. */
-static int ws_wait_for(struct simtest *t, struct simtest_ws *c, uint32_t from, const char *n1,
-		       const char *n2)
-{
-	struct ws_want w = { c, from, n1, n2 };
-
-	simtest_run_until(t, ws_found, &w);
-	return ws_find(c, from, n1, n2);
 }
 
 /* Send a request and expect the named error, then the server's close (1000). */
@@ -461,13 +371,6 @@ static sim_fx fx(const char *s)
 	return v;
 }
 
-static char *hdr_of(const struct simtest_resp *r, const char *name)
-{
-	static char buf[256];
-
-	return (char *)simtest_resp_header(r, name, buf, sizeof(buf));
-}
-
 /* An upgrade request whose refusal we read, on an HTTP client to the WebSocket listener. */
 static struct simtest_resp *raw_upgrade(struct simtest *t, const char *path, const char *auth)
 {
@@ -479,46 +382,6 @@ static struct simtest_resp *raw_upgrade(struct simtest *t, const char *path, con
 		 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s",
 		 auth ? auth : "");
 	return simtest_http_on(t, h, "GET", path, hdr, NULL);
-}
-
-/* Send a request on h and return without waiting for its answer. */
-static void send_nowait(struct simtest_http *h, const char *method, const char *target,
-			const char *headers, const char *body, struct simtest_resp *into)
-{
-	static struct net_http_tmpl tm;
-	struct net_http_req *r;
-	char host[32];
-	const char *p = headers;
-
-	snprintf(host, sizeof(host), "localhost:%u", h->c.st.port);
-	cr_assert_eq(net_http_tmpl_init(&tm, method, "/", host), 0);
-	if (body)
-		cr_assert_eq(net_http_tmpl_body_stage(&tm, strlen(body) + 16), 0);
-	r = http_client_req_begin(&h->c, &tm);
-	cr_assert_not_null(r);
-	net_http_req_put_str(r, target + 1);
-	while (p && *p) {
-		const char *colon = strchr(p, ':'), *eol = strstr(p, "\r\n");
-
-		net_http_req_hdr_n(r, p, (size_t)(colon - p));
-		colon++;
-		while (*colon == ' ')
-			colon++;
-		net_http_req_put(r, colon, (size_t)(eol - colon));
-		p = eol + 2;
-	}
-	if (body) {
-		net_http_req_body(r);
-		net_http_req_put_str(r, body);
-	}
-	h->resp = into;
-	h->done = false;
-	cr_assert_eq(http_client_send(&h->c, 1), 0);
-}
-
-static void subscribe(struct simtest_ws *c, const char *req)
-{
-	cr_assert_eq(simtest_ws_text(c, req), 0);
 }
 
 static void apply_fault(struct simtest *t, enum sim_fault_kind k, uint32_t count,
