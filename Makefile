@@ -367,10 +367,11 @@ fuzz:
 # ---- chaos --------------------------------------------------------------------
 # make chaos [CI=1]: tests/chaos/run. The whole engine under deploy/kimp
 # against exsim: a run with daemons SIGKILLed at random (seeded, the seed
-# printed), then a run with exsim's feed faults on both venues, each checked
-# against exsim's ledger (PASS/FAIL per check, exit 1 on a FAIL). CI=1: the
-# bounded form (12 kills; both runs within 150 s). CHAOS_ARGS: more options
-# (--seed N, --only kill|faults, --kills N). Results:
+# printed), then a run with exsim's feed faults on Upbit and Binance, then
+# the same faults with the engine on all six venues, each checked against
+# exsim's ledger (PASS/FAIL per check, exit 1 on a FAIL). CI=1: the bounded
+# form (12 kills; the three runs within 150 s). CHAOS_ARGS: more options
+# (--seed N, --only kill|faults|six, --kills N). Results:
 # bench/results/chaos-latest.json.
 CHAOS_ARGS ?=
 chaos: $(KIMPCTL) $(EXSIM) $(FEEDD) $(STRATD_BIN) $(RISKD_BIN) $(ORDERD_BIN)

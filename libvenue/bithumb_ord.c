@@ -59,9 +59,6 @@
 #define BO_NS_PER_S     1000000000ull
 #define BO_SCALE_DEF    8               /* amounts of a market not in the table */
 #define BO_QS_MAX       512             /* a new order's query-hash input */
-#define BO_HASH_LEN     (2 * VENUE_SHA512_LEN)
-#define BO_PAYLOAD_MAX  512             /* JWT payload JSON (access key <= 127) */
-#define BO_JWT_MAX      1024
 #define BO_OPEN_LIMIT   "100"
 
 /* ---- rate limits (2.5) ------------------------------------------------------- */
@@ -187,63 +184,18 @@ static kimp_cold int bo_key_init(struct vo_keys *k, const char *api_key, const v
 /* struct uo_buf, uo_put, UO_LIT: upbit_share.h. */
 
 /*
- * The token for a request whose query-hash input is qs[0..qn) (qn 0: no
- * parameters, no query_hash), with a fresh nonce (c->fixed_nonce in tests)
- * and the venue clock's ms, NUL-terminated into out: its length, -EINVAL
- * (no keys), -ENOSPC.
+ * The tokens carry the venue clock's ms as "timestamp" (2.1): uo_jwt_make
+ * (upbit_share.h). Authorization: Bearer <jwt> into r's head.
  */
-static int bo_jwt(struct vo_ctx *c, const char *qs, size_t qn, char *out, size_t cap)
-{
-	char payload[BO_PAYLOAD_MAX], nonce[37], hash[BO_HASH_LEN + 1], ts[24];
-	struct uo_buf b = { .p = payload, .cap = sizeof(payload) };
-	int64_t ms;
-	int n;
-
-	if (kimp_unlikely(!c->keys || !c->keys->api_key_len))
-		return -EINVAL;
-	ms = vo_server_ms(c);
-	if (ms < 0)
-		return -EINVAL;
-	vo_nonce_uuid(c, nonce);
-	UO_LIT(&b, "{\"access_key\":\"");
-	uo_put(&b, c->keys->api_key, c->keys->api_key_len);
-	UO_LIT(&b, "\",\"nonce\":\"");
-	uo_put(&b, nonce, strlen(nonce));
-	UO_LIT(&b, "\",\"timestamp\":");
-	uo_put(&b, ts, (size_t)vo_put_u64(ts, (uint64_t)ms));
-	if (qn) {
-		if (venue_sha512_hex(qs, qn, hash, sizeof(hash)) != BO_HASH_LEN)
-			return -EINVAL;
-		UO_LIT(&b, ",\"query_hash\":\"");
-		uo_put(&b, hash, BO_HASH_LEN);
-		UO_LIT(&b, "\",\"query_hash_alg\":\"SHA512\"}");
-	} else {
-		UO_LIT(&b, "}");
-	}
-	if (b.over)
-		return -ENOSPC;
-	n = venue_jwt_sign_key(&c->keys->hmac, NULL, 0, payload, b.len, out, cap);
-	return n == -ENOBUFS ? -ENOSPC : n;
-}
-
-/* Authorization: Bearer <jwt> into r's head. */
 static int bo_auth_hdr(struct vo_ctx *c, struct net_http_req *r, const char *qs, size_t qn)
 {
-	char jwt[BO_JWT_MAX];
-	int n = bo_jwt(c, qs, qn, jwt, sizeof(jwt));
-
-	if (n < 0)
-		return n;
-	net_http_req_hdr(r, "Authorization");
-	net_http_req_put(r, "Bearer ", 7);
-	net_http_req_put(r, jwt, (size_t)n);
-	return 0;
+	return uo_jwt_auth_hdr(c, r, qs, qn, true);
 }
 
 static int bo_sign_payload(struct vo_ctx *c, const char *payload, size_t n, char *out,
 			   size_t cap)
 {
-	return bo_jwt(c, payload, n, out, cap);
+	return uo_jwt_make(c, payload, n, true, out, cap);
 }
 
 /* ---- REST requests (2.2) --------------------------------------------------------- */
@@ -801,71 +753,31 @@ fail:
 	return err;
 }
 
-/*
- * The open-orders array: every element checked first (each == NULL), so a
- * bad element gives the caller nothing; then each() per order.
- */
-static int bo_list_walk(struct vo_ctx *c, const uint8_t *body, size_t len,
-			void (*each)(void *arg, const struct vo_event *ev), void *arg,
-			const struct vo_rate_obs *rate, uint16_t status)
+/* One element of GET /v1/orders (struct uo_list_ops.one). */
+static int bo_list_one(struct vo_ctx *c, struct js *j, uint16_t status, struct vo_event *ev)
 {
-	bool first = true, done = false;
 	struct uo_val f[F_N];
-	struct vo_event ev;
-	struct js j;
-	int err, n = 0;
+	int err = uo_walk_vals(j, f, F_N, bo_key);
 
-	js_init(&j, body, len);
-	err = js_expect(&j, '[');
-	while (!err) {
-		err = js_elem(&j, &first, &done);
-		if (err || done)
-			break;
-		if (js_peek(&j) != '{')
-			return -VD_E_SHAPE;
-		err = uo_walk_vals(&j, f, F_N, bo_key);
-		if (err)
-			break;
-		vo_event_reset(&ev);
-		ev.http_status = status;
-		err = bo_order(c, f, NULL, false, &ev);
-		if (err)
-			break;
-		if (each) {
-			ev.rate = *rate;
-			each(arg, &ev);
-		}
-		if (n == INT_MAX)
-			return -VD_E_SHAPE;
-		n++;
-	}
-	if (!err)
-		err = js_end(&j);
-	return err ? err : n;
+	if (err)
+		return err;
+	vo_event_reset(ev);
+	ev->http_status = status;
+	return bo_order(c, f, NULL, false, ev);
 }
 
-/*
- * A reply that is not a 2xx hands its error event to each() and returns
- * VD_E_TYPE: never an empty list.
- */
+static const struct uo_list_ops bo_list_ops = {
+	.one = bo_list_one,
+	.rest_parse = bo_rest_parse,
+	.rate_obs = bo_rate_obs,
+};
+
+/* The open-orders array: uo_rest_parse_list_as (upbit_share.h). */
 static int bo_rest_parse_list(struct vo_ctx *c, uint16_t status,
 			      const struct net_http_parser *msg, const uint8_t *body, size_t len,
 			      void (*each)(void *arg, const struct vo_event *ev), void *arg)
 {
-	struct vo_event ev;
-	struct vo_rate_obs rate = { 0 };
-	int n;
-
-	if (status < 200 || status >= 300) {
-		if (each && !bo_rest_parse(c, VO_OP_OPEN, NULL, status, msg, body, len, &ev))
-			each(arg, &ev);
-		return -VD_E_TYPE;
-	}
-	bo_rate_obs(msg, &rate);
-	n = bo_list_walk(c, body, len, NULL, NULL, &rate, status);
-	if (n > 0)
-		n = bo_list_walk(c, body, len, each, arg, &rate, status);
-	return n;
+	return uo_rest_parse_list_as(&bo_list_ops, c, status, msg, body, len, each, arg);
 }
 
 /* ---- the private stream (2.3, 2.4) ------------------------------------------------ */
@@ -878,28 +790,13 @@ static const char *bo_ws_path(enum vo_chan ch)
 /* The upgrade's authorization line: a JWT of access_key, nonce, timestamp. */
 static int bo_ws_headers(struct vo_ctx *c, enum vo_chan ch, char *out, size_t cap)
 {
-	static const char head[] = "Authorization: Bearer ";
-	char jwt[BO_JWT_MAX];
-	int n;
-
-	if (ch != VO_CH_PRIV)
-		return 0;
-	n = bo_jwt(c, NULL, 0, jwt, sizeof(jwt));
-	if (n < 0)
-		return n;
-	if (sizeof(head) - 1 + (size_t)n + 2 >= cap)
-		return -ENOSPC;
-	memcpy(out, head, sizeof(head) - 1);
-	memcpy(out + sizeof(head) - 1, jwt, (size_t)n);
-	memcpy(out + sizeof(head) - 1 + n, "\r\n", 3);
-	return (int)(sizeof(head) - 1 + (size_t)n + 2);
+	return uo_jwt_ws_headers(c, ch, true, out, cap);
 }
 
 /* [{"ticket":"<uuid>"},{"type":"myOrder"},{"format":"DEFAULT"}]: every market. */
 static int bo_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 		       const struct vo_order *o, uint64_t req_id, char *out, size_t cap)
 {
-	char ticket[37];
 	struct uo_buf b = { .p = out, .cap = cap };
 
 	if (ch == VO_CH_PRIV && op == VO_OP_KEEPALIVE) {
@@ -911,14 +808,7 @@ static int bo_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 	}
 	if (ch != VO_CH_PRIV || op != VO_OP_SUBSCRIBE)
 		return -EINVAL;
-	vo_nonce_uuid(c, ticket);
-	UO_LIT(&b, "[{\"ticket\":\"");
-	uo_put(&b, ticket, strlen(ticket));
-	UO_LIT(&b, "\"},{\"type\":\"myOrder\"},{\"format\":\"DEFAULT\"}]");
-	if (b.over || b.len >= cap)
-		return -ENOSPC;
-	out[b.len] = '\0';
-	return (int)b.len;
+	return uo_ws_sub_my_order(c, out, cap);
 }
 
 /*

@@ -56,6 +56,7 @@
 #include "kimp/venue.h"
 #include "kimp/venue_ord.h"
 #include "jscan.h"
+#include "upbit_share.h"
 
 #define CO_NS_PER_S     1000000000ull
 #define CO_NS_PER_MS    1000000ll
@@ -545,17 +546,9 @@ enum co_field {
 	F_N, F_UNKNOWN = F_N
 };
 
-enum { V_NONE = 0, V_STR, V_NUM, V_NULL, V_TRUE, V_FALSE, V_OBJ, V_ARR };
-
-struct co_val {
-	const char *p;          /* a string's bytes inside the quotes, else the token */
-	uint32_t len;
-	uint8_t kind;           /* V_* */
-	bool esc;               /* a string with a backslash escape */
-};
-
+/* One recorded value: struct uo_val, V_* (upbit_share.h). */
 struct co_obj {
-	struct co_val v[F_N];
+	struct uo_val v[F_N];
 };
 
 #define KEQ(p, lit) (!memcmp((p), lit, sizeof(lit) - 1))
@@ -627,78 +620,14 @@ static unsigned co_key(const char *p, uint32_t n)
 	return F_UNKNOWN;
 }
 
-/* One value at j into v (structures as their raw span, checked). */
-static int co_value(struct js *j, struct co_val *v)
-{
-	const uint8_t *p0;
-	struct js_str s;
-	bool b;
-	int err;
-
-	switch (js_peek(j)) {
-	case '"':
-		err = js_string(j, &s);
-		if (err)
-			return err;
-		*v = (struct co_val){ .p = s.p, .len = s.len, .kind = V_STR, .esc = s.escaped };
-		return 0;
-	case '{':
-	case '[':
-		p0 = j->p;
-		err = js_skip(j);
-		if (err)
-			return err;
-		*v = (struct co_val){ .p = (const char *)p0, .len = (uint32_t)(j->p - p0),
-				      .kind = *p0 == '{' ? V_OBJ : V_ARR };
-		return 0;
-	case 't':
-	case 'f':
-		err = js_bool(j, &b);
-		if (err)
-			return err;
-		v->kind = b ? V_TRUE : V_FALSE;
-		return 0;
-	case 'n':
-		err = js_null(j);
-		if (!err)
-			v->kind = V_NULL;
-		return err;
-	default:
-		p0 = j->p;
-		err = js_number_inline(j);
-		if (err)
-			return err;
-		*v = (struct co_val){ .p = (const char *)p0, .len = (uint32_t)(j->p - p0),
-				      .kind = V_NUM };
-		return 0;
-	}
-}
-
-/* The object at j: every value checked, the known ones in o; a known key twice is VD_E_SHAPE. */
+/*
+ * The object at j: every value checked, the known ones in o; a known key
+ * twice is VD_E_SHAPE (uo_walk_vals, upbit_share.h: the one walk of
+ * Upbit's and Bithumb's replies too).
+ */
 static int co_walk(struct js *j, struct co_obj *o)
 {
-	bool first = true, done = false;
-	struct js_str k;
-	int err;
-
-	memset(o, 0, sizeof(*o));
-	err = js_expect(j, '{');
-	while (!err) {
-		struct co_val v = { 0 };
-		unsigned id;
-
-		err = js_key(j, &k, &first, &done);
-		if (err || done)
-			break;
-		id = k.escaped ? F_UNKNOWN : co_key(k.p, k.len);
-		err = co_value(j, &v);
-		if (err || id == F_UNKNOWN)
-			continue;
-		if (o->v[id].kind != V_NONE)
-			err = -VD_E_SHAPE;
-		o->v[id] = v;
-	}
-	return err;
+	return uo_walk_vals(j, o->v, F_N, co_key);
 }
 
 /* p[0..n) is one object and nothing else: its fields into o. */
@@ -718,14 +647,14 @@ static int co_walk_all(const char *p, size_t n, struct co_obj *o)
 	return err ? err : js_end(&j);
 }
 
-static bool co_is(const struct co_val *v, const char *lit, size_t n)
+static bool co_is(const struct uo_val *v, const char *lit, size_t n)
 {
 	return v->kind == V_STR && v->len == n && !memcmp(v->p, lit, n);
 }
 
 #define CO_IS(v, lit) co_is(v, lit, sizeof(lit) - 1)
 
-static bool co_absent(const struct co_val *v)
+static bool co_absent(const struct uo_val *v)
 {
 	return v->kind == V_NONE || v->kind == V_NULL;
 }
@@ -808,7 +737,7 @@ static kimp_cold int co_round(const char *s, size_t n, unsigned dec, int64_t *ou
  * An amount (a numeric string or a bare number; null or absent: *has
  * false) at dec decimals, not negative. 0, VD_E_NUMBER or VD_E_SHAPE.
  */
-static int co_num(const struct co_val *v, unsigned dec, int64_t *out, bool *has)
+static int co_num(const struct uo_val *v, unsigned dec, int64_t *out, bool *has)
 {
 	int err;
 
@@ -830,7 +759,7 @@ static int co_num(const struct co_val *v, unsigned dec, int64_t *out, bool *has)
 }
 
 /* A time as UTC ns (0: none): ms, or seconds below CO_SEC_BELOW (H5). */
-static int co_time(const struct co_val *v, int64_t *ns)
+static int co_time(const struct uo_val *v, int64_t *ns)
 {
 	int64_t t;
 	bool has;
@@ -880,7 +809,7 @@ enum co_src { SRC_REST = 0, SRC_CANCEL, SRC_PLACE, SRC_WS };
 static int co_obj_sym(struct vo_ctx *c, const struct co_obj *f, const struct vo_order *o,
 		      struct vo_event *ev)
 {
-	const struct co_val *q = &f->v[F_QC], *t = &f->v[F_TC];
+	const struct uo_val *q = &f->v[F_QC], *t = &f->v[F_TC];
 
 	if ((!co_absent(q) && q->kind != V_STR) || (!co_absent(t) && t->kind != V_STR))
 		return -VD_E_SHAPE;
@@ -900,7 +829,7 @@ static int co_obj_sym(struct vo_ctx *c, const struct co_obj *f, const struct vo_
 }
 
 /* The status word as a state; 0 when it is not known. */
-static uint8_t co_state(const struct co_val *v, bool market)
+static uint8_t co_state(const struct uo_val *v, bool market)
 {
 	uint8_t cx = market ? KIMP_ORD_EXPIRED : KIMP_ORD_CANCELLED;
 
@@ -942,7 +871,7 @@ static int co_order(struct vo_ctx *c, const struct co_obj *f, const struct vo_or
 		    enum co_src src, struct vo_event *ev)
 {
 	const struct venue_sym *s;
-	const struct co_val *v;
+	const struct uo_val *v;
 	unsigned pdec = CO_SCALE_DEF, qdec = CO_SCALE_DEF;
 	int64_t px, oq, exq, rq, avg, fee, tamt, oamt, ramt, ep;
 	bool hpx, hoq, hexq, hrq, havg, hfee, htamt, hoamt, hramt, hep, market = false;
@@ -1090,7 +1019,7 @@ static int co_order(struct vo_ctx *c, const struct co_obj *f, const struct vo_or
 /* error_code (a numeric string, or a number) and error_msg into ev; the table index. */
 static int co_err_body(const struct co_obj *f, struct vo_event *ev, int *idx)
 {
-	const struct co_val *c = &f->v[F_ECODE], *m = &f->v[F_EMSG];
+	const struct uo_val *c = &f->v[F_ECODE], *m = &f->v[F_EMSG];
 	int64_t code;
 
 	*idx = -1;
@@ -1287,7 +1216,7 @@ fail:
  * The active_orders array: every element checked first, so a bad element
  * gives the caller nothing; then each() per order.
  */
-static int co_list_walk(struct vo_ctx *c, const struct co_val *arr,
+static int co_list_walk(struct vo_ctx *c, const struct uo_val *arr,
 			void (*each)(void *arg, const struct vo_event *ev), void *arg,
 			const struct vo_rate_obs *rate, uint16_t status)
 {
@@ -1444,7 +1373,7 @@ static int co_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 static int co_ws_parse(struct vo_ctx *c, enum vo_chan ch, const uint8_t *p, size_t len,
 		       struct vo_event *ev)
 {
-	const struct co_val *rt, *chan;
+	const struct uo_val *rt, *chan;
 	struct co_obj f, g;
 	struct js j;
 	int err, idx;

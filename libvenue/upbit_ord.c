@@ -68,9 +68,6 @@
 #define UO_NS_PER_MS    1000000ll
 #define UO_SCALE_DEF    8               /* amounts of a market not in the table */
 #define UO_QS_MAX       512             /* a new order's query-hash input */
-#define UO_HASH_LEN     (2 * VENUE_SHA512_LEN)
-#define UO_PAYLOAD_MAX  512             /* JWT payload JSON (access key <= 127) */
-#define UO_JWT_MAX      1024            /* the token: about 610 bytes at most */
 #define UO_OPEN_LIMIT   "100"           /* GET /v1/orders/open: the most a page holds */
 
 /* ---- rate limits (1.6) ---------------------------------------------------- */
@@ -220,56 +217,18 @@ static kimp_cold int uo_key_init(struct vo_keys *k, const char *api_key, const v
 /* struct uo_buf, uo_put, UO_LIT: upbit_share.h. */
 
 /*
- * The token for a request whose query-hash input is qs[0..qn) (qn 0: no
- * parameters, no query_hash), with a fresh nonce (c->fixed_nonce in tests),
- * NUL-terminated into out: its length, -EINVAL (no keys), -ENOSPC.
+ * The tokens carry no timestamp (1.2): uo_jwt_make (upbit_share.h).
+ * Authorization: Bearer <jwt> into r's head.
  */
-static int uo_jwt(struct vo_ctx *c, const char *qs, size_t qn, char *out, size_t cap)
-{
-	char payload[UO_PAYLOAD_MAX], nonce[37], hash[UO_HASH_LEN + 1];
-	struct uo_buf b = { .p = payload, .cap = sizeof(payload) };
-	int n;
-
-	if (kimp_unlikely(!c->keys || !c->keys->api_key_len))
-		return -EINVAL;
-	vo_nonce_uuid(c, nonce);
-	UO_LIT(&b, "{\"access_key\":\"");
-	uo_put(&b, c->keys->api_key, c->keys->api_key_len);
-	UO_LIT(&b, "\",\"nonce\":\"");
-	uo_put(&b, nonce, strlen(nonce));
-	if (qn) {
-		if (venue_sha512_hex(qs, qn, hash, sizeof(hash)) != UO_HASH_LEN)
-			return -EINVAL;
-		UO_LIT(&b, "\",\"query_hash\":\"");
-		uo_put(&b, hash, UO_HASH_LEN);
-		UO_LIT(&b, "\",\"query_hash_alg\":\"SHA512\"}");
-	} else {
-		UO_LIT(&b, "\"}");
-	}
-	if (b.over)
-		return -ENOSPC;
-	n = venue_jwt_sign_key(&c->keys->hmac, NULL, 0, payload, b.len, out, cap);
-	return n == -ENOBUFS ? -ENOSPC : n;
-}
-
-/* Authorization: Bearer <jwt> into r's head. */
 static int uo_auth_hdr(struct vo_ctx *c, struct net_http_req *r, const char *qs, size_t qn)
 {
-	char jwt[UO_JWT_MAX];
-	int n = uo_jwt(c, qs, qn, jwt, sizeof(jwt));
-
-	if (n < 0)
-		return n;
-	net_http_req_hdr(r, "Authorization");
-	net_http_req_put(r, "Bearer ", 7);
-	net_http_req_put(r, jwt, (size_t)n);
-	return 0;
+	return uo_jwt_auth_hdr(c, r, qs, qn, false);
 }
 
 static int uo_sign_payload(struct vo_ctx *c, const char *payload, size_t n, char *out,
 			   size_t cap)
 {
-	return uo_jwt(c, payload, n, out, cap);
+	return uo_jwt_make(c, payload, n, false, out, cap);
 }
 
 /* ---- REST requests (1.3) ------------------------------------------------------ */
@@ -605,7 +564,7 @@ static int uo_value(struct js *j, struct uo_val *v)
 /*
  * The object at j: every member's value checked, the known ones recorded
  * in v[0..nv) (keyed by 'key'); a known key twice is VD_E_SHAPE
- * (upbit_share.h: Bithumb's reader too).
+ * (upbit_share.h: Bithumb's and Coinone's reader too).
  */
 int uo_walk_vals(struct js *j, struct uo_val *vals, unsigned nv,
 		 unsigned (*key)(const char *, uint32_t))
@@ -1158,19 +1117,13 @@ fail:
 	return err;
 }
 
-/*
- * The open-orders array: every element checked first, so a bad element
- * gives the caller nothing; then each() per order. A reply that is not a
- * 2xx hands its error event to each() and returns VD_E_TYPE: never an
- * empty list.
- */
-static int uo_list_walk(struct vo_ctx *c, const uint8_t *body, size_t len,
-			void (*each)(void *arg, const struct vo_event *ev), void *arg,
+/* The open-orders array (every element checked first, then each()). */
+static int uo_list_walk(const struct uo_list_ops *ops, struct vo_ctx *c, const uint8_t *body,
+			size_t len, void (*each)(void *arg, const struct vo_event *ev), void *arg,
 			const struct vo_rate_obs *rate, uint16_t status)
 {
 	bool first = true, done = false;
 	struct vo_event ev;
-	struct uo_obj f;
 	struct js j;
 	int err, n = 0;
 
@@ -1182,12 +1135,7 @@ static int uo_list_walk(struct vo_ctx *c, const uint8_t *body, size_t len,
 			break;
 		if (js_peek(&j) != '{')
 			return -VD_E_SHAPE;
-		err = uo_walk(&j, &f, uo_key);
-		if (err)
-			break;
-		vo_event_reset(&ev);
-		ev.http_status = status;
-		err = uo_order(c, &f, NULL, &ev);
+		err = ops->one(c, &j, status, &ev);
 		if (err)
 			break;
 		if (each) {
@@ -1203,24 +1151,50 @@ static int uo_list_walk(struct vo_ctx *c, const uint8_t *body, size_t len,
 	return err ? err : n;
 }
 
-static int uo_rest_parse_list(struct vo_ctx *c, uint16_t status,
-			      const struct net_http_parser *msg, const uint8_t *body, size_t len,
-			      void (*each)(void *arg, const struct vo_event *ev), void *arg)
+int uo_rest_parse_list_as(const struct uo_list_ops *ops, struct vo_ctx *c, uint16_t status,
+			  const struct net_http_parser *msg, const uint8_t *body, size_t len,
+			  void (*each)(void *arg, const struct vo_event *ev), void *arg)
 {
 	struct vo_event ev;
 	struct vo_rate_obs rate = { 0 };
 	int n;
 
 	if (status < 200 || status >= 300) {
-		if (each && !uo_rest_parse(c, VO_OP_OPEN, NULL, status, msg, body, len, &ev))
+		if (each && !ops->rest_parse(c, VO_OP_OPEN, NULL, status, msg, body, len, &ev))
 			each(arg, &ev);
 		return -VD_E_TYPE;
 	}
-	uo_rate_obs(msg, &rate);
-	n = uo_list_walk(c, body, len, NULL, NULL, &rate, status);
+	ops->rate_obs(msg, &rate);
+	n = uo_list_walk(ops, c, body, len, NULL, NULL, &rate, status);
 	if (n > 0)
-		n = uo_list_walk(c, body, len, each, arg, &rate, status);
+		n = uo_list_walk(ops, c, body, len, each, arg, &rate, status);
 	return n;
+}
+
+/* One element of GET /v1/orders/open (struct uo_list_ops.one). */
+static int uo_list_one(struct vo_ctx *c, struct js *j, uint16_t status, struct vo_event *ev)
+{
+	struct uo_obj f;
+	int err = uo_walk(j, &f, uo_key);
+
+	if (err)
+		return err;
+	vo_event_reset(ev);
+	ev->http_status = status;
+	return uo_order(c, &f, NULL, ev);
+}
+
+static const struct uo_list_ops uo_list_ops = {
+	.one = uo_list_one,
+	.rest_parse = uo_rest_parse,
+	.rate_obs = uo_rate_obs,
+};
+
+static int uo_rest_parse_list(struct vo_ctx *c, uint16_t status,
+			      const struct net_http_parser *msg, const uint8_t *body, size_t len,
+			      void (*each)(void *arg, const struct vo_event *ev), void *arg)
+{
+	return uo_rest_parse_list_as(&uo_list_ops, c, status, msg, body, len, each, arg);
 }
 
 /* ---- the private stream (1.4, 1.5) ------------------------------------------- */
@@ -1233,21 +1207,22 @@ static const char *uo_ws_path(enum vo_chan ch)
 /* The upgrade's Authorization line: a JWT of access_key and nonce only. */
 static int uo_ws_headers(struct vo_ctx *c, enum vo_chan ch, char *out, size_t cap)
 {
-	static const char head[] = "Authorization: Bearer ";
-	char jwt[UO_JWT_MAX];
-	int n;
+	return uo_jwt_ws_headers(c, ch, false, out, cap);
+}
 
-	if (ch != VO_CH_PRIV)
-		return 0;
-	n = uo_jwt(c, NULL, 0, jwt, sizeof(jwt));
-	if (n < 0)
-		return n;
-	if (sizeof(head) - 1 + (size_t)n + 2 >= cap)
+int uo_ws_sub_my_order(struct vo_ctx *c, char *out, size_t cap)
+{
+	char ticket[37];
+	struct uo_buf b = { .p = out, .cap = cap };
+
+	vo_nonce_uuid(c, ticket);
+	UO_LIT(&b, "[{\"ticket\":\"");
+	uo_put(&b, ticket, strlen(ticket));
+	UO_LIT(&b, "\"},{\"type\":\"myOrder\"},{\"format\":\"DEFAULT\"}]");
+	if (b.over || b.len >= cap)
 		return -ENOSPC;
-	memcpy(out, head, sizeof(head) - 1);
-	memcpy(out + sizeof(head) - 1, jwt, (size_t)n);
-	memcpy(out + sizeof(head) - 1 + n, "\r\n", 3);
-	return (int)(sizeof(head) - 1 + (size_t)n + 2);
+	out[b.len] = '\0';
+	return (int)b.len;
 }
 
 /*
@@ -1257,19 +1232,9 @@ static int uo_ws_headers(struct vo_ctx *c, enum vo_chan ch, char *out, size_t ca
 static int uo_ws_build(struct vo_ctx *c, enum vo_chan ch, enum vo_op op,
 		       const struct vo_order *o, uint64_t req_id, char *out, size_t cap)
 {
-	char ticket[37];
-	struct uo_buf b = { .p = out, .cap = cap };
-
 	if (ch != VO_CH_PRIV || op != VO_OP_SUBSCRIBE)
 		return -EINVAL;
-	vo_nonce_uuid(c, ticket);
-	UO_LIT(&b, "[{\"ticket\":\"");
-	uo_put(&b, ticket, strlen(ticket));
-	UO_LIT(&b, "\"},{\"type\":\"myOrder\"},{\"format\":\"DEFAULT\"}]");
-	if (b.over || b.len >= cap)
-		return -ENOSPC;
-	out[b.len] = '\0';
-	return (int)b.len;
+	return uo_ws_sub_my_order(c, out, cap);
 }
 
 /*

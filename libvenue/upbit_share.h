@@ -12,11 +12,13 @@
  * table uses its flavour; nothing here changes what Upbit decodes.
  *
  * Order entry (upbit_ord.c): the one-walk object reader (every value
- * checked, the known keys' values recorded as raw spans), and amounts read
+ * checked, the known keys' values recorded as raw spans; Coinone's
+ * order entry reads its replies with it too), and amounts read
  * from those spans to fixed point (rounded to the scale where the venue is
  * finer), milliseconds to ns, and the FNV hash Upbit uses for trade ids;
  * the JWT key check, the bounded text buffer the query strings and JWT
- * payloads are written into, and the error names' table type with what a
+ * payloads are written into, the JWT itself (inline: it signs every
+ * request) with its Authorization lines, the myOrder subscription, and the error names' table type with what a
  * REST error means for an order (the two venues' tables say which names
  * are which).
  *
@@ -25,16 +27,16 @@
 #ifndef KIMP_LIBVENUE_UPBIT_SHARE_H
 #define KIMP_LIBVENUE_UPBIT_SHARE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "kimp/http.h"
 #include "kimp/sign.h"
 #include "kimp/venue.h"
 #include "kimp/venue_ord.h"
 #include "jscan.h"
-
-struct net_http_parser;
 
 /* ---- market data (upbit.c) ------------------------------------------------- */
 
@@ -172,6 +174,136 @@ static inline void uo_put(struct uo_buf *b, const char *s, size_t n)
 }
 
 #define UO_LIT(b, lit) uo_put(b, lit, sizeof(lit) - 1)
+
+/* The JWT payload's room (access key <= 127) and the token's (about 610 bytes at most). */
+#define UO_PAYLOAD_MAX  512
+#define UO_JWT_MAX      1024
+
+/*
+ * The token for a request whose query-hash input is qs[0..qn) (qn 0: no
+ * parameters, no query_hash): {"access_key","nonce"} with a fresh nonce
+ * (c->fixed_nonce in tests), then (ts, Bithumb) "timestamp": the venue
+ * clock's ms, then query_hash/query_hash_alg SHA512; signed with c's key
+ * and NUL-terminated into out (the caller's): its length, -EINVAL (no
+ * keys, no venue clock), -ENOSPC. Inline: ts is a constant at each call.
+ */
+static inline int uo_jwt_make(struct vo_ctx *c, const char *qs, size_t qn, bool ts,
+			      char *out, size_t cap)
+{
+	char payload[UO_PAYLOAD_MAX], nonce[37], hash[2 * VENUE_SHA512_LEN + 1], t[24];
+	struct uo_buf b = { .p = payload, .cap = sizeof(payload) };
+	int64_t ms = 0;
+	int n;
+
+	if (kimp_unlikely(!c->keys || !c->keys->api_key_len))
+		return -EINVAL;
+	if (ts) {
+		ms = vo_server_ms(c);
+		if (ms < 0)
+			return -EINVAL;
+	}
+	vo_nonce_uuid(c, nonce);
+	UO_LIT(&b, "{\"access_key\":\"");
+	uo_put(&b, c->keys->api_key, c->keys->api_key_len);
+	UO_LIT(&b, "\",\"nonce\":\"");
+	uo_put(&b, nonce, strlen(nonce));
+	if (ts) {       /* the nonce's string closed here, else below */
+		UO_LIT(&b, "\",\"timestamp\":");
+		uo_put(&b, t, (size_t)vo_put_u64(t, (uint64_t)ms));
+	}
+	if (qn) {
+		if (venue_sha512_hex(qs, qn, hash, sizeof(hash)) != 2 * VENUE_SHA512_LEN)
+			return -EINVAL;
+		if (ts)
+			UO_LIT(&b, ",\"query_hash\":\"");
+		else
+			UO_LIT(&b, "\",\"query_hash\":\"");
+		uo_put(&b, hash, 2 * VENUE_SHA512_LEN);
+		UO_LIT(&b, "\",\"query_hash_alg\":\"SHA512\"}");
+	} else if (ts) {
+		UO_LIT(&b, "}");
+	} else {
+		UO_LIT(&b, "\"}");
+	}
+	if (b.over)
+		return -ENOSPC;
+	n = venue_jwt_sign_key(&c->keys->hmac, NULL, 0, payload, b.len, out, cap);
+	return n == -ENOBUFS ? -ENOSPC : n;
+}
+
+/* Authorization: Bearer <uo_jwt_make(c, qs, qn, ts)> into r's head: 0 or its error. */
+static inline int uo_jwt_auth_hdr(struct vo_ctx *c, struct net_http_req *r, const char *qs,
+				  size_t qn, bool ts)
+{
+	char jwt[UO_JWT_MAX];
+	int n = uo_jwt_make(c, qs, qn, ts, jwt, sizeof(jwt));
+
+	if (n < 0)
+		return n;
+	net_http_req_hdr(r, "Authorization");
+	net_http_req_put(r, "Bearer ", 7);
+	net_http_req_put(r, jwt, (size_t)n);
+	return 0;
+}
+
+/*
+ * The private stream's upgrade line "Authorization: Bearer <jwt>\r\n" (a
+ * JWT without query hash, ts as uo_jwt_make) into out[0..cap) (the
+ * caller's) for ch VO_CH_PRIV: its length; 0 for another channel; or
+ * uo_jwt_make's error, -ENOSPC.
+ */
+static inline int uo_jwt_ws_headers(struct vo_ctx *c, enum vo_chan ch, bool ts, char *out,
+				    size_t cap)
+{
+	static const char head[] = "Authorization: Bearer ";
+	char jwt[UO_JWT_MAX];
+	int n;
+
+	if (ch != VO_CH_PRIV)
+		return 0;
+	n = uo_jwt_make(c, NULL, 0, ts, jwt, sizeof(jwt));
+	if (n < 0)
+		return n;
+	if (sizeof(head) - 1 + (size_t)n + 2 >= cap)
+		return -ENOSPC;
+	memcpy(out, head, sizeof(head) - 1);
+	memcpy(out + sizeof(head) - 1, jwt, (size_t)n);
+	memcpy(out + sizeof(head) - 1 + n, "\r\n", 3);
+	return (int)(sizeof(head) - 1 + (size_t)n + 2);
+}
+
+/*
+ * The private stream's subscription, every market's orders:
+ * [{"ticket":"<uuid>"},{"type":"myOrder"},{"format":"DEFAULT"}] into
+ * out[0..cap) (the caller's), NUL-terminated: its length or -ENOSPC.
+ */
+int uo_ws_sub_my_order(struct vo_ctx *c, char *out, size_t cap);
+
+/* What a venue lends uo_rest_parse_list_as (static, the venue's). */
+struct uo_list_ops {
+	/*
+	 * One open order: the object at j read and checked, into ev (reset,
+	 * http_status = status): 0 or -vd_err.
+	 */
+	int (*one)(struct vo_ctx *c, struct js *j, uint16_t status, struct vo_event *ev);
+	/* venue_ord.rest_parse: a reply that is not a 2xx. */
+	int (*rest_parse)(struct vo_ctx *c, enum vo_op op, const struct vo_order *o,
+			  uint16_t status, const struct net_http_parser *msg,
+			  const uint8_t *body, size_t len, struct vo_event *ev);
+	/* The reply's rate headers into r. */
+	void (*rate_obs)(const struct net_http_parser *msg, struct vo_rate_obs *r);
+};
+
+/*
+ * venue_ord.rest_parse_list of an open-orders array, read with ops: every
+ * element checked first, so a bad element gives the caller nothing; then
+ * each() per order (with the reply's rate). A reply that is not a 2xx
+ * hands its error event to each() and returns VD_E_TYPE: never an empty
+ * list.
+ */
+int uo_rest_parse_list_as(const struct uo_list_ops *ops, struct vo_ctx *c, uint16_t status,
+			  const struct net_http_parser *msg, const uint8_t *body, size_t len,
+			  void (*each)(void *arg, const struct vo_event *ev), void *arg);
 
 /* What an error name says (struct uo_errdef.flags). */
 #define UO_EF_AUTH      0x01u   /* key, signature or permission: sticky (VO_F_AUTH) */

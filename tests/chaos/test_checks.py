@@ -130,6 +130,17 @@ class Positions(unittest.TestCase):
         self.assertFalse(c["ok"])
         self.assertIn("upbit ETH", c["evidence"][0])
 
+    def test_venue_the_engine_does_not_trade_is_not_compared(self):
+        # exsim serves okx (its balances in the ledger); this run trades upbit, binance
+        extra = LEDGER + [bal("okx", "USDT", "1000000"), bal("okx", "BTC", "10")]
+        self.assertFalse(checks.check_positions(positions(), extra)["ok"])
+        c = checks.check_positions(positions(), extra, ("upbit", "binance"))
+        self.assertTrue(c["ok"], c["evidence"])
+        # a traded venue's unknown asset still fails
+        c = checks.check_positions(positions(), extra + [bal("upbit", "ETH", "1")],
+                                   ("upbit", "binance"))
+        self.assertFalse(c["ok"])
+
     def test_asset_exsim_does_not_know_fails(self):
         p = positions()
         p["venues"][0]["positions"].append({"coin": "XRP", "hold": "0", "fee_base": "0"})
