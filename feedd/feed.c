@@ -335,6 +335,23 @@ void fd_on_message(struct fd_ws *s, unsigned opcode, uint8_t *data, size_t len)
 /* ---- connections ----------------------------------------------------------- */
 
 static void ws_open(struct ws_conn *w, int err);
+
+/* A venue's subscribe or unsubscribe builder (struct venue_md). */
+typedef int (*fd_sub_fn)(const struct venue_symtab *t, const uint32_t *syms, uint32_t n,
+			 const struct venue_sub *sub, uint64_t ticket, unsigned part, char *out,
+			 size_t cap);
+
+/* Send every part fn builds for syms[0..n) on w, each with a fresh ticket (Upbit). */
+static void send_parts(struct feed *f, struct fd_conn *c, struct ws_conn *w, fd_sub_fn fn,
+		       const uint32_t *syms, uint32_t n, const struct venue_sub *sub)
+{
+	for (unsigned part = 0; fn; part++) {
+		int len = fn(f->tab, syms, n, sub, ++c->ticket, part, c->submsg, FEEDD_TARGET_MAX);
+		if (len <= 0)
+			break;
+		ws_conn_send(w, WS_OP_TEXT, c->submsg, (size_t)len);
+	}
+}
 static void ws_message(struct ws_conn *w, unsigned opcode, uint8_t *data, size_t len);
 static void ws_close(struct ws_conn *w, unsigned code, int err);
 
@@ -458,14 +475,8 @@ static void ws_open(struct ws_conn *w, int err)
 	s->state = FD_WS_OPEN;
 	s->last_rx_ns = now;
 	c->next_ping_ns = now + f->conf->ping_every_ns;
-	/* every part, each with a fresh ticket (Upbit) */
-	for (unsigned part = 0; c->submsg_len; part++) {
-		int n = f->md->ws_subscribe(f->tab, c->syms, c->nsyms, &f->conf->sub, ++c->ticket,
-					    part, c->submsg, FEEDD_TARGET_MAX);
-		if (n <= 0)
-			break;
-		ws_conn_send(w, WS_OP_TEXT, c->submsg, (size_t)n);
-	}
+	if (c->submsg_len)
+		send_parts(f, c, w, f->md->ws_subscribe, c->syms, c->nsyms, &f->conf->sub);
 	/* books of a connection that was down resync on the new one */
 	if (!(c->active >= 0 && c->slot[c->active].state == FD_WS_LIVE)) {
 		c->active = -1;
@@ -555,24 +566,11 @@ static void ws_resubscribe(struct feed *f, struct fd_book *b, uint64_t now)
 	struct fd_conn *c = b->conn;
 	struct venue_sub sub = f->conf->sub;
 	struct ws_conn *w = &c->slot[c->active].ws;
-	int n;
 
 	sub.bbo = sub.trades = sub.ticker = false;
 	sub.book = true;
-	for (unsigned part = 0; f->md->ws_unsubscribe; part++) {
-		n = f->md->ws_unsubscribe(f->tab, &b->sym, 1, &sub, ++c->ticket, part, c->submsg,
-					  FEEDD_TARGET_MAX);
-		if (n <= 0)
-			break;
-		ws_conn_send(w, WS_OP_TEXT, c->submsg, (size_t)n);
-	}
-	for (unsigned part = 0;; part++) {
-		n = f->md->ws_subscribe(f->tab, &b->sym, 1, &sub, ++c->ticket, part, c->submsg,
-					FEEDD_TARGET_MAX);
-		if (n <= 0)
-			break;
-		ws_conn_send(w, WS_OP_TEXT, c->submsg, (size_t)n);
-	}
+	send_parts(f, c, w, f->md->ws_unsubscribe, &b->sym, 1, &sub);
+	send_parts(f, c, w, f->md->ws_subscribe, &b->sym, 1, &sub);
 	dbook_snapshot_sent(b->db, now);
 	b->ws_snap_ns = now;
 	shm_counter_add(f->m.resubscribes, 1);

@@ -14,6 +14,7 @@
 #include "kimp/compiler.h"
 #include "kimp/tsc.h"
 #include "kimp/venue_id.h"
+#include "kimp/venue.h"
 #include "sim.h"
 
 KIMP_ASSERT_SIZE(struct sim_trace_hdr, 64);
@@ -55,21 +56,12 @@ static int write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
+/* The engine's id of the venue exsim calls name (libvenue's registry). */
 static uint8_t venue_of(const char *name)
 {
-	static const struct {
-		const char *name;
-		uint8_t id;
-	} ids[] = {
-		{ "upbit", KIMP_VENUE_UPBIT },     { "bithumb", KIMP_VENUE_BITHUMB },
-		{ "coinone", KIMP_VENUE_COINONE }, { "binance", KIMP_VENUE_BINANCE },
-		{ "bybit", KIMP_VENUE_BYBIT },     { "okx", KIMP_VENUE_OKX },
-	};
+	const struct venue_md *md = venue_md_by_name(name);
 
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		if (!strcmp(name, ids[i].name))
-			return ids[i].id;
-	return KIMP_VENUE_NONE;
+	return md ? md->venue : KIMP_VENUE_NONE;
 }
 
 int sim_trace_open(struct sim_trace **out, const char *path, const struct sim_scenario *sc,

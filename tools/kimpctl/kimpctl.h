@@ -132,11 +132,6 @@ int kimpctl_request_wait(const struct shm_seg *seg, const struct kimpctl_req *rq
 int kimpctl_request_late(const struct shm_seg *seg, const struct kimpctl_req *rq,
 			 uint64_t target);
 
-/* ---- order.c --------------------------------------------------------------- */
-
-/* "upbit, binance": the venues libvenue has order entry for, into buf. */
-const char *kimpctl_ord_venues(char *buf, size_t cap);
-
 /* ---- out.c: one emitter, two forms ---------------------------------------- */
 
 /*

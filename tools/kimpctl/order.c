@@ -32,20 +32,6 @@ static const char reset_usage[] =
 	"                              new orders; waits for orderd (default 5s, up\n"
 	"                              to 3600s; SEGMENT default " KIMP_ORD_SEGMENT ")\n";
 
-const char *kimpctl_ord_venues(char *buf, size_t cap)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (int v = KIMP_VENUE_NONE + 1; v < KIMP_VENUE_MAX; v++) {
-		const struct venue_ord *vo = venue_ord_get((enum kimp_venue)v);
-
-		if (vo && n < cap)
-			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", vo->name);
-	}
-	return buf;
-}
-
 /* orderd's state and control regions, magic and version checked (said). */
 static int ord_regions(const struct shm_seg *seg, const char *name,
 		       const struct kimp_ord_state **st, struct kimp_ord_control **ctl)
@@ -95,11 +81,11 @@ static int reset_run(struct kimpctl *k, int argc, char **argv)
 	name = pos[1];
 	if (!venue)
 		return kimpctl_usage_err("reset", reset_usage, "a VENUE is needed (one of %s)",
-				       kimpctl_ord_venues(list, sizeof(list)));
+				       venue_ord_names(list, sizeof(list)));
 	vo = venue_ord_by_name(venue);
 	if (!vo)
 		return kimpctl_usage_err("reset", reset_usage, "'%s' is not a venue with order entry (one of %s)", venue,
-				       kimpctl_ord_venues(list, sizeof(list)));
+				       venue_ord_names(list, sizeof(list)));
 	v = (int)vo->venue;
 	if (!name)
 		name = KIMP_ORD_SEGMENT;

@@ -317,7 +317,7 @@ static int sign_run(struct kimpctl *k, int argc, char **argv)
 	vo = venue_ord_by_name(a.venue);
 	if (!vo || !vo->key_init || !vo->sign_payload)
 		return sign_usage_err("unknown venue '%s' (order entry knows %s)", a.venue,
-				      kimpctl_ord_venues(list, sizeof(list)));
+				      venue_ord_names(list, sizeof(list)));
 	if (a.secret_env) {
 		snprintf(env_name, sizeof(env_name), "%s", a.secret_env);
 	} else {
